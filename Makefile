@@ -1,0 +1,73 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# locklab: build, test and style targets for humans. Kbuild (not this file)
+# is what the kernel build reads.
+#
+#   make              build locklab.ko against KDIR (W=1)
+#   make demo         boot Debian's kernel in QEMU, run the benchmark table
+#   make check        every test tier, ending with "N passed, N failed"
+#   make style        checkpatch --strict on every source file
+#   make sparse       sparse (C=2) over the module
+#   make coccicheck   coccinelle's kernel semantic patches over the module
+#   make tools        the static locklab CLI (tools/locklab)
+#   make selftests    the static kselftest programs (selftests/out/)
+#   make kunit-um | kunit-x86_64 | kunit-arm64   one KUnit tier
+#   make install      modules_install + depmod into the running system
+
+SHELL := /bin/bash
+TOP := $(CURDIR)
+KDIR ?= $(shell . scripts/lib.sh; kdir_default)
+KSRC = $(shell scripts/ksrc.sh)
+W ?= 1
+CC_USER ?= gcc
+USER_CFLAGS := -O2 -g -Wall -Wextra -static -pthread -I$(TOP)/include/uapi
+
+SRCS := $(shell git ls-files '*.c' '*.h' 2>/dev/null || find . -name '*.[ch]')
+
+.PHONY: all modules clean install tools selftests check demo style sparse \
+	coccicheck kunit-um kunit-x86_64 kunit-arm64 vm-selftests
+
+all: modules
+
+modules:
+	@test -n "$(KDIR)" || { echo "no kernel build tree: run scripts/deps.sh" >&2; exit 1; }
+	$(MAKE) -C $(KDIR) M=$(TOP) W=$(W) LOCKLAB_WERROR=y modules
+
+clean:
+	@if [ -n "$(KDIR)" ]; then $(MAKE) -C $(KDIR) M=$(TOP) clean; fi
+	rm -rf build selftests/out tools/locklab
+
+install: modules
+	$(MAKE) -C $(KDIR) M=$(TOP) modules_install
+	depmod -a
+
+tools: tools/locklab
+
+tools/locklab: tools/locklab.c include/uapi/linux/locklab.h
+	$(CC_USER) $(USER_CFLAGS) -o $@ tools/locklab.c -lm
+
+selftests:
+	$(MAKE) -C selftests KSRC=$(KSRC) CC=$(CC_USER)
+
+check:
+	scripts/check.sh
+
+demo:
+	scripts/demo.sh
+
+kunit-um kunit-x86_64 kunit-arm64:
+	scripts/kunit.sh $(patsubst kunit-%,%,$@)
+
+vm-selftests: modules tools selftests
+	scripts/vm-selftests.sh
+
+style:
+	scripts/style.sh
+
+sparse:
+	@test -n "$(KDIR)" || { echo "no kernel build tree: run scripts/deps.sh" >&2; exit 1; }
+	$(MAKE) -C $(KDIR) M=$(TOP) C=2 CF="-D__CHECK_ENDIAN__" modules 2>&1 | tee build/sparse.log; \
+	! grep -E '(warning|error):' build/sparse.log
+
+coccicheck:
+	$(MAKE) -C $(KDIR) M=$(TOP) coccicheck MODE=report

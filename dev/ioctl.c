@@ -1,0 +1,182 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * locklab ioctls of /dev/locklab: the ABI handshake, the variant list and
+ * the in-kernel benchmark. The ABI rules (include/uapi/linux/locklab.h,
+ * "General ioctl format") are enforced once, in lab_ioctl_dispatch().
+ */
+#include <linux/build_bug.h>
+#include <linux/cpumask.h>
+#include <linux/kernel.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
+
+#include <locklab/atomic.h>
+#include <locklab/ops.h>
+#include <uapi/linux/locklab.h>
+
+#include "../bench/torture.h"
+#include "dev.h"
+
+/**
+ * lab_ioctl_dispatch() - decode, check and run one ioctl of @table
+ * @table: dispatch table
+ * @nr: entries in @table
+ * @file: the file the ioctl was made on
+ * @cmd: ioctl number
+ * @uarg: user pointer to the structure
+ *
+ * Return: the handler's result, or -ENOTTY (unknown command), -EFAULT (bad
+ * pointer), -EINVAL (size below the minimum), -E2BIG (non-zero bytes past
+ * the kernel's structure).
+ */
+long lab_ioctl_dispatch(const struct lab_ioctl_desc *table, unsigned int nr,
+			struct file *file, unsigned int cmd,
+			void __user *uarg)
+{
+	u64 buf[LAB_IOCTL_MAX_SIZE / sizeof(u64)];
+	const struct lab_ioctl_desc *d = NULL;
+	unsigned int i;
+	u32 usize;
+	int ret;
+
+	for (i = 0; i < nr; i++) {
+		if (table[i].cmd == cmd) {
+			d = &table[i];
+			break;
+		}
+	}
+	if (!d)
+		return -ENOTTY;
+	if (WARN_ON_ONCE(d->size > sizeof(buf)))
+		return -EINVAL;
+	if (get_user(usize, (u32 __user *)uarg))
+		return -EFAULT;
+	if (usize < d->min_size)
+		return -EINVAL;
+	ret = copy_struct_from_user(buf, d->size, uarg, usize);
+	if (ret)
+		return ret;
+	ret = d->fn(file, buf);
+	if (ret)
+		return ret;
+	if (copy_to_user(uarg, buf, min_t(size_t, usize, d->size)))
+		return -EFAULT;
+	return 0;
+}
+
+static int lab_ioc_version(struct file *file, void *arg)
+{
+	struct locklab_version *v = arg;
+	const struct lab_lock_ops *ops;
+	unsigned int i;
+
+	if (v->flags || v->__reserved)
+		return -EINVAL;
+	v->abi_major = LOCKLAB_ABI_MAJOR;
+	v->abi_minor = LOCKLAB_ABI_MINOR;
+	v->kinds = 0;
+	for (i = 0; (ops = lab_lock_ops_at(i)); i++)
+		v->kinds |= 1ULL << ops->kind;
+	v->nr_cpus = num_online_cpus();
+	strscpy(v->backend, lab_atomic_backend_name(), sizeof(v->backend));
+	return 0;
+}
+
+static int lab_ioc_list(struct file *file, void *arg)
+{
+	struct locklab_list *l = arg;
+	const struct lab_lock_ops *ops;
+
+	if (l->flags)
+		return -EINVAL;
+	ops = lab_lock_ops_at(l->index);
+	if (!ops)
+		return -ENOENT;
+	l->kind = ops->kind;
+	l->variant = ops->variant;
+	l->props = ops->props;
+	strscpy(l->name, ops->name, sizeof(l->name));
+	strscpy(l->kind_name, lab_kind_name(ops->kind), sizeof(l->kind_name));
+	return 0;
+}
+
+static int lab_bench_check(const struct locklab_bench *b)
+{
+	if (b->flags & ~LOCKLAB_BENCH_BIND)
+		return -EINVAL;
+	if (!b->threads || b->threads > LOCKLAB_BENCH_MAX_THREADS)
+		return -EINVAL;
+	if (!b->duration_ms || b->duration_ms > lab_bench_max_ms)
+		return -EINVAL;
+	if (b->hold_ns > LOCKLAB_BENCH_MAX_BUSY_NS ||
+	    b->gap_ns > LOCKLAB_BENCH_MAX_BUSY_NS)
+		return -EINVAL;
+	return 0;
+}
+
+static int lab_ioc_bench(struct file *file, void *arg)
+{
+	struct locklab_bench *b = arg;
+	struct lab_torture_cfg cfg = { };
+	struct lab_torture_stats st = { };
+	u64 __user *uper = u64_to_user_ptr(b->per_thread);
+	int ret;
+
+	ret = lab_bench_check(b);
+	if (ret)
+		return ret;
+	cfg.ops = lab_lock_ops_find(b->kind, b->variant);
+	if (!cfg.ops)
+		return -EINVAL;
+	if (uper && !access_ok(uper, b->threads * sizeof(u64)))
+		return -EFAULT;
+
+	cfg.threads = b->threads;
+	cfg.duration_ms = b->duration_ms;
+	cfg.hold_ns = b->hold_ns;
+	cfg.gap_ns = b->gap_ns;
+	cfg.bind = b->flags & LOCKLAB_BENCH_BIND;
+	cfg.interruptible = true;
+	if (uper) {
+		st.per_thread = kcalloc(b->threads, sizeof(u64), GFP_KERNEL);
+		if (!st.per_thread)
+			return -ENOMEM;
+	}
+
+	ret = lab_torture_run(&cfg, &st);
+	if (ret == -EDEADLK) {
+		/* The run's threads still write per_thread: leak it. */
+		return ret;
+	}
+	if (!ret && uper &&
+	    copy_to_user(uper, st.per_thread, b->threads * sizeof(u64)))
+		ret = -EFAULT;
+	kfree(st.per_thread);
+	if (ret)
+		return ret;
+
+	b->acquisitions = st.acquisitions;
+	b->thread_min = st.thread_min;
+	b->thread_max = st.thread_max;
+	b->violations = st.violations;
+	b->lost_updates = st.lost_updates;
+	b->elapsed_ns = st.elapsed_ns;
+	return 0;
+}
+
+static const struct lab_ioctl_desc lab_dev_ioctls[] = {
+	LAB_IOCTL(LOCKLAB_IOC_VERSION, struct locklab_version, backend,
+		  lab_ioc_version),
+	LAB_IOCTL(LOCKLAB_IOC_LIST, struct locklab_list, kind_name,
+		  lab_ioc_list),
+	LAB_IOCTL(LOCKLAB_IOC_BENCH, struct locklab_bench, elapsed_ns,
+		  lab_ioc_bench),
+};
+
+long lab_dev_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	BUILD_BUG_ON(sizeof(struct locklab_bench) > LAB_IOCTL_MAX_SIZE);
+	return lab_ioctl_dispatch(lab_dev_ioctls, ARRAY_SIZE(lab_dev_ioctls),
+				  file, cmd, u64_to_user_ptr((u64)arg));
+}

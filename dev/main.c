@@ -1,0 +1,70 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * locklab: the primitives of "Rust Atomics and Locks" on kernel atomics and
+ * wait queues, and /dev/locklab to drive them from userspace.
+ *
+ * Module load sets up the CLH node pool and registers the misc device.
+ * Unload is possible whenever no file of the device is open (the misc core
+ * holds a module reference per open file).
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/compat.h>
+#include <linux/fs.h>
+#include <linux/miscdevice.h>
+#include <linux/module.h>
+
+#include <locklab/atomic.h>
+#include <locklab/spinlock.h>
+#include <uapi/linux/locklab.h>
+
+#include "dev.h"
+
+unsigned int lab_bench_max_ms = 10000;
+module_param_named(bench_max_ms, lab_bench_max_ms, uint, 0644);
+MODULE_PARM_DESC(bench_max_ms, "Longest LOCKLAB_IOC_BENCH run in ms (default 10000)");
+
+static const struct file_operations lab_dev_fops = {
+	.owner = THIS_MODULE,
+	.open = nonseekable_open,
+	.unlocked_ioctl = lab_dev_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.llseek = noop_llseek,
+};
+
+static struct miscdevice lab_miscdev = {
+	.minor = MISC_DYNAMIC_MINOR,
+	.name = "locklab",
+	.fops = &lab_dev_fops,
+	.mode = 0600,
+};
+
+static int __init locklab_init(void)
+{
+	int ret;
+
+	ret = lab_clh_pool_init();
+	if (ret)
+		return ret;
+	ret = misc_register(&lab_miscdev);
+	if (ret) {
+		lab_clh_pool_exit();
+		return ret;
+	}
+	pr_info("ABI %u.%u, atomics: %s\n", LOCKLAB_ABI_MAJOR,
+		LOCKLAB_ABI_MINOR, lab_atomic_backend_name());
+	return 0;
+}
+
+static void __exit locklab_exit(void)
+{
+	misc_deregister(&lab_miscdev);
+	lab_clh_pool_exit();
+}
+
+module_init(locklab_init);
+module_exit(locklab_exit);
+
+MODULE_DESCRIPTION("Rust Atomics and Locks primitives, in the kernel, for experiments");
+MODULE_AUTHOR("The locklab developers");
+MODULE_LICENSE("GPL");

@@ -1,0 +1,198 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * locklab: the ioctl ABI of /dev/locklab.
+ *
+ * This header is the whole user-visible contract of the module. It holds
+ * nothing but the ioctl numbers, the structures they take and the constants
+ * those structures use.
+ */
+#ifndef _UAPI_LINUX_LOCKLAB_H
+#define _UAPI_LINUX_LOCKLAB_H
+
+#include <linux/ioctl.h>
+#include <linux/types.h>
+
+/**
+ * DOC: General ioctl format
+ *
+ * Every ioctl takes a pointer to a structure that starts with two __u32
+ * fields: @size, the number of bytes of the structure as the caller knows
+ * it, and @flags. The ioctl number does not encode the size, so a structure
+ * may grow at its end without a new number: the kernel accepts a caller's
+ * structure that is shorter than its own (the missing tail reads as zero)
+ * and one that is longer (the extra tail must be zero). Output fields are
+ * written back for the first @size bytes only.
+ *
+ * The errors every ioctl can return, and what they mean:
+ *
+ *  - EFAULT: the argument, or a pointer field in it, is not readable or
+ *    writable user memory.
+ *  - EINVAL: @size is smaller than the first version of the structure; an
+ *    unknown bit is set in @flags; a reserved field is not zero; a kind,
+ *    variant or parameter is out of range; the fd is of the wrong kind for
+ *    the command.
+ *  - E2BIG: @size is larger than the kernel's structure and the extra
+ *    bytes are not all zero (the caller asks for something this kernel
+ *    does not know).
+ *  - ENOTTY: unknown ioctl number.
+ *  - EOPNOTSUPP: the kind or variant is known but not built into this
+ *    module.
+ *  - ENOENT: LOCKLAB_IOC_LIST: @index is past the last entry.
+ *  - EINTR: a wait was interrupted by a signal; nothing was changed.
+ *  - ETIMEDOUT: a wait with a timeout expired; nothing was changed.
+ *  - EBUSY: the object is in a state that forbids the operation.
+ *  - EPERM: the caller does not hold what it tries to release.
+ *  - ENOMEM, ENOSPC: an allocation or a per-file limit failed.
+ */
+
+#define LOCKLAB_TYPE		0xE7
+
+#define LOCKLAB_ABI_MAJOR	1
+#define LOCKLAB_ABI_MINOR	0
+
+/**
+ * enum locklab_kind - families of primitives
+ * @LOCKLAB_KIND_SPIN: spin locks (book chapter 4 and queue locks)
+ */
+enum locklab_kind {
+	LOCKLAB_KIND_SPIN = 1,
+	LOCKLAB_KIND_MAX,
+};
+
+/*
+ * Variants are numbered per kind. Two numbers mean the same thing in every
+ * kind: the kernel's own primitive of that family (the baseline every
+ * benchmark reports against) and a deliberately broken variant that exists
+ * to prove the checkers fire.
+ */
+#define LOCKLAB_VARIANT_KERNEL	0x40
+#define LOCKLAB_VARIANT_BROKEN	0x7f
+
+/**
+ * enum locklab_spin_variant - variants of %LOCKLAB_KIND_SPIN
+ * @LOCKLAB_SPIN_TAS: test-and-set: spin on an atomic swap (book ch. 4)
+ * @LOCKLAB_SPIN_TTAS: test-and-test-and-set: spin on a plain load
+ * @LOCKLAB_SPIN_TICKET: ticket lock, FIFO
+ * @LOCKLAB_SPIN_MCS: MCS queue lock, FIFO, each waiter spins on its own node
+ * @LOCKLAB_SPIN_CLH: CLH queue lock, FIFO, each waiter spins on its
+ *	predecessor's node
+ * @LOCKLAB_SPIN_KERNEL: the kernel's spinlock_t (qspinlock on SMP)
+ * @LOCKLAB_SPIN_BROKEN: takes no lock at all
+ */
+enum locklab_spin_variant {
+	LOCKLAB_SPIN_TAS = 1,
+	LOCKLAB_SPIN_TTAS = 2,
+	LOCKLAB_SPIN_TICKET = 3,
+	LOCKLAB_SPIN_MCS = 4,
+	LOCKLAB_SPIN_CLH = 5,
+	LOCKLAB_SPIN_KERNEL = LOCKLAB_VARIANT_KERNEL,
+	LOCKLAB_SPIN_BROKEN = LOCKLAB_VARIANT_BROKEN,
+};
+
+/**
+ * struct locklab_version - ABI handshake (LOCKLAB_IOC_VERSION)
+ * @size: sizeof(struct locklab_version)
+ * @flags: must be 0
+ * @abi_major: out: LOCKLAB_ABI_MAJOR of the running module; a different
+ *	major means the structures here do not match
+ * @abi_minor: out: LOCKLAB_ABI_MINOR; grows when something is added
+ * @kinds: out: bit (1 << kind) is set for every kind this module supports
+ * @nr_cpus: out: online CPUs when the call was made
+ * @__reserved: must be 0
+ * @backend: out: NUL-terminated name of the atomics backend the algorithms
+ *	run on ("x86-64", "arm64-lse", "arm64-llsc", "generic")
+ */
+struct locklab_version {
+	__u32 size;
+	__u32 flags;
+	__u32 abi_major;
+	__u32 abi_minor;
+	__aligned_u64 kinds;
+	__u32 nr_cpus;
+	__u32 __reserved;
+	char backend[16];
+};
+
+#define LOCKLAB_IOC_VERSION	_IO(LOCKLAB_TYPE, 0x00)
+
+/* Properties of a variant, in struct locklab_list.props. */
+#define LOCKLAB_PROP_FIFO	(1U << 0)	/* hands over in arrival order */
+#define LOCKLAB_PROP_SLEEPS	(1U << 1)	/* waiters sleep */
+#define LOCKLAB_PROP_KERNEL	(1U << 2)	/* the kernel's own primitive */
+#define LOCKLAB_PROP_BROKEN	(1U << 3)	/* wrong on purpose */
+
+/**
+ * struct locklab_list - enumerate kinds and variants (LOCKLAB_IOC_LIST)
+ * @size: sizeof(struct locklab_list)
+ * @flags: must be 0
+ * @index: in: 0 for the first entry; ENOENT past the last
+ * @kind: out: enum locklab_kind
+ * @variant: out: variant number within @kind
+ * @props: out: LOCKLAB_PROP_* bits
+ * @name: out: NUL-terminated short name, as the CLI spells it
+ * @kind_name: out: NUL-terminated name of @kind
+ */
+struct locklab_list {
+	__u32 size;
+	__u32 flags;
+	__u32 index;
+	__u32 kind;
+	__u32 variant;
+	__u32 props;
+	char name[24];
+	char kind_name[16];
+};
+
+#define LOCKLAB_IOC_LIST	_IO(LOCKLAB_TYPE, 0x01)
+
+/* struct locklab_bench.flags */
+#define LOCKLAB_BENCH_BIND	(1U << 0)	/* pin thread i to CPU i % online */
+
+/**
+ * struct locklab_bench - run the in-kernel torture/benchmark (LOCKLAB_IOC_BENCH)
+ * @size: sizeof(struct locklab_bench)
+ * @flags: LOCKLAB_BENCH_* bits
+ * @kind: in: enum locklab_kind
+ * @variant: in: variant within @kind
+ * @threads: in: kernel threads to run, 1..64
+ * @duration_ms: in: run time, 1..the bench_max_ms module parameter
+ * @hold_ns: in: busy time inside each critical section, at most 1000000
+ * @gap_ns: in: busy time between critical sections, at most 1000000
+ * @per_thread: in: user pointer to __u64[@threads] that receives each
+ *	thread's acquisitions, or 0
+ * @acquisitions: out: critical sections completed by all threads
+ * @thread_min: out: fewest acquisitions of one thread
+ * @thread_max: out: most acquisitions of one thread
+ * @violations: out: entries that found another thread inside the section
+ * @lost_updates: out: increments of the section's plain counter that were
+ *	lost to a concurrent section (0 when the lock excludes)
+ * @elapsed_ns: out: wall time from start to the last thread's stop
+ *
+ * Returns 0 when the run completed, whatever it measured: a lock that fails
+ * to exclude is reported through @violations and @lost_updates. EINTR when a
+ * signal stopped the run early (the threads are stopped and nothing leaks).
+ */
+struct locklab_bench {
+	__u32 size;
+	__u32 flags;
+	__u32 kind;
+	__u32 variant;
+	__u32 threads;
+	__u32 duration_ms;
+	__u32 hold_ns;
+	__u32 gap_ns;
+	__aligned_u64 per_thread;
+	__aligned_u64 acquisitions;
+	__aligned_u64 thread_min;
+	__aligned_u64 thread_max;
+	__aligned_u64 violations;
+	__aligned_u64 lost_updates;
+	__aligned_u64 elapsed_ns;
+};
+
+#define LOCKLAB_IOC_BENCH	_IO(LOCKLAB_TYPE, 0x02)
+
+#define LOCKLAB_BENCH_MAX_THREADS	64
+#define LOCKLAB_BENCH_MAX_BUSY_NS	1000000
+
+#endif /* _UAPI_LINUX_LOCKLAB_H */

@@ -1,0 +1,455 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit suite for the locklab spin locks (lock/spin.c).
+ *
+ * Properties checked, over every variant, the kernel's spinlock_t and a
+ * deliberately broken lock:
+ *
+ *  - mutual exclusion: 1, 2 and 4 kthreads run a checked critical section
+ *    (bench/torture.c) a fixed number of times; no thread ever finds
+ *    another inside, and the plain counter equals the number of sections;
+ *  - the broken lock is caught by exactly those checks (on 2+ CPUs);
+ *  - trylock fails while the lock is held and succeeds once it is free;
+ *  - ticket, MCS and CLH hand the lock over in arrival order: the test
+ *    drives the queue step by step through the same helpers lock() and
+ *    unlock() use, in an arrival order it chooses;
+ *  - guards release on scope exit.
+ *
+ * Not tested here: fairness under real contention (a property of the
+ * benchmark, not a pass/fail fact), interrupt-context use, and behaviour
+ * with more waiters than CPUs beyond "it terminates".
+ *
+ * Every wait is bounded (lab_run_threads() timeouts); a stuck lock fails
+ * the case instead of hanging the kernel.
+ */
+#include <kunit/test.h>
+#include <linux/cpumask.h>
+#include <linux/random.h>
+#include <linux/slab.h>
+
+#include <locklab/ops.h>
+#include <locklab/spinlock.h>
+
+#include "../bench/torture.h"
+
+#define SPIN_ITERS	20000
+#define SPIN_BROKEN_TRIES	5
+
+struct spin_case {
+	u32 variant;
+	unsigned int threads;
+};
+
+static const struct spin_case spin_excl_cases[] = {
+	{ LOCKLAB_SPIN_TAS, 1 }, { LOCKLAB_SPIN_TAS, 2 }, { LOCKLAB_SPIN_TAS, 4 },
+	{ LOCKLAB_SPIN_TTAS, 1 }, { LOCKLAB_SPIN_TTAS, 2 }, { LOCKLAB_SPIN_TTAS, 4 },
+	{ LOCKLAB_SPIN_TICKET, 1 }, { LOCKLAB_SPIN_TICKET, 2 },
+	{ LOCKLAB_SPIN_TICKET, 4 },
+	{ LOCKLAB_SPIN_MCS, 1 }, { LOCKLAB_SPIN_MCS, 2 }, { LOCKLAB_SPIN_MCS, 4 },
+	{ LOCKLAB_SPIN_CLH, 1 }, { LOCKLAB_SPIN_CLH, 2 }, { LOCKLAB_SPIN_CLH, 4 },
+	{ LOCKLAB_SPIN_KERNEL, 1 }, { LOCKLAB_SPIN_KERNEL, 2 },
+	{ LOCKLAB_SPIN_KERNEL, 4 },
+};
+
+static void spin_case_desc(const struct spin_case *c, char *desc)
+{
+	const struct lab_lock_ops *ops =
+		lab_lock_ops_find(LOCKLAB_KIND_SPIN, c->variant);
+
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "%s/%u",
+		 ops ? ops->name : "?", c->threads);
+}
+
+KUNIT_ARRAY_PARAM(spin_excl, spin_excl_cases, spin_case_desc);
+
+static const struct lab_lock_ops *spin_ops(struct kunit *test, u32 variant)
+{
+	const struct lab_lock_ops *ops =
+		lab_lock_ops_find(LOCKLAB_KIND_SPIN, variant);
+
+	KUNIT_ASSERT_NOT_NULL(test, ops);
+	return ops;
+}
+
+static bool spin_is_broken(const struct lab_lock_ops *ops)
+{
+	return ops->props & LOCKLAB_PROP_BROKEN;
+}
+
+static void spin_torture(struct kunit *test, const struct lab_lock_ops *ops,
+			 unsigned int threads, struct lab_torture_stats *st)
+{
+	struct lab_torture_cfg cfg = {
+		.ops = ops,
+		.threads = threads,
+		.iterations = SPIN_ITERS,
+		.bind = true,
+		.timeout_ms = 120000,
+	};
+	int ret = lab_torture_run(&cfg, st);
+
+	KUNIT_ASSERT_EQ_MSG(test, ret, 0, "torture run failed or hung");
+}
+
+/* Exclusion holds: exact count, nobody ever inside with us. */
+static void spin_mutual_exclusion_test(struct kunit *test)
+{
+	const struct spin_case *c = test->param_value;
+	const struct lab_lock_ops *ops = spin_ops(test, c->variant);
+	struct lab_torture_stats st = { };
+
+	spin_torture(test, ops, c->threads, &st);
+	KUNIT_EXPECT_EQ(test, st.acquisitions, (u64)c->threads * SPIN_ITERS);
+	KUNIT_EXPECT_EQ(test, st.thread_min, (u64)SPIN_ITERS);
+	KUNIT_EXPECT_EQ(test, st.violations, 0);
+	KUNIT_EXPECT_EQ(test, st.lost_updates, 0);
+}
+
+/*
+ * The checker can fail: the broken lock, run through the same torture and
+ * checks as the others, must be caught. Sections only overlap when two
+ * threads run at once, so this needs two CPUs; the threads are pinned to
+ * different CPUs and run for a fixed time (not a fixed count, which one
+ * thread may finish before the other starts), with some hold time to widen
+ * the window. A few tries absorb a run where the threads never overlapped.
+ */
+static void spin_checker_catches_broken_lock_test(struct kunit *test)
+{
+	struct lab_torture_cfg cfg = {
+		.ops = spin_ops(test, LOCKLAB_SPIN_BROKEN),
+		.threads = 2,
+		.duration_ms = 200,
+		.hold_ns = 200,
+		.bind = true,
+	};
+	struct lab_torture_stats st = { };
+	int i;
+
+	if (num_online_cpus() < 2)
+		kunit_skip(test, "needs 2 online CPUs for sections to overlap");
+	for (i = 1; i <= SPIN_BROKEN_TRIES; i++) {
+		KUNIT_ASSERT_EQ(test, lab_torture_run(&cfg, &st), 0);
+		if (st.violations || st.lost_updates)
+			break;
+	}
+	kunit_info(test, "broken lock: %llu violations, %llu lost updates, try %d\n",
+		   st.violations, st.lost_updates, i);
+	KUNIT_EXPECT_TRUE_MSG(test, st.violations || st.lost_updates,
+			      "the exclusion checker missed a lock that excludes nothing");
+}
+
+static const u32 spin_all_variants[] = {
+	LOCKLAB_SPIN_TAS, LOCKLAB_SPIN_TTAS, LOCKLAB_SPIN_TICKET,
+	LOCKLAB_SPIN_MCS, LOCKLAB_SPIN_CLH, LOCKLAB_SPIN_KERNEL,
+	LOCKLAB_SPIN_BROKEN,
+};
+
+static void spin_variant_desc(const u32 *v, char *desc)
+{
+	const struct lab_lock_ops *ops =
+		lab_lock_ops_find(LOCKLAB_KIND_SPIN, *v);
+
+	strscpy(desc, ops ? ops->name : "?", KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(spin_variant, spin_all_variants, spin_variant_desc);
+
+static void *spin_new_lock(struct kunit *test, const struct lab_lock_ops *ops)
+{
+	void *lock = kunit_kzalloc(test, ops->size, GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, lock);
+	KUNIT_ASSERT_EQ(test, ops->init(lock), 0);
+	return lock;
+}
+
+/*
+ * trylock while held fails, after unlock succeeds. For the broken lock the
+ * property must be violated: that is how this check shows it can fail.
+ */
+static void spin_trylock_excludes_test(struct kunit *test)
+{
+	const struct lab_lock_ops *ops = spin_ops(test, *(u32 *)test->param_value);
+	union lab_lock_ctx holder, other;
+	void *lock = spin_new_lock(test, ops);
+	bool second;
+
+	if ((ops->props & LOCKLAB_PROP_KERNEL) && !IS_ENABLED(CONFIG_SMP) &&
+	    !IS_ENABLED(CONFIG_DEBUG_SPINLOCK))
+		kunit_skip(test, "UP spinlock_t only disables preemption");
+
+	KUNIT_EXPECT_FALSE(test, ops->is_locked(lock));
+	KUNIT_ASSERT_TRUE(test, ops->trylock(lock, &holder));
+	KUNIT_EXPECT_TRUE(test, ops->is_locked(lock));
+	second = ops->trylock(lock, &other);
+	if (spin_is_broken(ops)) {
+		KUNIT_EXPECT_TRUE_MSG(test, second,
+				      "broken lock excluded: the check cannot fail");
+		if (second)
+			ops->unlock(lock, &other);
+	} else {
+		KUNIT_EXPECT_FALSE(test, second);
+		if (second)
+			ops->unlock(lock, &other);
+	}
+	ops->unlock(lock, &holder);
+	KUNIT_EXPECT_FALSE(test, ops->is_locked(lock));
+
+	/* Free again: lock() and trylock() both take it at once. */
+	ops->lock(lock, &holder);
+	KUNIT_EXPECT_TRUE(test, ops->is_locked(lock));
+	ops->unlock(lock, &holder);
+	KUNIT_EXPECT_TRUE(test, ops->trylock(lock, &other));
+	ops->unlock(lock, &other);
+	KUNIT_EXPECT_FALSE(test, ops->is_locked(lock));
+	ops->destroy(lock);
+}
+
+/*
+ * FIFO hand-over, driven step by step. Each driver exposes the queue
+ * algorithm's own steps (the helpers lock() and unlock() are made of):
+ * arrive (join the queue), granted (would the spin loop exit now),
+ * release (what unlock does).
+ */
+#define FIFO_N	8
+
+struct fifo_state {
+	struct lab_ticket_spinlock ticket;
+	struct lab_mcs_spinlock mcs;
+	struct lab_clh_spinlock clh;
+	u32 tickets[FIFO_N];
+	struct lab_mcs_node mnode[FIFO_N];
+	bool mcs_at_once[FIFO_N];
+	struct lab_clh_node *cnode[FIFO_N];
+	struct lab_clh_node *cspare;
+	unsigned long cpred[FIFO_N];
+};
+
+struct fifo_driver {
+	const char *name;
+	void (*setup)(struct kunit *test, struct fifo_state *s);
+	void (*arrive)(struct fifo_state *s, int i);
+	bool (*granted)(struct fifo_state *s, int i);
+	void (*release)(struct fifo_state *s, int i);
+	bool (*is_locked)(struct fifo_state *s);
+};
+
+static void ticket_setup(struct kunit *test, struct fifo_state *s)
+{
+	lab_ticket_init(&s->ticket);
+	/* Start near the wrap so the 2^32 wrap is exercised too. */
+	atomic_set(&s->ticket.next, -3);
+	atomic_set(&s->ticket.owner, -3);
+}
+
+static void ticket_arrive(struct fifo_state *s, int i)
+{
+	s->tickets[i] = __lab_ticket_take(&s->ticket);
+}
+
+static bool ticket_granted(struct fifo_state *s, int i)
+{
+	return __lab_ticket_served(&s->ticket, s->tickets[i]);
+}
+
+static void ticket_release(struct fifo_state *s, int i)
+{
+	__lab_ticket_release(&s->ticket);
+}
+
+static bool ticket_locked(struct fifo_state *s)
+{
+	return lab_ticket_is_locked(&s->ticket);
+}
+
+static void mcs_setup(struct kunit *test, struct fifo_state *s)
+{
+	lab_mcs_init(&s->mcs);
+}
+
+static void mcs_arrive(struct fifo_state *s, int i)
+{
+	s->mcs_at_once[i] = __lab_mcs_enqueue(&s->mcs, &s->mnode[i]);
+}
+
+static bool mcs_granted(struct fifo_state *s, int i)
+{
+	return s->mcs_at_once[i] || __lab_mcs_granted(&s->mnode[i]);
+}
+
+static void mcs_release(struct fifo_state *s, int i)
+{
+	struct lab_mcs_node *node = &s->mnode[i];
+
+	/*
+	 * Single-threaded, every successor links itself at once: a node with
+	 * no successor link must be the tail. Otherwise the release would wait
+	 * for a link that never comes; leave the lock held and let the
+	 * granted() checks fail instead.
+	 */
+	if (!READ_ONCE(node->next) &&
+	    atomic_long_read(&s->mcs.tail) != (long)node)
+		return;
+	__lab_mcs_release(&s->mcs, node);
+}
+
+static bool mcs_locked(struct fifo_state *s)
+{
+	return lab_mcs_is_locked(&s->mcs);
+}
+
+static void clh_setup(struct kunit *test, struct fifo_state *s)
+{
+	int i;
+
+	s->cspare = kunit_kzalloc(test, sizeof(*s->cspare), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, s->cspare);
+	for (i = 0; i < FIFO_N; i++) {
+		s->cnode[i] = kunit_kzalloc(test, sizeof(*s->cnode[i]),
+					    GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, s->cnode[i]);
+	}
+	__lab_clh_init_node(&s->clh, s->cspare);
+}
+
+static void clh_arrive(struct fifo_state *s, int i)
+{
+	s->cpred[i] = __lab_clh_enqueue(&s->clh, s->cnode[i]);
+}
+
+static bool clh_granted(struct fifo_state *s, int i)
+{
+	return __lab_clh_granted(s->cpred[i]);
+}
+
+static void clh_release(struct fifo_state *s, int i)
+{
+	__lab_clh_release(&s->clh, s->cnode[i]);
+}
+
+static bool clh_locked(struct fifo_state *s)
+{
+	return lab_clh_is_locked(&s->clh);
+}
+
+static const struct fifo_driver fifo_drivers[] = {
+	{ "ticket", ticket_setup, ticket_arrive, ticket_granted, ticket_release,
+	  ticket_locked },
+	{ "mcs", mcs_setup, mcs_arrive, mcs_granted, mcs_release, mcs_locked },
+	{ "clh", clh_setup, clh_arrive, clh_granted, clh_release, clh_locked },
+};
+
+static void fifo_driver_desc(const struct fifo_driver *d, char *desc)
+{
+	strscpy(desc, d->name, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(fifo, fifo_drivers, fifo_driver_desc);
+
+/*
+ * Waiters arrive in a shuffled order while the first holds the lock; each
+ * release must grant exactly the next arrival and nobody else.
+ */
+static void spin_fifo_handoff_in_arrival_order_test(struct kunit *test)
+{
+	const struct fifo_driver *d = test->param_value;
+	struct fifo_state *s = kunit_kzalloc(test, sizeof(*s), GFP_KERNEL);
+	int order[FIFO_N];
+	int i, k;
+
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	for (i = 0; i < FIFO_N; i++)
+		order[i] = i;
+	for (i = FIFO_N - 1; i > 0; i--) {
+		k = get_random_u32_below(i + 1);	/* swap() reads it twice */
+		swap(order[i], order[k]);
+	}
+
+	d->setup(test, s);
+	KUNIT_EXPECT_FALSE(test, d->is_locked(s));
+	for (k = 0; k < FIFO_N; k++)
+		d->arrive(s, order[k]);
+	KUNIT_EXPECT_TRUE(test, d->is_locked(s));
+
+	for (k = 0; k < FIFO_N; k++) {
+		KUNIT_EXPECT_TRUE_MSG(test, d->granted(s, order[k]),
+				      "arrival %d (waiter %d) not granted", k,
+				      order[k]);
+		for (i = k + 1; i < FIFO_N; i++)
+			KUNIT_EXPECT_FALSE_MSG(test, d->granted(s, order[i]),
+					       "arrival %d granted while %d holds",
+					       i, k);
+		d->release(s, order[k]);
+	}
+	KUNIT_EXPECT_FALSE(test, d->is_locked(s));
+}
+
+/* The guards take the lock for the scope and release it on exit. */
+static void spin_guard_releases_on_scope_exit_test(struct kunit *test)
+{
+	struct lab_tas_spinlock tas = __LAB_TAS_SPINLOCK_INIT;
+	struct lab_ticket_spinlock ticket = __LAB_TICKET_SPINLOCK_INIT;
+	struct lab_mcs_spinlock mcs = __LAB_MCS_SPINLOCK_INIT;
+	struct lab_clh_spinlock clh;
+	struct lab_mcs_node node;
+
+	KUNIT_ASSERT_EQ(test, lab_clh_init(&clh, GFP_KERNEL), 0);
+	scoped_guard(lab_tas, &tas)
+		KUNIT_EXPECT_TRUE(test, lab_tas_is_locked(&tas));
+	KUNIT_EXPECT_FALSE(test, lab_tas_is_locked(&tas));
+	scoped_guard(lab_ttas, &tas)
+		KUNIT_EXPECT_TRUE(test, lab_tas_is_locked(&tas));
+	KUNIT_EXPECT_FALSE(test, lab_tas_is_locked(&tas));
+	scoped_guard(lab_ticket, &ticket)
+		KUNIT_EXPECT_TRUE(test, lab_ticket_is_locked(&ticket));
+	KUNIT_EXPECT_FALSE(test, lab_ticket_is_locked(&ticket));
+	scoped_guard(lab_mcs, &mcs, &node)
+		KUNIT_EXPECT_TRUE(test, lab_mcs_is_locked(&mcs));
+	KUNIT_EXPECT_FALSE(test, lab_mcs_is_locked(&mcs));
+	scoped_guard(lab_clh, &clh)
+		KUNIT_EXPECT_TRUE(test, lab_clh_is_locked(&clh));
+	KUNIT_EXPECT_FALSE(test, lab_clh_is_locked(&clh));
+	lab_clh_destroy(&clh);
+}
+
+/*
+ * CLH trylock only ever replaces a FREE-tagged tail, and the lock keeps
+ * exactly one node through any sequence: after lock/trylock/unlock cycles
+ * the tail is FREE again and destroy frees one node (kmemleak and KASAN
+ * check the rest).
+ */
+static void spin_clh_trylock_exact_test(struct kunit *test)
+{
+	struct lab_clh_spinlock clh;
+	int i;
+
+	KUNIT_ASSERT_EQ(test, lab_clh_init(&clh, GFP_KERNEL), 0);
+	for (i = 0; i < 100; i++) {
+		KUNIT_ASSERT_TRUE(test, lab_clh_trylock(&clh));
+		KUNIT_EXPECT_FALSE(test, lab_clh_trylock(&clh));
+		lab_clh_unlock(&clh);
+		lab_clh_lock(&clh);
+		KUNIT_EXPECT_FALSE(test, lab_clh_trylock(&clh));
+		lab_clh_unlock(&clh);
+	}
+	KUNIT_EXPECT_TRUE(test, atomic_long_read(&clh.tail) & LAB_CLH_FREE);
+	lab_clh_destroy(&clh);
+}
+
+static struct kunit_case spin_test_cases[] = {
+	KUNIT_CASE_PARAM(spin_mutual_exclusion_test, spin_excl_gen_params),
+	KUNIT_CASE(spin_checker_catches_broken_lock_test),
+	KUNIT_CASE_PARAM(spin_trylock_excludes_test, spin_variant_gen_params),
+	KUNIT_CASE_PARAM(spin_fifo_handoff_in_arrival_order_test,
+			 fifo_gen_params),
+	KUNIT_CASE(spin_guard_releases_on_scope_exit_test),
+	KUNIT_CASE(spin_clh_trylock_exact_test),
+	{}
+};
+
+static struct kunit_suite spin_test_suite = {
+	.name = "locklab_spin",
+	.test_cases = spin_test_cases,
+};
+
+kunit_test_suites(&spin_test_suite);

@@ -1,0 +1,348 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * locklab spin locks: slow paths, the CLH node pool and the ops tables.
+ *
+ * The algorithms, their state encodings and their invariants are described
+ * in include/locklab/spinlock.h, where the fast paths live. This file holds
+ * what runs only under contention (the wait loops), what allocates (CLH
+ * nodes), and the adapters that put every variant behind struct
+ * lab_lock_ops.
+ *
+ * Wait loops use lab_atomic_cond_read_*(): a pause/yield loop, or a wait
+ * for the cache line to change where the backend can do that.
+ */
+#include <linux/bug.h>
+#include <linux/cpumask.h>
+#include <linux/slab.h>
+
+#include <locklab/ops.h>
+#include <locklab/spinlock.h>
+
+/* --- TAS / TTAS ---------------------------------------------------------- */
+
+/* The book's loop: keep swapping until the swap returns 0. */
+noinline void lab_tas_lock_slowpath(struct lab_tas_spinlock *l)
+{
+	while (!__lab_tas_acquire(l))
+		lab_cpu_relax();
+}
+
+/*
+ * Wait with relaxed loads while the lock is held, so waiters keep a shared
+ * copy of the line instead of fighting for it, and swap only when it looks
+ * free. The relaxed load orders nothing: the ACQUIRE is the swap.
+ */
+noinline void lab_ttas_lock_slowpath(struct lab_tas_spinlock *l)
+{
+	do {
+		lab_atomic_cond_read_relaxed(&l->locked, !VAL);
+	} while (!__lab_tas_acquire(l));
+}
+
+/* --- Ticket -------------------------------------------------------------- */
+
+noinline void lab_ticket_lock_slowpath(struct lab_ticket_spinlock *l,
+				       u32 ticket)
+{
+	/* ACQUIRE: pairs with the RELEASE in __lab_ticket_release(). */
+	lab_atomic_cond_read_acquire(&l->owner, ticket == (u32)VAL);
+}
+
+/* --- MCS ----------------------------------------------------------------- */
+
+noinline void lab_mcs_lock_slowpath(struct lab_mcs_node *node)
+{
+	/* ACQUIRE: pairs with the RELEASE hand-over in __lab_mcs_release(). */
+	lab_atomic_cond_read_acquire(&node->locked, VAL);
+}
+
+/*
+ * The successor has swapped itself into tail but not yet stored its link:
+ * it is between two instructions of __lab_mcs_enqueue() and runs with
+ * preemption disabled, so this wait is short.
+ */
+noinline struct lab_mcs_node *lab_mcs_wait_next(struct lab_mcs_node *node)
+{
+	struct lab_mcs_node *next;
+
+	while (!(next = READ_ONCE(node->next)))
+		lab_cpu_relax();
+	return next;
+}
+
+/* --- CLH ----------------------------------------------------------------- */
+
+DEFINE_PER_CPU(struct lab_clh_pool, lab_clh_pool);
+
+noinline void lab_clh_lock_slowpath(unsigned long pred)
+{
+	struct lab_clh_node *p = (struct lab_clh_node *)pred;
+
+	/* ACQUIRE: pairs with the RELEASE store in __lab_clh_release(). */
+	lab_atomic_cond_read_acquire(&p->locked, !VAL);
+}
+
+/**
+ * lab_clh_trylock() - take a CLH lock if it is free
+ * @l: the lock
+ *
+ * ACQUIRE on success. Never waits: it only ever replaces a FREE-tagged tail,
+ * whose node nobody spins on.
+ *
+ * Return: true if the lock was taken (preemption is then disabled).
+ */
+bool lab_clh_trylock(struct lab_clh_spinlock *l)
+{
+	unsigned long tail;
+	struct lab_clh_node *node;
+	unsigned int depth;
+
+	preempt_disable();
+	tail = (unsigned long)lab_atomic_long_read(&l->tail);
+	if (!(tail & LAB_CLH_FREE))
+		goto busy;
+
+	depth = __lab_clh_push();
+	node = __this_cpu_read(lab_clh_pool.spare[depth]);
+	atomic_set(&node->locked, 1);
+	/*
+	 * T|FREE -> node. Fully ordered, as the xchg in __lab_clh_enqueue():
+	 * RELEASE publishes locked == 1 to a successor, ACQUIRE pairs with the
+	 * RELEASE cmpxchg that freed the lock.
+	 */
+	if (lab_atomic_long_cmpxchg(&l->tail, (long)tail, (long)node) ==
+	    (long)tail) {
+		__lab_clh_pop(l, depth, node, tail);
+		return true;
+	}
+	__this_cpu_dec(lab_clh_pool.depth);
+busy:
+	preempt_enable();
+	return false;
+}
+
+static struct lab_clh_node *lab_clh_node_alloc(gfp_t gfp)
+{
+	/* kmalloc aligns a cache-line-sized object to a cache line. */
+	return kzalloc(sizeof(struct lab_clh_node), gfp);
+}
+
+/**
+ * lab_clh_init() - initialize a CLH lock
+ * @l: the lock
+ * @gfp: allocation flags for the lock's initial node
+ *
+ * A CLH lock owns one node at all times (see the header); this allocates
+ * the first one. Release it with lab_clh_destroy().
+ *
+ * Return: 0, or -ENOMEM.
+ */
+int lab_clh_init(struct lab_clh_spinlock *l, gfp_t gfp)
+{
+	struct lab_clh_node *node = lab_clh_node_alloc(gfp);
+
+	if (!node)
+		return -ENOMEM;
+	__lab_clh_init_node(l, node);
+	return 0;
+}
+
+/**
+ * lab_clh_destroy() - free the node a free CLH lock owns
+ * @l: the lock; must not be held or waited on
+ *
+ * The node freed is whichever the last release left in the tail; the node
+ * the lock started with has long moved to some CPU's pool, which is fine:
+ * nodes are interchangeable and each is owned by exactly one lock or pool
+ * slot. A held lock is leaked with a warning rather than freed under its
+ * waiters.
+ */
+void lab_clh_destroy(struct lab_clh_spinlock *l)
+{
+	unsigned long tail = (unsigned long)atomic_long_read(&l->tail);
+
+	if (WARN_ON_ONCE(!(tail & LAB_CLH_FREE)))
+		return;
+	kfree((void *)(tail & ~LAB_CLH_FREE));
+	atomic_long_set(&l->tail, 0);
+}
+
+/**
+ * lab_clh_pool_init() - give every possible CPU its spare CLH nodes
+ *
+ * Called once at module load. Return: 0, or -ENOMEM (nothing is left
+ * allocated then).
+ */
+int lab_clh_pool_init(void)
+{
+	unsigned int cpu, i;
+
+	for_each_possible_cpu(cpu) {
+		struct lab_clh_pool *pool = per_cpu_ptr(&lab_clh_pool, cpu);
+
+		for (i = 0; i < LAB_CLH_NESTING; i++) {
+			pool->spare[i] = lab_clh_node_alloc(GFP_KERNEL);
+			if (!pool->spare[i]) {
+				lab_clh_pool_exit();
+				return -ENOMEM;
+			}
+		}
+		pool->depth = 0;
+	}
+	return 0;
+}
+
+/* Free the spare nodes. Every CLH lock must have been destroyed. */
+void lab_clh_pool_exit(void)
+{
+	unsigned int cpu, i;
+
+	for_each_possible_cpu(cpu) {
+		struct lab_clh_pool *pool = per_cpu_ptr(&lab_clh_pool, cpu);
+
+		WARN_ON_ONCE(pool->depth);
+		for (i = 0; i < LAB_CLH_NESTING; i++) {
+			kfree(pool->spare[i]);
+			pool->spare[i] = NULL;
+		}
+	}
+}
+
+/* --- Ops tables ---------------------------------------------------------- */
+
+static int spin_ops_init_nop(void *lock)
+{
+	return 0;
+}
+
+static void spin_ops_destroy_nop(void *lock)
+{
+}
+
+static void tas_ops_lock(void *l, union lab_lock_ctx *c)
+{
+	lab_tas_lock(l);
+}
+
+static void ttas_ops_lock(void *l, union lab_lock_ctx *c)
+{
+	lab_ttas_lock(l);
+}
+
+static bool tas_ops_trylock(void *l, union lab_lock_ctx *c)
+{
+	return lab_tas_trylock(l);
+}
+
+static void tas_ops_unlock(void *l, union lab_lock_ctx *c)
+{
+	lab_tas_unlock(l);
+}
+
+static bool tas_ops_is_locked(void *l)
+{
+	return lab_tas_is_locked(l);
+}
+
+static void ticket_ops_lock(void *l, union lab_lock_ctx *c)
+{
+	lab_ticket_lock(l);
+}
+
+static bool ticket_ops_trylock(void *l, union lab_lock_ctx *c)
+{
+	return lab_ticket_trylock(l);
+}
+
+static void ticket_ops_unlock(void *l, union lab_lock_ctx *c)
+{
+	lab_ticket_unlock(l);
+}
+
+static bool ticket_ops_is_locked(void *l)
+{
+	return lab_ticket_is_locked(l);
+}
+
+static void mcs_ops_lock(void *l, union lab_lock_ctx *c)
+{
+	lab_mcs_lock(l, &c->mcs);
+}
+
+static bool mcs_ops_trylock(void *l, union lab_lock_ctx *c)
+{
+	return lab_mcs_trylock(l, &c->mcs);
+}
+
+static void mcs_ops_unlock(void *l, union lab_lock_ctx *c)
+{
+	lab_mcs_unlock(l, &c->mcs);
+}
+
+static bool mcs_ops_is_locked(void *l)
+{
+	return lab_mcs_is_locked(l);
+}
+
+static int clh_ops_init(void *l)
+{
+	return lab_clh_init(l, GFP_KERNEL);
+}
+
+static void clh_ops_destroy(void *l)
+{
+	lab_clh_destroy(l);
+}
+
+static void clh_ops_lock(void *l, union lab_lock_ctx *c)
+{
+	lab_clh_lock(l);
+}
+
+static bool clh_ops_trylock(void *l, union lab_lock_ctx *c)
+{
+	return lab_clh_trylock(l);
+}
+
+static void clh_ops_unlock(void *l, union lab_lock_ctx *c)
+{
+	lab_clh_unlock(l);
+}
+
+static bool clh_ops_is_locked(void *l)
+{
+	return lab_clh_is_locked(l);
+}
+
+#define SPIN_OPS(_name, _variant, _props, _type, _init, _destroy, _lock, _x) \
+	{								\
+		.name = _name,						\
+		.kind = LOCKLAB_KIND_SPIN,				\
+		.variant = _variant,					\
+		.props = _props,					\
+		.size = sizeof(_type),					\
+		.init = _init,						\
+		.destroy = _destroy,					\
+		.lock = _lock,						\
+		.trylock = _x##_ops_trylock,				\
+		.unlock = _x##_ops_unlock,				\
+		.is_locked = _x##_ops_is_locked,			\
+	}
+
+const struct lab_lock_ops lab_spin_ops[] = {
+	SPIN_OPS("tas", LOCKLAB_SPIN_TAS, 0, struct lab_tas_spinlock,
+		 spin_ops_init_nop, spin_ops_destroy_nop, tas_ops_lock, tas),
+	SPIN_OPS("ttas", LOCKLAB_SPIN_TTAS, 0, struct lab_tas_spinlock,
+		 spin_ops_init_nop, spin_ops_destroy_nop, ttas_ops_lock, tas),
+	SPIN_OPS("ticket", LOCKLAB_SPIN_TICKET, LOCKLAB_PROP_FIFO,
+		 struct lab_ticket_spinlock, spin_ops_init_nop,
+		 spin_ops_destroy_nop, ticket_ops_lock, ticket),
+	SPIN_OPS("mcs", LOCKLAB_SPIN_MCS, LOCKLAB_PROP_FIFO,
+		 struct lab_mcs_spinlock, spin_ops_init_nop,
+		 spin_ops_destroy_nop, mcs_ops_lock, mcs),
+	SPIN_OPS("clh", LOCKLAB_SPIN_CLH, LOCKLAB_PROP_FIFO,
+		 struct lab_clh_spinlock, clh_ops_init, clh_ops_destroy,
+		 clh_ops_lock, clh),
+};
+
+const unsigned int lab_spin_ops_nr = ARRAY_SIZE(lab_spin_ops);

@@ -1,0 +1,76 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Every test tier, in order, each counted:
+#
+#   build      locklab.ko against Debian's headers, W=1, warnings are errors
+#   style      checkpatch --strict over every C file and header
+#   sparse     sparse (C=2) over the module
+#   kunit      um, x86_64 (-smp 2), arm64 (-smp 2, -cpu max)
+#   selftests  in QEMU with Debian's kernel and the module loaded
+#
+# The last line is "N passed, N failed": every KUnit case (each parameter of
+# a parameterized case counts), every selftest, and each static check.
+# Set LOCKLAB_TIERS to a subset ("build style kunit-um selftests") to run
+# fewer. Exit 0 only when nothing failed.
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+cd "$LOCKLAB_TOP"
+mkdir -p build
+
+tiers=${LOCKLAB_TIERS:-"deps build style sparse kunit-um kunit-x86_64 kunit-arm64 selftests"}
+passed=0 failed=0 skipped=0
+summary=()
+
+# count TIER SECONDS P F S
+count() {
+	passed=$((passed + $3)); failed=$((failed + $4)); skipped=$((skipped + $5))
+	summary+=("$(printf '%-20s %4d passed %4d failed %4d skipped %6ss' "$1" "$3" "$4" "$5" "$2")")
+}
+
+# gate NAME CMD...: a static check counted as one test.
+gate() {
+	local name=$1 t0=$SECONDS
+	shift
+	echo "== $name"
+	if "$@" >"build/$name.log" 2>&1; then
+		count "$name" $((SECONDS - t0)) 1 0 0
+	else
+		tail -n 30 "build/$name.log"
+		echo "== $name FAILED (build/$name.log)"
+		count "$name" $((SECONDS - t0)) 0 1 0
+	fi
+}
+
+# counted NAME REGEX CMD...: a tier that prints "NAME: P passed, F failed, S skipped".
+counted() {
+	local name=$1 t0=$SECONDS line p f s
+	shift
+	echo "== $name"
+	"$@" 2>&1 | tee "build/$name.log" | grep -E '^(kunit|selftests)|FAILED|not ok|\[CRASHED\]'
+	line=$(grep -E '[0-9]+ passed, [0-9]+ failed, [0-9]+ skipped' "build/$name.log" | tail -n 1)
+	p=$(echo "$line" | grep -oE '[0-9]+ passed' | grep -oE '[0-9]+' || echo 0)
+	f=$(echo "$line" | grep -oE '[0-9]+ failed' | grep -oE '[0-9]+' || echo 1)
+	s=$(echo "$line" | grep -oE '[0-9]+ skipped' | grep -oE '[0-9]+' || echo 0)
+	count "$name" $((SECONDS - t0)) "${p:-0}" "${f:-1}" "${s:-0}"
+}
+
+for t in $tiers; do
+	case $t in
+	deps) scripts/deps.sh ;;
+	build) gate build make -s modules tools selftests ;;
+	style) gate style scripts/style.sh ;;
+	sparse) gate sparse make -s sparse ;;
+	kunit-um) counted kunit-um scripts/kunit.sh um ;;
+	kunit-x86_64) counted kunit-x86_64 scripts/kunit.sh x86_64 ;;
+	kunit-arm64) counted kunit-arm64 scripts/kunit.sh arm64 --cpu max ;;
+	selftests) counted selftests scripts/vm-selftests.sh ;;
+	*) echo "unknown tier $t"; failed=$((failed + 1)) ;;
+	esac
+done
+
+echo
+echo "== summary (skipped: $skipped)"
+printf '%s\n' "${summary[@]}"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

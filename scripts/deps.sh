@@ -1,0 +1,28 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# Install everything locklab builds and tests with, from Debian's archive.
+# Idempotent: packages already present are not fetched again.
+set -eu
+
+PKGS="build-essential bc bison flex libelf-dev libssl-dev dwarves kmod cpio xz-utils
+rsync python3 linux-headers-amd64 linux-image-amd64 linux-source-6.1
+qemu-system-x86 qemu-system-arm gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu
+busybox-static sparse coccinelle perl"
+
+missing=""
+for p in $PKGS; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
+		missing="$missing $p"
+done
+
+if [ -n "$missing" ]; then
+	SUDO=""
+	[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+	echo "deps: installing:$missing"
+	export DEBIAN_FRONTEND=noninteractive
+	$SUDO apt-get update -qq
+	# shellcheck disable=SC2086
+	$SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
+fi
+echo "deps: ok"

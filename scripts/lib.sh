@@ -1,0 +1,53 @@
+# SPDX-License-Identifier: GPL-2.0
+# Shared helpers for locklab's scripts. Source it; do not run it.
+
+LOCKLAB_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+LOCKLAB_CACHE=${LOCKLAB_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/locklab}
+KSRC_TARBALL=${KSRC_TARBALL:-/usr/src/linux-source-6.1.tar.xz}
+KSRC=${KSRC:-$LOCKLAB_CACHE/linux-source-6.1}
+JOBS=${JOBS:-$(nproc)}
+
+die() { echo "locklab: $*" >&2; exit 1; }
+
+# Serialize kernel builds and VM boots: the machine has few cores, and the
+# shared source tree is modified by kunit.sh.
+with_lock() {
+	mkdir -p "$LOCKLAB_CACHE"
+	exec 9>"$LOCKLAB_CACHE/build.lock"
+	flock 9
+}
+
+# Extract linux-source-6.1 once into the cache. The stamp records which
+# tarball it came from, so a new Debian upload replaces it.
+ksrc_current() {
+	[ -r "$KSRC_TARBALL" ] || die "$KSRC_TARBALL missing: run scripts/deps.sh"
+	[ -f "$KSRC/.locklab-extracted" ] &&
+		[ "$(cat "$KSRC/.locklab-extracted")" = "$(stat -c '%s %Y' "$KSRC_TARBALL")" ]
+}
+
+ksrc_ensure() {
+	local stamp="$KSRC/.locklab-extracted" want
+	ksrc_current && return 0
+	want=$(stat -c '%s %Y' "$KSRC_TARBALL")
+	echo "locklab: extracting $KSRC_TARBALL into $LOCKLAB_CACHE" >&2
+	rm -rf "$KSRC" "$KSRC.tmp"
+	mkdir -p "$KSRC.tmp"
+	tar -xJf "$KSRC_TARBALL" -C "$KSRC.tmp" --strip-components=1
+	mv "$KSRC.tmp" "$KSRC"
+	echo "$want" >"$stamp"
+}
+
+# The kernel build tree the module is built against: the running kernel's,
+# or else the newest installed Debian linux-headers-*-amd64.
+kdir_default() {
+	local k="/lib/modules/$(uname -r)/build"
+	if [ -d "$k" ]; then
+		echo "$k"
+		return
+	fi
+	ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | sort -V | tail -n 1
+}
+
+kernel_release() {
+	sed -n 's/^#define UTS_RELEASE "\(.*\)"/\1/p' "$1/include/generated/utsrelease.h"
+}

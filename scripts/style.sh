@@ -1,0 +1,29 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# checkpatch --strict (from the cached linux-source tree) over every C file
+# and header of the project. Exit 0 only when there is nothing to report.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+KSRC=$("$LOCKLAB_TOP/scripts/ksrc.sh")
+cd "$LOCKLAB_TOP"
+files=$(git ls-files --cached --others --exclude-standard '*.c' '*.h' 2>/dev/null || find . -name '*.[ch]' -not -path './build/*')
+# Userspace programs use the C library's types and their own names.
+user_ignore=PREFER_KERNEL_TYPES,NEW_TYPEDEFS,SPLIT_STRING,AVOID_EXTERNS
+rc=0
+for f in $files; do
+	ignore=FILE_PATH_CHANGES,SPDX_LICENSE_TAG
+	case "$f" in
+	tools/*|selftests/*) ignore+=",$user_ignore" ;;
+	# Generates one wrapper per backend, operation and ordering: token
+	# arguments are pasted more than once by design.
+	kunit/atomic_test.c) ignore+=",MACRO_ARG_REUSE,COMPLEX_MACRO" ;;
+	esac
+	out=$(perl "$KSRC/scripts/checkpatch.pl" --strict --no-tree --terse \
+		--show-types --ignore "$ignore" -f "$f" 2>&1 || true)
+	if echo "$out" | grep -qE '(ERROR|WARNING|CHECK):'; then
+		echo "$out" | grep -E '(ERROR|WARNING|CHECK):'
+		rc=1
+	fi
+done
+[ $rc -eq 0 ] && echo "style: checkpatch --strict clean ($(echo "$files" | wc -w) files)"
+exit $rc

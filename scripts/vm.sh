@@ -1,0 +1,138 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Boot Debian's kernel in QEMU (TCG, -smp 2) with a busybox initramfs, load
+# locklab.ko, run one command, and exit with the command's exit status.
+#
+#   scripts/vm.sh [options] -- COMMAND [ARGS...]
+#
+#   --ko FILE        module to insmod before the command (default: ./locklab.ko
+#                    if present; --no-ko for none)
+#   --ko-args ARGS   module parameters
+#   --file SRC[:DST] copy a file into the guest (DST defaults to /bin/NAME);
+#                    repeatable
+#   --timeout SEC    hard limit for the whole boot (default 300)
+#   --smp N --mem MB guest CPUs (2) and memory (768)
+#   --kernel FILE    kernel image (default /boot/vmlinuz-<release of KDIR>)
+#   --kvm            use KVM instead of TCG (not available on every machine)
+#   --allow-splat    do not fail on a kernel warning/oops in the guest log
+#
+# The guest runs the command in /root with the module loaded, then unloads
+# it (an rmmod failure fails the run), prints its kernel log, and powers
+# off. Exit status: the command's; 124 on timeout; 125 when the guest died
+# without reporting; 100 when insmod failed; 101 when rmmod failed; 102
+# when the kernel log shows a warning, BUG or oops. The serial console is
+# kept in build/vm/serial.log.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+ko=auto ko_args= timeout=300 smp=2 mem=768 kernel= kvm=0 allow_splat=0
+files=()
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--ko) ko=$2; shift 2 ;;
+	--no-ko) ko=; shift ;;
+	--ko-args) ko_args=$2; shift 2 ;;
+	--file) files+=("$2"); shift 2 ;;
+	--timeout) timeout=$2; shift 2 ;;
+	--smp) smp=$2; shift 2 ;;
+	--mem) mem=$2; shift 2 ;;
+	--kernel) kernel=$2; shift 2 ;;
+	--kvm) kvm=1; shift ;;
+	--allow-splat) allow_splat=1; shift ;;
+	--) shift; break ;;
+	*) die "unknown option $1 (see the header of $0)" ;;
+	esac
+done
+[ $# -gt 0 ] || die "usage: vm.sh [options] -- COMMAND"
+[ "$ko" = auto ] && { [ -f "$LOCKLAB_TOP/locklab.ko" ] && ko=$LOCKLAB_TOP/locklab.ko || ko=; }
+
+if [ -z "$kernel" ]; then
+	kdir=${KDIR:-$(kdir_default)}
+	[ -n "$kdir" ] || die "no kernel build tree: run scripts/deps.sh"
+	kernel=/boot/vmlinuz-$(kernel_release "$kdir")
+fi
+[ -r "$kernel" ] || die "cannot read $kernel (install linux-image-amd64: scripts/deps.sh)"
+busybox=$(command -v busybox || true)
+[ -n "$busybox" ] && file -L "$busybox" | grep -q 'statically linked' ||
+	busybox=/bin/busybox
+[ -x "$busybox" ] || die "busybox-static missing: run scripts/deps.sh"
+
+out=$LOCKLAB_TOP/build/vm
+root=$out/root
+rm -rf "$root"
+mkdir -p "$root"/{bin,sbin,dev,proc,sys,tmp,root,etc}
+cp "$busybox" "$root/bin/busybox"
+[ -n "$ko" ] && cp "$ko" "$root/locklab.ko"
+for f in ${files[@]+"${files[@]}"}; do
+	src=${f%%:*}
+	dst=/bin/$(basename "$src")
+	[ "$src" != "$f" ] && dst=${f#*:}
+	mkdir -p "$root$(dirname "$dst")"
+	cp "$src" "$root$dst"
+done
+printf '%q ' "$@" >"$root/cmd.sh"
+echo >>"$root/cmd.sh"
+printf '%s\n' "$ko_args" >"$root/ko_args"
+
+cat >"$root/init" <<'INIT'
+#!/bin/busybox sh
+/bin/busybox --install -s /bin
+export PATH=/bin:/sbin
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev
+mount -t tmpfs tmp /tmp
+echo "LOCKLAB-VM: booted, $(nproc) CPUs, kernel $(uname -r)"
+rc=0
+if [ -f /locklab.ko ]; then
+	insmod /locklab.ko $(cat /ko_args) || rc=100
+fi
+if [ $rc -eq 0 ]; then
+	cd /root
+	sh /cmd.sh
+	rc=$?
+	if grep -q '^locklab ' /proc/modules; then
+		rmmod locklab || { echo "LOCKLAB-VM: rmmod failed"; rc=101; }
+	fi
+fi
+echo "LOCKLAB-VM: ---- kernel log ----"
+dmesg
+echo "LOCKLAB-VM: ---- end of kernel log ----"
+if dmesg | grep -Eq 'WARNING:|BUG:|Oops|general protection|Call Trace:|UBSAN:|KASAN:|kmemleak:.*new suspected'; then
+	echo "LOCKLAB-VM-SPLAT"
+fi
+echo "LOCKLAB-VM-EXIT: $rc"
+poweroff -f
+INIT
+chmod +x "$root/init"
+
+(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$out/initramfs.cpio.gz"
+
+accel=(-accel tcg,thread=multi)
+[ $kvm = 1 ] && accel=(-accel kvm -cpu host)
+log=$out/serial.log
+set +e
+timeout --foreground -k 5 "$timeout" \
+	qemu-system-x86_64 "${accel[@]}" -smp "$smp" -m "$mem" \
+	-display none -monitor none -serial stdio -no-reboot \
+	-kernel "$kernel" -initrd "$out/initramfs.cpio.gz" \
+	-append "console=ttyS0 panic=-1 loglevel=3 rdinit=/init" \
+	</dev/null 2>&1 | tr -d '\r' | tee "$log"
+qrc=${PIPESTATUS[0]}
+set -e
+
+if [ "$qrc" -eq 124 ] || [ "$qrc" -eq 137 ]; then
+	echo "vm.sh: timed out after ${timeout}s (log: $log)" >&2
+	exit 124
+fi
+rc=$(sed -n 's/^LOCKLAB-VM-EXIT: \([0-9]*\).*/\1/p' "$log" | tail -n 1)
+if [ -z "$rc" ]; then
+	echo "vm.sh: the guest died without reporting (log: $log)" >&2
+	exit 125
+fi
+if grep -q '^LOCKLAB-VM-SPLAT' "$log" && [ $allow_splat = 0 ]; then
+	echo "vm.sh: the guest kernel warned or oopsed (log: $log)" >&2
+	[ "$rc" -eq 0 ] && rc=102
+fi
+exit "$rc"
