@@ -4,10 +4,24 @@
  * same ops tables as locklab's, so every benchmark and torture run measures
  * them in the same harness, on the same machine, in the same run.
  *
- *   spin: spinlock_t (qspinlock on SMP builds; with CONFIG_DEBUG_SPINLOCK or
- *         lockdep it carries their checks, which the numbers then include)
+ *   spin:      spinlock_t (qspinlock on SMP builds; with
+ *              CONFIG_DEBUG_SPINLOCK or lockdep it carries their checks,
+ *              which the numbers then include)
+ *   mutex:     struct mutex (optimistic spinning on the owner, then a
+ *              wait list)
+ *   semaphore: struct semaphore of count 1 (a spinlock and a wait list)
+ *   rwlock:    struct rw_semaphore
+ *
+ * Where the kernel primitive has no timed form, the *_wait ops return
+ * -EOPNOTSUPP for a finite deadline rather than pretend.
  */
+#include <linux/jiffies.h>
+#include <linux/mutex.h>
+#include <linux/rwsem.h>
+#include <linux/semaphore.h>
 #include <linux/spinlock.h>
+
+#include <locklab/wait.h>
 
 #include <locklab/ops.h>
 
@@ -69,4 +83,207 @@ const struct lab_lock_ops lab_kernel_spinlock_ops = {
 	.trylock = kspin_trylock,
 	.unlock = kspin_unlock,
 	.is_locked = kspin_is_locked,
+};
+
+/* --- struct mutex -------------------------------------------------------- */
+
+static int kmutex_init(void *l)
+{
+	mutex_init((struct mutex *)l);
+	return 0;
+}
+
+static void kmutex_destroy(void *l)
+{
+	mutex_destroy((struct mutex *)l);
+}
+
+static void kmutex_lock(void *l, union lab_lock_ctx *c)
+{
+	mutex_lock(l);
+}
+
+static int kmutex_lock_wait(void *l, union lab_lock_ctx *c,
+			    unsigned int flags, ktime_t deadline)
+{
+	/* struct mutex has no timed lock: only the signal forms map. */
+	if (deadline != LAB_WAIT_FOREVER)
+		return -EOPNOTSUPP;
+	if (flags & LAB_WAIT_INTERRUPTIBLE)
+		return mutex_lock_interruptible(l);
+	if (flags & LAB_WAIT_KILLABLE)
+		return mutex_lock_killable(l);
+	mutex_lock(l);
+	return 0;
+}
+
+static bool kmutex_trylock(void *l, union lab_lock_ctx *c)
+{
+	return mutex_trylock(l);
+}
+
+static void kmutex_unlock(void *l, union lab_lock_ctx *c)
+{
+	mutex_unlock(l);
+}
+
+static bool kmutex_is_locked(void *l)
+{
+	return mutex_is_locked(l);
+}
+
+const struct lab_lock_ops lab_kernel_mutex_ops = {
+	.name = "kernel",
+	.kind = LOCKLAB_KIND_MUTEX,
+	.variant = LOCKLAB_MUTEX_KERNEL,
+	.props = LOCKLAB_PROP_KERNEL | LOCKLAB_PROP_SLEEPS,
+	.size = sizeof(struct mutex),
+	.init = kmutex_init,
+	.destroy = kmutex_destroy,
+	.lock = kmutex_lock,
+	.lock_wait = kmutex_lock_wait,
+	.trylock = kmutex_trylock,
+	.unlock = kmutex_unlock,
+	.is_locked = kmutex_is_locked,
+};
+
+/* --- struct semaphore (count 1, as a lock) --------------------------------- */
+
+static int ksema_init(void *l)
+{
+	sema_init(l, 1);
+	return 0;
+}
+
+static void ksema_destroy(void *l)
+{
+}
+
+static void ksema_lock(void *l, union lab_lock_ctx *c)
+{
+	down(l);
+}
+
+static int ksema_lock_wait(void *l, union lab_lock_ctx *c,
+			   unsigned int flags, ktime_t deadline)
+{
+	if (deadline != LAB_WAIT_FOREVER) {
+		s64 ns = ktime_to_ns(ktime_sub(deadline, ktime_get()));
+
+		return down_timeout(l, ns > 0 ? nsecs_to_jiffies(ns) : 0) ?
+		       -ETIMEDOUT : 0;
+	}
+	if (flags & LAB_WAIT_INTERRUPTIBLE)
+		return down_interruptible(l);
+	if (flags & LAB_WAIT_KILLABLE)
+		return down_killable(l);
+	down(l);
+	return 0;
+}
+
+static bool ksema_trylock(void *l, union lab_lock_ctx *c)
+{
+	return !down_trylock(l);	/* 0 means taken */
+}
+
+static void ksema_unlock(void *l, union lab_lock_ctx *c)
+{
+	up(l);
+}
+
+static bool ksema_is_locked(void *l)
+{
+	return !READ_ONCE(((struct semaphore *)l)->count);
+}
+
+const struct lab_lock_ops lab_kernel_semaphore_ops = {
+	.name = "kernel",
+	.kind = LOCKLAB_KIND_SEMAPHORE,
+	.variant = LOCKLAB_SEMAPHORE_KERNEL,
+	.props = LOCKLAB_PROP_KERNEL | LOCKLAB_PROP_SLEEPS,
+	.size = sizeof(struct semaphore),
+	.init = ksema_init,
+	.destroy = ksema_destroy,
+	.lock = ksema_lock,
+	.lock_wait = ksema_lock_wait,
+	.trylock = ksema_trylock,
+	.unlock = ksema_unlock,
+	.is_locked = ksema_is_locked,
+};
+
+/* --- struct rw_semaphore ---------------------------------------------------- */
+
+static int krwsem_init(void *l)
+{
+	init_rwsem((struct rw_semaphore *)l);
+	return 0;
+}
+
+static void krwsem_destroy(void *l)
+{
+}
+
+/* rw_semaphore has no timed forms; interruptible and killable map. */
+static int krwsem_read_lock(void *l, unsigned int flags, ktime_t deadline)
+{
+	if (deadline != LAB_WAIT_FOREVER)
+		return -EOPNOTSUPP;
+	if (flags & LAB_WAIT_INTERRUPTIBLE)
+		return down_read_interruptible(l);
+	if (flags & LAB_WAIT_KILLABLE)
+		return down_read_killable(l);
+	down_read(l);
+	return 0;
+}
+
+static int krwsem_write_lock(void *l, unsigned int flags, ktime_t deadline)
+{
+	if (deadline != LAB_WAIT_FOREVER)
+		return -EOPNOTSUPP;
+	if (flags & (LAB_WAIT_INTERRUPTIBLE | LAB_WAIT_KILLABLE))
+		return down_write_killable(l);
+	down_write(l);
+	return 0;
+}
+
+static bool krwsem_read_trylock(void *l)
+{
+	return down_read_trylock(l);
+}
+
+static bool krwsem_write_trylock(void *l)
+{
+	return down_write_trylock(l);
+}
+
+static void krwsem_read_unlock(void *l)
+{
+	up_read(l);
+}
+
+static void krwsem_write_unlock(void *l)
+{
+	up_write(l);
+}
+
+static void krwsem_downgrade(void *l)
+{
+	downgrade_write(l);
+}
+
+const struct lab_rwlock_ops lab_kernel_rwsem_ops = {
+	.name = "kernel",
+	.kind = LOCKLAB_KIND_RWLOCK,
+	.variant = LOCKLAB_RWLOCK_KERNEL,
+	.props = LOCKLAB_PROP_KERNEL | LOCKLAB_PROP_SLEEPS,
+	.size = sizeof(struct rw_semaphore),
+	.init = krwsem_init,
+	.destroy = krwsem_destroy,
+	.rd_lock = krwsem_read_lock,
+	.wr_lock = krwsem_write_lock,
+	.rd_trylock = krwsem_read_trylock,
+	.wr_trylock = krwsem_write_trylock,
+	.rd_unlock = krwsem_read_unlock,
+	.wr_unlock = krwsem_write_unlock,
+	.downgrade = krwsem_downgrade,
 };

@@ -6,14 +6,20 @@
  *
  * What it proves: with a lock that excludes, no thread ever finds another
  * inside the section and the shared plain counter equals the number of
- * sections run. The broken lock below takes nothing; the same checks must
- * catch it, which is what shows they can fail (locktorture's lock_busted).
+ * sections run. Reader-writer locks mix shared sections (which must never
+ * see a writer inside, nor the counter move) with exclusive ones, and record
+ * how many readers overlapped. The broken locks below take nothing; the
+ * same checks must catch them, which is what shows they can fail
+ * (locktorture's lock_busted).
  */
 #include <linux/delay.h>
 #include <linux/kcsan-checks.h>
 #include <linux/minmax.h>
+#include <linux/prandom.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
+
+#include <locklab/wait.h>
 
 #include "torture.h"
 
@@ -30,7 +36,7 @@ void lab_cs_section(struct lab_cs *cs, unsigned int hold_ns)
 {
 	unsigned long c;
 
-	if (READ_ONCE(cs->inside))
+	if (READ_ONCE(cs->inside) || atomic_read(&cs->readers))
 		atomic_long_inc(&cs->violations);
 	WRITE_ONCE(cs->inside, 1);
 	ASSERT_EXCLUSIVE_ACCESS(cs->counter);
@@ -41,13 +47,59 @@ void lab_cs_section(struct lab_cs *cs, unsigned int hold_ns)
 	WRITE_ONCE(cs->inside, 0);
 }
 
+/**
+ * lab_cs_read_section() - one checked shared section
+ * @cs: the shared section state
+ * @hold_ns: busy time inside the section
+ *
+ * Must be called with a shared hold of the lock under test. Finds no writer
+ * inside, and the counter does not move while it looks (a writer changing
+ * it under a reader is a violation); records how many readers overlapped.
+ */
+void lab_cs_read_section(struct lab_cs *cs, unsigned int hold_ns)
+{
+	int r = atomic_inc_return(&cs->readers), max;
+	unsigned long c;
+
+	max = atomic_read(&cs->max_readers);
+	while (r > max && !atomic_try_cmpxchg(&cs->max_readers, &max, r))
+		;
+	c = READ_ONCE(cs->counter);
+	if (READ_ONCE(cs->inside))
+		atomic_long_inc(&cs->violations);
+	if (hold_ns)
+		ndelay(hold_ns);
+	if (READ_ONCE(cs->counter) != c || READ_ONCE(cs->inside))
+		atomic_long_inc(&cs->violations);
+	atomic_dec(&cs->readers);
+}
+
 struct lab_torture {
 	const struct lab_torture_cfg *cfg;
 	void *lock;
 	bool stop;
 	struct lab_cs cs;
+	atomic64_t reads;
 	u64 count[];
 };
+
+/* One acquisition of a reader-writer lock: shared or exclusive. */
+static void lab_torture_rw_once(struct lab_torture *t, struct rnd_state *rs)
+{
+	const struct lab_torture_cfg *cfg = t->cfg;
+	const struct lab_rwlock_ops *rw = cfg->rw;
+
+	if (prandom_u32_state(rs) % 100 < cfg->read_pct) {
+		WARN_ON_ONCE(rw->rd_lock(t->lock, 0, LAB_WAIT_FOREVER));
+		lab_cs_read_section(&t->cs, cfg->hold_ns);
+		rw->rd_unlock(t->lock);
+		atomic64_inc(&t->reads);
+	} else {
+		WARN_ON_ONCE(rw->wr_lock(t->lock, 0, LAB_WAIT_FOREVER));
+		lab_cs_section(&t->cs, cfg->hold_ns);
+		rw->wr_unlock(t->lock);
+	}
+}
 
 static int lab_torture_thread(void *data, unsigned int id)
 {
@@ -55,12 +107,18 @@ static int lab_torture_thread(void *data, unsigned int id)
 	const struct lab_torture_cfg *cfg = t->cfg;
 	const struct lab_lock_ops *ops = cfg->ops;
 	union lab_lock_ctx ctx;
+	struct rnd_state rs;
 	u64 n = 0;
 
+	prandom_seed_state(&rs, 0x10c61ab + id);
 	while (!READ_ONCE(t->stop) && (!cfg->iterations || n < cfg->iterations)) {
-		ops->lock(t->lock, &ctx);
-		lab_cs_section(&t->cs, cfg->hold_ns);
-		ops->unlock(t->lock, &ctx);
+		if (cfg->rw) {
+			lab_torture_rw_once(t, &rs);
+		} else {
+			ops->lock(t->lock, &ctx);
+			lab_cs_section(&t->cs, cfg->hold_ns);
+			ops->unlock(t->lock, &ctx);
+		}
 		n++;
 		if (cfg->gap_ns)
 			ndelay(cfg->gap_ns);
@@ -87,7 +145,9 @@ static void lab_torture_stats(struct lab_torture *t, unsigned int nr,
 			st->per_thread[i] = t->count[i];
 	}
 	st->violations = atomic_long_read(&t->cs.violations);
-	st->lost_updates = st->acquisitions - t->cs.counter;
+	st->reads = atomic64_read(&t->reads);
+	st->max_readers = atomic_read(&t->cs.max_readers);
+	st->lost_updates = st->acquisitions - st->reads - t->cs.counter;
 }
 
 /**
@@ -111,21 +171,22 @@ int lab_torture_run(const struct lab_torture_cfg *cfg,
 		.interruptible = cfg->interruptible,
 		.elapsed_ns = &st->elapsed_ns,
 	};
+	size_t size = cfg->ops ? cfg->ops->size : cfg->rw ? cfg->rw->size : 0;
 	struct lab_torture *t;
 	int ret;
 
-	if (!cfg->ops || !cfg->threads ||
+	if (!cfg->ops == !cfg->rw || !cfg->threads || cfg->read_pct > 100 ||
 	    (!cfg->iterations && !cfg->duration_ms))
 		return -EINVAL;
 	t = kzalloc(struct_size(t, count, cfg->threads), GFP_KERNEL);
 	if (!t)
 		return -ENOMEM;
-	t->lock = kzalloc(cfg->ops->size, GFP_KERNEL);
+	t->lock = kzalloc(size, GFP_KERNEL);
 	if (!t->lock) {
 		kfree(t);
 		return -ENOMEM;
 	}
-	ret = cfg->ops->init(t->lock);
+	ret = cfg->ops ? cfg->ops->init(t->lock) : cfg->rw->init(t->lock);
 	if (ret)
 		goto out_free;
 	t->cfg = cfg;
@@ -141,7 +202,10 @@ int lab_torture_run(const struct lab_torture_cfg *cfg,
 	if (ret == -EDEADLK)
 		return ret;	/* threads still use t: leak it */
 	lab_torture_stats(t, cfg->threads, st);
-	cfg->ops->destroy(t->lock);
+	if (cfg->ops)
+		cfg->ops->destroy(t->lock);
+	else
+		cfg->rw->destroy(t->lock);
 out_free:
 	kfree(t->lock);
 	kfree(t);
@@ -149,9 +213,11 @@ out_free:
 }
 
 /*
- * The broken spin lock: lock and trylock take nothing, so sections overlap
- * as soon as two threads run at once. It counts holders so that is_locked
- * stays truthful: only exclusion is broken.
+ * The broken locks: lock and trylock take nothing, so sections overlap as
+ * soon as two threads run at once. They count holders so that is_locked
+ * stays truthful: only exclusion is broken. The spin flavour disables
+ * preemption like a spin lock; the mutex flavour may sleep in its section
+ * like a mutex holder.
  */
 struct lab_broken_lock {
 	atomic_t holders;
@@ -166,26 +232,18 @@ static void broken_destroy(void *l)
 {
 }
 
-static void broken_lock(void *l, union lab_lock_ctx *c)
+static void broken_take(void *l)
 {
 	struct lab_broken_lock *b = l;
 
-	preempt_disable();
 	atomic_inc(&b->holders);
 }
 
-static bool broken_trylock(void *l, union lab_lock_ctx *c)
-{
-	broken_lock(l, c);
-	return true;
-}
-
-static void broken_unlock(void *l, union lab_lock_ctx *c)
+static void broken_drop(void *l)
 {
 	struct lab_broken_lock *b = l;
 
 	atomic_dec(&b->holders);
-	preempt_enable();
 }
 
 static bool broken_is_locked(void *l)
@@ -193,6 +251,24 @@ static bool broken_is_locked(void *l)
 	struct lab_broken_lock *b = l;
 
 	return atomic_read(&b->holders) > 0;
+}
+
+static void broken_spin_lock(void *l, union lab_lock_ctx *c)
+{
+	preempt_disable();
+	broken_take(l);
+}
+
+static bool broken_spin_trylock(void *l, union lab_lock_ctx *c)
+{
+	broken_spin_lock(l, c);
+	return true;
+}
+
+static void broken_spin_unlock(void *l, union lab_lock_ctx *c)
+{
+	broken_drop(l);
+	preempt_enable();
 }
 
 const struct lab_lock_ops lab_broken_spin_ops = {
@@ -203,8 +279,80 @@ const struct lab_lock_ops lab_broken_spin_ops = {
 	.size = sizeof(struct lab_broken_lock),
 	.init = broken_init,
 	.destroy = broken_destroy,
-	.lock = broken_lock,
-	.trylock = broken_trylock,
-	.unlock = broken_unlock,
+	.lock = broken_spin_lock,
+	.trylock = broken_spin_trylock,
+	.unlock = broken_spin_unlock,
 	.is_locked = broken_is_locked,
+};
+
+static void broken_mutex_lock(void *l, union lab_lock_ctx *c)
+{
+	might_sleep();
+	broken_take(l);
+}
+
+static int broken_mutex_lock_wait(void *l, union lab_lock_ctx *c,
+				  unsigned int flags, ktime_t deadline)
+{
+	broken_mutex_lock(l, c);
+	return 0;
+}
+
+static bool broken_mutex_trylock(void *l, union lab_lock_ctx *c)
+{
+	broken_take(l);
+	return true;
+}
+
+static void broken_mutex_unlock(void *l, union lab_lock_ctx *c)
+{
+	broken_drop(l);
+}
+
+const struct lab_lock_ops lab_broken_mutex_ops = {
+	.name = "broken",
+	.kind = LOCKLAB_KIND_MUTEX,
+	.variant = LOCKLAB_MUTEX_BROKEN,
+	.props = LOCKLAB_PROP_BROKEN | LOCKLAB_PROP_SLEEPS,
+	.size = sizeof(struct lab_broken_lock),
+	.init = broken_init,
+	.destroy = broken_destroy,
+	.lock = broken_mutex_lock,
+	.lock_wait = broken_mutex_lock_wait,
+	.trylock = broken_mutex_trylock,
+	.unlock = broken_mutex_unlock,
+	.is_locked = broken_is_locked,
+};
+
+static int broken_rw_lock(void *l, unsigned int flags, ktime_t deadline)
+{
+	broken_take(l);
+	return 0;
+}
+
+static bool broken_rw_trylock(void *l)
+{
+	broken_take(l);
+	return true;
+}
+
+static void broken_rw_downgrade(void *l)
+{
+}
+
+const struct lab_rwlock_ops lab_broken_rwlock_ops = {
+	.name = "broken",
+	.kind = LOCKLAB_KIND_RWLOCK,
+	.variant = LOCKLAB_RWLOCK_BROKEN,
+	.props = LOCKLAB_PROP_BROKEN | LOCKLAB_PROP_SLEEPS,
+	.size = sizeof(struct lab_broken_lock),
+	.init = broken_init,
+	.destroy = broken_destroy,
+	.rd_lock = broken_rw_lock,
+	.wr_lock = broken_rw_lock,
+	.rd_trylock = broken_rw_trylock,
+	.wr_trylock = broken_rw_trylock,
+	.rd_unlock = broken_drop,
+	.wr_unlock = broken_drop,
+	.downgrade = broken_rw_downgrade,
 };

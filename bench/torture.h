@@ -53,13 +53,18 @@ struct lab_cs {
 	int inside;
 	unsigned long counter;
 	atomic_long_t violations;
+	atomic_t readers;
+	atomic_t max_readers;
 };
 
 void lab_cs_section(struct lab_cs *cs, unsigned int hold_ns);
+void lab_cs_read_section(struct lab_cs *cs, unsigned int hold_ns);
 
 /**
  * struct lab_torture_cfg - one torture or benchmark run of one lock
- * @ops: the lock
+ * @ops: the lock, if exclusive
+ * @rw: the lock, if reader-writer (exactly one of @ops and @rw is set)
+ * @read_pct: with @rw: percent of acquisitions that are shared
  * @threads: kthreads hammering it
  * @iterations: sections per thread; 0: run for @duration_ms instead
  * @duration_ms: run time when @iterations is 0
@@ -71,6 +76,8 @@ void lab_cs_section(struct lab_cs *cs, unsigned int hold_ns);
  */
 struct lab_torture_cfg {
 	const struct lab_lock_ops *ops;
+	const struct lab_rwlock_ops *rw;
+	unsigned int read_pct;
 	unsigned int threads;
 	u64 iterations;
 	unsigned int duration_ms;
@@ -89,6 +96,8 @@ struct lab_torture_cfg {
  * @violations: entries that found another thread inside
  * @lost_updates: @acquisitions minus the final shared counter
  * @elapsed_ns: wall time of the run
+ * @reads: shared acquisitions among @acquisitions
+ * @max_readers: most threads seen inside a shared section at once
  * @per_thread: if not NULL, receives each thread's sections (@threads
  *	entries)
  */
@@ -99,6 +108,8 @@ struct lab_torture_stats {
 	u64 violations;
 	u64 lost_updates;
 	u64 elapsed_ns;
+	u64 reads;
+	u64 max_readers;
 	u64 *per_thread;
 };
 

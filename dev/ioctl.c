@@ -68,7 +68,7 @@ long lab_ioctl_dispatch(const struct lab_ioctl_desc *table, unsigned int nr,
 static int lab_ioc_version(struct file *file, void *arg)
 {
 	struct locklab_version *v = arg;
-	const struct lab_lock_ops *ops;
+	const struct lab_ops_head *h;
 	unsigned int i;
 
 	if (v->flags || v->__reserved)
@@ -76,8 +76,8 @@ static int lab_ioc_version(struct file *file, void *arg)
 	v->abi_major = LOCKLAB_ABI_MAJOR;
 	v->abi_minor = LOCKLAB_ABI_MINOR;
 	v->kinds = 0;
-	for (i = 0; (ops = lab_lock_ops_at(i)); i++)
-		v->kinds |= 1ULL << ops->kind;
+	for (i = 0; (h = lab_ops_at(i)); i++)
+		v->kinds |= 1ULL << h->kind;
 	v->nr_cpus = num_online_cpus();
 	strscpy(v->backend, lab_atomic_backend_name(), sizeof(v->backend));
 	return 0;
@@ -86,24 +86,24 @@ static int lab_ioc_version(struct file *file, void *arg)
 static int lab_ioc_list(struct file *file, void *arg)
 {
 	struct locklab_list *l = arg;
-	const struct lab_lock_ops *ops;
+	const struct lab_ops_head *h;
 
 	if (l->flags)
 		return -EINVAL;
-	ops = lab_lock_ops_at(l->index);
-	if (!ops)
+	h = lab_ops_at(l->index);
+	if (!h)
 		return -ENOENT;
-	l->kind = ops->kind;
-	l->variant = ops->variant;
-	l->props = ops->props;
-	strscpy(l->name, ops->name, sizeof(l->name));
-	strscpy(l->kind_name, lab_kind_name(ops->kind), sizeof(l->kind_name));
+	l->kind = h->kind;
+	l->variant = h->variant;
+	l->props = h->props;
+	strscpy(l->name, h->name, sizeof(l->name));
+	strscpy(l->kind_name, lab_kind_name(h->kind), sizeof(l->kind_name));
 	return 0;
 }
 
 static int lab_bench_check(const struct locklab_bench *b)
 {
-	if (b->flags & ~LOCKLAB_BENCH_BIND)
+	if (b->flags & ~LOCKLAB_BENCH_BIND || b->__reserved)
 		return -EINVAL;
 	if (!b->threads || b->threads > LOCKLAB_BENCH_MAX_THREADS)
 		return -EINVAL;
@@ -112,7 +112,23 @@ static int lab_bench_check(const struct locklab_bench *b)
 	if (b->hold_ns > LOCKLAB_BENCH_MAX_BUSY_NS ||
 	    b->gap_ns > LOCKLAB_BENCH_MAX_BUSY_NS)
 		return -EINVAL;
+	if (b->read_pct > 100 ||
+	    (b->read_pct && b->kind != LOCKLAB_KIND_RWLOCK))
+		return -EINVAL;
 	return 0;
+}
+
+static void lab_bench_result(struct locklab_bench *b,
+			     const struct lab_torture_stats *st)
+{
+	b->acquisitions = st->acquisitions;
+	b->thread_min = st->thread_min;
+	b->thread_max = st->thread_max;
+	b->violations = st->violations;
+	b->lost_updates = st->lost_updates;
+	b->elapsed_ns = st->elapsed_ns;
+	b->reads = st->reads;
+	b->max_readers = st->max_readers;
 }
 
 static int lab_ioc_bench(struct file *file, void *arg)
@@ -128,6 +144,8 @@ static int lab_ioc_bench(struct file *file, void *arg)
 		return ret;
 	cfg.ops = lab_lock_ops_find(b->kind, b->variant);
 	if (!cfg.ops)
+		cfg.rw = lab_rwlock_ops_find(b->kind, b->variant);
+	if (!cfg.ops && !cfg.rw)
 		return -EINVAL;
 	if (uper && !access_ok(uper, b->threads * sizeof(u64)))
 		return -EFAULT;
@@ -136,6 +154,7 @@ static int lab_ioc_bench(struct file *file, void *arg)
 	cfg.duration_ms = b->duration_ms;
 	cfg.hold_ns = b->hold_ns;
 	cfg.gap_ns = b->gap_ns;
+	cfg.read_pct = b->read_pct;
 	cfg.bind = b->flags & LOCKLAB_BENCH_BIND;
 	cfg.interruptible = true;
 	if (uper) {
@@ -153,16 +172,9 @@ static int lab_ioc_bench(struct file *file, void *arg)
 	    copy_to_user(uper, st.per_thread, b->threads * sizeof(u64)))
 		ret = -EFAULT;
 	kfree(st.per_thread);
-	if (ret)
-		return ret;
-
-	b->acquisitions = st.acquisitions;
-	b->thread_min = st.thread_min;
-	b->thread_max = st.thread_max;
-	b->violations = st.violations;
-	b->lost_updates = st.lost_updates;
-	b->elapsed_ns = st.elapsed_ns;
-	return 0;
+	if (!ret)
+		lab_bench_result(b, &st);
+	return ret;
 }
 
 static const struct lab_ioctl_desc lab_dev_ioctls[] = {

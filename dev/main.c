@@ -3,7 +3,8 @@
  * locklab: the primitives of "Rust Atomics and Locks" on kernel atomics and
  * wait queues, and /dev/locklab to drive them from userspace.
  *
- * Module load sets up the CLH node pool and registers the misc device.
+ * Module load sets up the CLH node pool and the wait/wake table, then
+ * registers the misc device.
  * Unload is possible whenever no file of the device is open (the misc core
  * holds a module reference per open file).
  */
@@ -16,6 +17,7 @@
 
 #include <locklab/atomic.h>
 #include <locklab/spinlock.h>
+#include <locklab/wait.h>
 #include <uapi/linux/locklab.h>
 
 #include "dev.h"
@@ -46,19 +48,27 @@ static int __init locklab_init(void)
 	ret = lab_clh_pool_init();
 	if (ret)
 		return ret;
+	ret = lab_wait_init();
+	if (ret)
+		goto err_pool;
 	ret = misc_register(&lab_miscdev);
-	if (ret) {
-		lab_clh_pool_exit();
-		return ret;
-	}
+	if (ret)
+		goto err_wait;
 	pr_info("ABI %u.%u, atomics: %s\n", LOCKLAB_ABI_MAJOR,
 		LOCKLAB_ABI_MINOR, lab_atomic_backend_name());
 	return 0;
+
+err_wait:
+	lab_wait_exit();
+err_pool:
+	lab_clh_pool_exit();
+	return ret;
 }
 
 static void __exit locklab_exit(void)
 {
 	misc_deregister(&lab_miscdev);
+	lab_wait_exit();
 	lab_clh_pool_exit();
 }
 

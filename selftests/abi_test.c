@@ -58,6 +58,9 @@ TEST_F(dev, version_handshake)
 	EXPECT_EQ(LOCKLAB_ABI_MAJOR, v.abi_major);
 	EXPECT_LE(LOCKLAB_ABI_MINOR, v.abi_minor);
 	EXPECT_TRUE(v.kinds & (1ULL << LOCKLAB_KIND_SPIN));
+	EXPECT_TRUE(v.kinds & (1ULL << LOCKLAB_KIND_MUTEX));
+	EXPECT_TRUE(v.kinds & (1ULL << LOCKLAB_KIND_RWLOCK));
+	EXPECT_TRUE(v.kinds & (1ULL << LOCKLAB_KIND_SEMAPHORE));
 	EXPECT_EQ(0, v.kinds & 1);	/* kind 0 does not exist */
 	EXPECT_LE(1, v.nr_cpus);
 	EXPECT_NE(0, v.backend[0]);
@@ -210,6 +213,50 @@ TEST_F(dev, bench_every_lock_excludes)
 	}
 }
 
+/* Every sleeping lock kind through the same benchmark: exclusion holds. */
+TEST_F(dev, bench_sleeping_locks_exclude)
+{
+	static const struct { uint32_t kind, variant, read_pct; } locks[] = {
+		{ LOCKLAB_KIND_MUTEX, LOCKLAB_MUTEX_2STATE, 0 },
+		{ LOCKLAB_KIND_MUTEX, LOCKLAB_MUTEX_3STATE, 0 },
+		{ LOCKLAB_KIND_MUTEX, LOCKLAB_MUTEX_SPIN, 0 },
+		{ LOCKLAB_KIND_MUTEX, LOCKLAB_MUTEX_KERNEL, 0 },
+		{ LOCKLAB_KIND_RWLOCK, LOCKLAB_RWLOCK_V1, 75 },
+		{ LOCKLAB_KIND_RWLOCK, LOCKLAB_RWLOCK_V2, 75 },
+		{ LOCKLAB_KIND_RWLOCK, LOCKLAB_RWLOCK_V3, 75 },
+		{ LOCKLAB_KIND_RWLOCK, LOCKLAB_RWLOCK_KERNEL, 75 },
+		{ LOCKLAB_KIND_SEMAPHORE, LOCKLAB_SEMAPHORE_ATOMIC, 0 },
+		{ LOCKLAB_KIND_SEMAPHORE, LOCKLAB_SEMAPHORE_KERNEL, 0 },
+	};
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(locks); i++) {
+		struct locklab_bench b;
+
+		bench_init(&b, locks[i].variant, 3, 100);
+		b.kind = locks[i].kind;
+		b.read_pct = locks[i].read_pct;
+		b.hold_ns = 100;
+		ASSERT_EQ(0, ioctl_err(self->fd, LOCKLAB_IOC_BENCH, &b));
+		EXPECT_LT(0, b.acquisitions);
+		EXPECT_EQ(0, b.violations);
+		EXPECT_EQ(0, b.lost_updates);
+		EXPECT_EQ(!!locks[i].read_pct, b.reads > 0);
+	}
+	/* read_pct is for reader-writer locks only, and at most 100. */
+	{
+		struct locklab_bench b;
+
+		bench_init(&b, LOCKLAB_SPIN_TAS, 1, 10);
+		b.read_pct = 50;
+		EXPECT_EQ(EINVAL, ioctl_err(self->fd, LOCKLAB_IOC_BENCH, &b));
+		bench_init(&b, LOCKLAB_RWLOCK_V1, 1, 10);
+		b.kind = LOCKLAB_KIND_RWLOCK;
+		b.read_pct = 101;
+		EXPECT_EQ(EINVAL, ioctl_err(self->fd, LOCKLAB_IOC_BENCH, &b));
+	}
+}
+
 TEST_F(dev, bench_catches_broken_lock)
 {
 	struct locklab_version v = { .size = sizeof(v) };
@@ -220,7 +267,10 @@ TEST_F(dev, bench_catches_broken_lock)
 	if (v.nr_cpus < 2)
 		SKIP(return, "needs 2 CPUs for sections to overlap");
 	for (tries = 0; tries < 5; tries++) {
-		bench_init(&b, LOCKLAB_SPIN_BROKEN, 2, 100);
+		/* Pinned to two CPUs, with a hold time: sections overlap. */
+		bench_init(&b, LOCKLAB_SPIN_BROKEN, 2, 200);
+		b.flags = LOCKLAB_BENCH_BIND;
+		b.hold_ns = 200;
 		ASSERT_EQ(0, ioctl_err(self->fd, LOCKLAB_IOC_BENCH, &b));
 		if (b.violations || b.lost_updates)
 			break;

@@ -38,7 +38,8 @@ static const char manual[] =
 "    locklab list [--json]\n"
 "    locklab bench [--kind KIND] [--variant NAME[,NAME...]|all] [--threads N]\n"
 "                  [--seconds S | --ms MS] [--hold-ns NS] [--gap-ns NS]\n"
-"                  [--bind] [--broken] [--quiet] [--json | --csv]\n"
+"                  [--read-pct P] [--bind] [--broken] [--quiet]\n"
+"                  [--json | --csv]\n"
 "\n"
 "DESCRIPTION\n"
 "    locklab talks to " DEV_PATH " (the locklab module; load it with\n"
@@ -68,6 +69,8 @@ static const char manual[] =
 "    --ms MS            time per variant in milliseconds\n"
 "    --hold-ns NS       busy time inside each critical section (default 0)\n"
 "    --gap-ns NS        busy time between critical sections (default 0)\n"
+"    --read-pct P       rwlock kind: percent of acquisitions that are reads\n"
+"                       (default 75)\n"
 "    --bind             pin thread i to CPU i modulo the online CPUs\n"
 "    --broken           also run the broken variant of the kind\n"
 "    --json, --csv      machine-readable output instead of the table\n"
@@ -81,6 +84,7 @@ static const char manual[] =
 "                1/N means one thread did everything\n"
 "    violations  sections entered while another thread was inside\n"
 "    lost        plain-counter increments lost to overlapping sections\n"
+"    readers     rwlock kind: most readers seen inside at once\n"
 "    A correct lock always shows 0 violations and 0 lost.\n"
 "\n"
 "EXIT STATUS\n"
@@ -206,6 +210,7 @@ struct bench_opts {
 	unsigned int ms;
 	unsigned int hold_ns;
 	unsigned int gap_ns;
+	int read_pct;
 	bool bind;
 	bool broken;
 	bool json;
@@ -262,6 +267,8 @@ static void bench_one(int fd, struct bench_row *r, const struct bench_opts *o)
 	b->duration_ms = o->ms;
 	b->hold_ns = o->hold_ns;
 	b->gap_ns = o->gap_ns;
+	if (r->info->kind == LOCKLAB_KIND_RWLOCK)
+		b->read_pct = o->read_pct < 0 ? 75 : o->read_pct;
 	b->per_thread = (uintptr_t)r->per_thread;
 	r->err = ioctl(fd, LOCKLAB_IOC_BENCH, b) ? errno : 0;
 	if (r->err)
@@ -320,7 +327,8 @@ static int cmd_bench(struct bench_opts *o)
 
 	if (o->csv)
 		printf("kind,variant,threads,ms,hold_ns,acq_per_s,vs_kernel,"
-		       "thread_min,thread_max,fairness,violations,lost,error\n");
+		       "thread_min,thread_max,fairness,violations,lost,"
+		       "max_readers,error\n");
 	else if (o->json)
 		printf("{\"backend\":\"%s\",\"cpus\":%u,\"threads\":%u,"
 		       "\"ms\":%u,\"hold_ns\":%u,\"results\":[",
@@ -328,10 +336,10 @@ static int cmd_bench(struct bench_opts *o)
 	else
 		printf("locklab bench: kind %s, %u threads, %u ms each, "
 		       "hold %u ns, atomics %s, %u CPUs\n\n"
-		       "%-10s %14s %9s %12s %12s %8s %10s %10s\n",
+		       "%-10s %14s %9s %12s %12s %8s %10s %10s %7s\n",
 		       o->kind, o->threads, o->ms, o->hold_ns, v.backend, v.nr_cpus,
 		       "variant", "acq/s", "vs kernel", "thread min", "thread max",
-		       "fairness", "violations", "lost");
+		       "fairness", "violations", "lost", "readers");
 
 	for (i = 0; i < nrows; i++) {
 		struct bench_row *r = &rows[i];
@@ -342,33 +350,37 @@ static int cmd_bench(struct bench_opts *o)
 		    !(r->info->props & LOCKLAB_PROP_BROKEN))
 			status = 2;
 		if (o->csv) {
-			printf("%s,%s,%u,%u,%u,%.0f,%.3f,%llu,%llu,%.3f,%llu,%llu,%s\n",
+			printf("%s,%s,%u,%u,%u,%.0f,%.3f,%llu,%llu,%.3f,%llu,%llu,%llu,%s\n",
 			       o->kind, name, o->threads, o->ms, o->hold_ns, r->rate,
 			       ratio, (unsigned long long)r->b.thread_min,
 			       (unsigned long long)r->b.thread_max, r->fairness,
 			       (unsigned long long)r->b.violations,
 			       (unsigned long long)r->b.lost_updates,
+			       (unsigned long long)r->b.max_readers,
 			       r->err ? strerror(r->err) : "");
 		} else if (o->json) {
 			printf("%s{\"variant\":\"%s\",\"props\":%u,"
 			       "\"acq_per_s\":%.0f,\"vs_kernel\":%.3f,"
 			       "\"thread_min\":%llu,\"thread_max\":%llu,\"fairness\":%.3f,"
-			       "\"violations\":%llu,\"lost\":%llu,\"error\":\"%s\"}",
+			       "\"violations\":%llu,\"lost\":%llu,\"max_readers\":%llu,"
+			       "\"error\":\"%s\"}",
 			       i ? "," : "", name, r->info->props, r->rate, ratio,
 			       (unsigned long long)r->b.thread_min,
 			       (unsigned long long)r->b.thread_max, r->fairness,
 			       (unsigned long long)r->b.violations,
 			       (unsigned long long)r->b.lost_updates,
+			       (unsigned long long)r->b.max_readers,
 			       r->err ? strerror(r->err) : "");
 		} else if (r->err) {
 			printf("%-10s error: %s\n", name, strerror(r->err));
 		} else {
-			printf("%-10s %14.0f %8.2fx %12llu %12llu %8.3f %10llu %10llu%s\n",
+			printf("%-10s %14.0f %8.2fx %12llu %12llu %8.3f %10llu %10llu %7llu%s\n",
 			       name, r->rate, ratio,
 			       (unsigned long long)r->b.thread_min,
 			       (unsigned long long)r->b.thread_max, r->fairness,
 			       (unsigned long long)r->b.violations,
 			       (unsigned long long)r->b.lost_updates,
+			       (unsigned long long)r->b.max_readers,
 			       (r->info->props & LOCKLAB_PROP_BROKEN) ?
 			       "  (broken on purpose)" : "");
 		}
@@ -408,11 +420,12 @@ int main(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ "csv", no_argument, NULL, 'c' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "read-pct", required_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ }
 	};
 	struct bench_opts o = {
-		.kind = "spin", .variants = "all", .ms = 1000,
+		.kind = "spin", .variants = "all", .ms = 1000, .read_pct = -1,
 	};
 	const char *cmd;
 	int c;
@@ -424,7 +437,7 @@ int main(int argc, char **argv)
 	}
 	cmd = argv[1];
 	optind = 2;
-	while ((c = getopt_long(argc, argv, "k:v:t:s:m:H:G:bBjcqh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "k:v:t:s:m:H:G:R:bBjcqh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'k':
 			o.kind = optarg;
@@ -464,6 +477,9 @@ int main(int argc, char **argv)
 			break;
 		case 'q':
 			o.quiet = true;
+			break;
+		case 'R':
+			o.read_pct = parse_uint("--read-pct", optarg, 100);
 			break;
 		case 'h':
 			fputs(manual, stdout);

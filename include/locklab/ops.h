@@ -5,24 +5,46 @@
  * kernel-native baseline, through the same code (as locktorture's
  * lock_torture_ops do).
  *
- * An exclusive lock is used as:
+ * Every table starts with the same head (name, UAPI kind and variant,
+ * LOCKLAB_PROP_* bits). The registry (lock/ops.c) lists every table of
+ * every family in one order; lab_ops_at() walks it (LOCKLAB_IOC_LIST),
+ * lab_lock_ops_find() and lab_rwlock_ops_find() look up typed tables.
+ *
+ * An exclusive lock (spin locks, mutexes, binary semaphores) is used as:
  *
  *	union lab_lock_ctx ctx;		// per acquirer, lives until unlock
  *	void *lock = kzalloc(ops->size, GFP_KERNEL);
  *	ops->init(lock);
  *	ops->lock(lock, &ctx); ... ops->unlock(lock, &ctx);
  *	ops->destroy(lock);
- *
- * The registry (lock/ops.c) lists every table; lab_lock_ops_find() looks one
- * up by its UAPI kind and variant numbers.
  */
 #ifndef _LOCKLAB_OPS_H
 #define _LOCKLAB_OPS_H
 
+#include <linux/ktime.h>
 #include <linux/types.h>
 #include <uapi/linux/locklab.h>
 
 #include <locklab/spinlock.h>
+
+struct lab_ops_head {
+	const char *name;	/* short name, as the CLI spells it */
+	u32 kind;		/* enum locklab_kind */
+	u32 variant;		/* variant number within the kind (UAPI) */
+	u32 props;		/* LOCKLAB_PROP_* */
+};
+
+/* The head, reachable both as ops->head and as ops->name etc. */
+#define LAB_OPS_HEAD							\
+	union {								\
+		struct lab_ops_head head;				\
+		struct {						\
+			const char *name;				\
+			u32 kind;					\
+			u32 variant;					\
+			u32 props;					\
+		};							\
+	}
 
 /* Per-acquirer state some variants need: the MCS queue node. */
 union lab_lock_ctx {
@@ -31,40 +53,90 @@ union lab_lock_ctx {
 
 /**
  * struct lab_lock_ops - an exclusive lock, driven uniformly
- * @name: short name, as the CLI spells it ("tas", "kernel", ...)
- * @kind: enum locklab_kind
- * @variant: variant number within @kind (UAPI)
- * @props: LOCKLAB_PROP_* bits
  * @size: bytes of one lock object
  * @init: initialize a zeroed object; 0 or -errno
  * @destroy: release what @init allocated; the lock must be free
- * @lock: take the lock; may spin or sleep as the variant does
+ * @lock: take the lock; spins or sleeps (uninterruptibly) as the variant does
+ * @lock_wait: sleeping locks only (NULL for spin locks): take the lock or
+ *	give up on a signal (lab_wait() flags) or @deadline; 0, -EINTR or
+ *	-ETIMEDOUT
  * @trylock: take the lock if free; never waits
  * @unlock: release the lock taken with the same @ctx
  * @is_locked: racy snapshot: held (or being handed over) right now
  */
 struct lab_lock_ops {
-	const char *name;
-	u32 kind;
-	u32 variant;
-	u32 props;
+	LAB_OPS_HEAD;
 	size_t size;
 	int (*init)(void *lock);
 	void (*destroy)(void *lock);
 	void (*lock)(void *lock, union lab_lock_ctx *ctx);
+	int (*lock_wait)(void *lock, union lab_lock_ctx *ctx,
+			 unsigned int flags, ktime_t deadline);
 	bool (*trylock)(void *lock, union lab_lock_ctx *ctx);
 	void (*unlock)(void *lock, union lab_lock_ctx *ctx);
 	bool (*is_locked)(void *lock);
 };
 
+/**
+ * struct lab_rwlock_ops - a reader-writer lock, driven uniformly
+ * @size: bytes of one lock object
+ * @init: initialize a zeroed object
+ * @destroy: the lock must be free
+ * @rd_lock: take a shared hold; may sleep; @flags/@deadline as lab_wait()
+ * @wr_lock: take the exclusive hold; may sleep
+ * @rd_trylock: take a shared hold if no writer holds or waits (as the
+ *	variant defines it); never waits
+ * @wr_trylock: take the exclusive hold if free; never waits
+ * @rd_unlock: release a shared hold
+ * @wr_unlock: release the exclusive hold
+ * @downgrade: exclusive -> shared, atomically (no writer can get in between)
+ * @upgradable_lock: take the one upgradable shared hold (NULL if the
+ *	variant has none); readers may hold alongside it
+ * @upgrade: upgradable -> exclusive: waits for the other readers to leave
+ * @upgradable_unlock: release an upgradable hold that was not upgraded
+ */
+struct lab_rwlock_ops {
+	LAB_OPS_HEAD;
+	size_t size;
+	int (*init)(void *lock);
+	void (*destroy)(void *lock);
+	int (*rd_lock)(void *lock, unsigned int flags, ktime_t deadline);
+	int (*wr_lock)(void *lock, unsigned int flags, ktime_t deadline);
+	bool (*rd_trylock)(void *lock);
+	bool (*wr_trylock)(void *lock);
+	void (*rd_unlock)(void *lock);
+	void (*wr_unlock)(void *lock);
+	void (*downgrade)(void *lock);
+	int (*upgradable_lock)(void *lock, unsigned int flags, ktime_t deadline);
+	int (*upgrade)(void *lock, unsigned int flags, ktime_t deadline);
+	void (*upgradable_unlock)(void *lock);
+};
+
 /* Tables defined by the families. */
 extern const struct lab_lock_ops lab_spin_ops[];
 extern const unsigned int lab_spin_ops_nr;
-extern const struct lab_lock_ops lab_kernel_spinlock_ops;
-extern const struct lab_lock_ops lab_broken_spin_ops;
+extern const struct lab_lock_ops lab_mutex_ops[];
+extern const unsigned int lab_mutex_ops_nr;
+extern const struct lab_lock_ops lab_semaphore_ops[];
+extern const unsigned int lab_semaphore_ops_nr;
+extern const struct lab_rwlock_ops lab_rwlock_ops[];
+extern const unsigned int lab_rwlock_ops_nr;
 
+/* Kernel-native baselines (bench/native.c). */
+extern const struct lab_lock_ops lab_kernel_spinlock_ops;
+extern const struct lab_lock_ops lab_kernel_mutex_ops;
+extern const struct lab_lock_ops lab_kernel_semaphore_ops;
+extern const struct lab_rwlock_ops lab_kernel_rwsem_ops;
+
+/* Deliberately broken variants (bench/torture.c). */
+extern const struct lab_lock_ops lab_broken_spin_ops;
+extern const struct lab_lock_ops lab_broken_mutex_ops;
+extern const struct lab_rwlock_ops lab_broken_rwlock_ops;
+
+const struct lab_ops_head *lab_ops_at(unsigned int index);
+const struct lab_ops_head *lab_ops_find(u32 kind, u32 variant);
 const struct lab_lock_ops *lab_lock_ops_find(u32 kind, u32 variant);
-const struct lab_lock_ops *lab_lock_ops_at(unsigned int index);
+const struct lab_rwlock_ops *lab_rwlock_ops_find(u32 kind, u32 variant);
 const char *lab_kind_name(u32 kind);
 
 #endif /* _LOCKLAB_OPS_H */

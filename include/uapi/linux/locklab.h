@@ -53,9 +53,15 @@
 /**
  * enum locklab_kind - families of primitives
  * @LOCKLAB_KIND_SPIN: spin locks (book chapter 4 and queue locks)
+ * @LOCKLAB_KIND_MUTEX: sleeping mutexes (book chapter 9)
+ * @LOCKLAB_KIND_RWLOCK: reader-writer locks (book chapter 9)
+ * @LOCKLAB_KIND_SEMAPHORE: counting semaphores (book chapter 10)
  */
 enum locklab_kind {
 	LOCKLAB_KIND_SPIN = 1,
+	LOCKLAB_KIND_MUTEX = 2,
+	LOCKLAB_KIND_RWLOCK = 3,
+	LOCKLAB_KIND_SEMAPHORE = 4,
 	LOCKLAB_KIND_MAX,
 };
 
@@ -87,6 +93,53 @@ enum locklab_spin_variant {
 	LOCKLAB_SPIN_CLH = 5,
 	LOCKLAB_SPIN_KERNEL = LOCKLAB_VARIANT_KERNEL,
 	LOCKLAB_SPIN_BROKEN = LOCKLAB_VARIANT_BROKEN,
+};
+
+/**
+ * enum locklab_mutex_variant - variants of %LOCKLAB_KIND_MUTEX
+ * @LOCKLAB_MUTEX_2STATE: 0/1 lock word; every unlock wakes a waiter
+ * @LOCKLAB_MUTEX_3STATE: 0/1/2 lock word; unlock wakes only when contended
+ * @LOCKLAB_MUTEX_SPIN: 3-state, waiters spin briefly before sleeping
+ * @LOCKLAB_MUTEX_KERNEL: the kernel's struct mutex
+ * @LOCKLAB_MUTEX_BROKEN: takes no lock at all
+ */
+enum locklab_mutex_variant {
+	LOCKLAB_MUTEX_2STATE = 1,
+	LOCKLAB_MUTEX_3STATE = 2,
+	LOCKLAB_MUTEX_SPIN = 3,
+	LOCKLAB_MUTEX_KERNEL = LOCKLAB_VARIANT_KERNEL,
+	LOCKLAB_MUTEX_BROKEN = LOCKLAB_VARIANT_BROKEN,
+};
+
+/**
+ * enum locklab_rwlock_variant - variants of %LOCKLAB_KIND_RWLOCK
+ * @LOCKLAB_RWLOCK_V1: reader count, all-ones = write-locked; writers wait
+ *	on the state word
+ * @LOCKLAB_RWLOCK_V2: v1 plus a writer wake counter: writers sleep on it
+ *	instead of spinning through reader changes
+ * @LOCKLAB_RWLOCK_V3: 2 x readers + a writer-waiting bit: a waiting writer
+ *	blocks new readers (no writer starvation); upgradable read locks
+ * @LOCKLAB_RWLOCK_KERNEL: the kernel's struct rw_semaphore
+ * @LOCKLAB_RWLOCK_BROKEN: takes no lock at all
+ */
+enum locklab_rwlock_variant {
+	LOCKLAB_RWLOCK_V1 = 1,
+	LOCKLAB_RWLOCK_V2 = 2,
+	LOCKLAB_RWLOCK_V3 = 3,
+	LOCKLAB_RWLOCK_KERNEL = LOCKLAB_VARIANT_KERNEL,
+	LOCKLAB_RWLOCK_BROKEN = LOCKLAB_VARIANT_BROKEN,
+};
+
+/**
+ * enum locklab_semaphore_variant - variants of %LOCKLAB_KIND_SEMAPHORE
+ * @LOCKLAB_SEMAPHORE_ATOMIC: count in one atomic, waiters in lab_wait()
+ * @LOCKLAB_SEMAPHORE_KERNEL: the kernel's struct semaphore
+ *
+ * Benchmarks and torture runs use a semaphore of count 1 as a lock.
+ */
+enum locklab_semaphore_variant {
+	LOCKLAB_SEMAPHORE_ATOMIC = 1,
+	LOCKLAB_SEMAPHORE_KERNEL = LOCKLAB_VARIANT_KERNEL,
 };
 
 /**
@@ -167,6 +220,11 @@ struct locklab_list {
  * @lost_updates: out: increments of the section's plain counter that were
  *	lost to a concurrent section (0 when the lock excludes)
  * @elapsed_ns: out: wall time from start to the last thread's stop
+ * @read_pct: in: %LOCKLAB_KIND_RWLOCK only: percent of acquisitions that
+ *	are shared (read) holds, 0..100; must be 0 for other kinds
+ * @__reserved: must be 0
+ * @reads: out: shared acquisitions among @acquisitions
+ * @max_readers: out: most threads seen holding shared at once
  *
  * Returns 0 when the run completed, whatever it measured: a lock that fails
  * to exclude is reported through @violations and @lost_updates. EINTR when a
@@ -188,6 +246,10 @@ struct locklab_bench {
 	__aligned_u64 violations;
 	__aligned_u64 lost_updates;
 	__aligned_u64 elapsed_ns;
+	__u32 read_pct;
+	__u32 __reserved;
+	__aligned_u64 reads;
+	__aligned_u64 max_readers;
 };
 
 #define LOCKLAB_IOC_BENCH	_IO(LOCKLAB_TYPE, 0x02)

@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * locklab address-based wait/wake: the kernel-side futex (book ch. 8).
+ *
+ * The book builds every blocking primitive on three operations on a 32-bit
+ * atomic: wait(&a, expected) sleeps only if a still holds expected,
+ * wake_one(&a) and wake_all(&a). Linux offers that to userspace (futex) but
+ * not for kernel memory, so locklab provides it:
+ *
+ *   lab_wait(addr, expected, flags, deadline)
+ *   lab_wake(addr, n), lab_wake_one(addr), lab_wake_all(addr)
+ *   lab_requeue(from, to, n_wake, n_requeue)
+ *   lab_cmp_requeue(from, expected, to, n_wake, n_requeue)
+ *
+ * Guarantees: a wake that follows a change of *addr is never lost by a
+ * waiter that saw the old value (the comparison and the queueing happen
+ * under the bucket lock; see lock/wait.c for the ordering argument).
+ * Spurious wake-ups are allowed: lab_wait() may return 0 without a wake, so
+ * callers re-check their condition in a loop, as with futex.
+ */
+#ifndef _LOCKLAB_WAIT_H
+#define _LOCKLAB_WAIT_H
+
+#include <linux/atomic.h>
+#include <linux/ktime.h>
+#include <linux/limits.h>
+#include <linux/types.h>
+
+/* lab_wait() flags: how a signal affects the sleep. */
+#define LAB_WAIT_INTERRUPTIBLE	0x1	/* any signal ends it: -EINTR */
+#define LAB_WAIT_KILLABLE	0x2	/* a fatal signal ends it: -EINTR */
+
+/* A deadline that never expires. */
+#define LAB_WAIT_FOREVER	KTIME_MAX
+
+/**
+ * lab_deadline() - turn a relative timeout into a lab_wait() deadline
+ * @timeout_ns: nanoseconds from now; negative means no timeout
+ *
+ * Return: an absolute CLOCK_MONOTONIC time, or LAB_WAIT_FOREVER.
+ */
+static inline ktime_t lab_deadline(s64 timeout_ns)
+{
+	if (timeout_ns < 0)
+		return LAB_WAIT_FOREVER;
+	return ktime_add_safe(ktime_get(), ns_to_ktime(timeout_ns));
+}
+
+int lab_wait(atomic_t *addr, u32 expected, unsigned int flags,
+	     ktime_t deadline);
+int lab_wake(atomic_t *addr, int nr);
+int lab_requeue(atomic_t *from, atomic_t *to, int nr_wake, int nr_requeue);
+int lab_cmp_requeue(atomic_t *from, u32 expected, atomic_t *to, int nr_wake,
+		    int nr_requeue);
+
+/**
+ * lab_wake_one() - wake one waiter on @addr
+ * @addr: the word waited on
+ *
+ * Return: the number of tasks woken (0 or 1).
+ */
+static inline int lab_wake_one(atomic_t *addr)
+{
+	return lab_wake(addr, 1);
+}
+
+/**
+ * lab_wake_all() - wake every waiter on @addr
+ * @addr: the word waited on
+ *
+ * Return: the number of tasks woken.
+ */
+static inline int lab_wake_all(atomic_t *addr)
+{
+	return lab_wake(addr, INT_MAX);
+}
+
+/*
+ * Event counters, summed over CPUs. Tests take a snapshot before and after
+ * an operation and look at the difference.
+ */
+struct lab_wait_stats {
+	u64 waits;		/* lab_wait() calls */
+	u64 eagain;		/* ... that found the value changed */
+	u64 timeouts;		/* ... that ended with -ETIMEDOUT */
+	u64 interrupted;	/* ... that ended with -EINTR */
+	u64 spurious;		/* ... that returned 0 without a wake */
+	u64 wakes;		/* lab_wake() and requeue calls */
+	u64 wakes_locked;	/* ... that had to take a bucket lock */
+	u64 woken;		/* tasks woken */
+	u64 requeued;		/* tasks moved to another address */
+};
+
+void lab_wait_stats_read(struct lab_wait_stats *st);
+unsigned int lab_wait_queued(atomic_t *addr);
+
+int lab_wait_init(void);
+void lab_wait_exit(void);
+
+#endif /* _LOCKLAB_WAIT_H */

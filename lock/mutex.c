@@ -1,0 +1,207 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * locklab mutexes: slow paths and the ops tables.
+ *
+ * The algorithm, state encoding and invariants are in
+ * include/locklab/mutex.h, where the fast paths live. Here: the contended
+ * lock (spin phase, then sleep in lab_wait()), the wake on unlock, and the
+ * adapters that put each variant behind struct lab_lock_ops.
+ */
+#include <linux/bug.h>
+#include <linux/sched.h>
+
+#include <locklab/mutex.h>
+#include <locklab/ops.h>
+
+void __lab_mutex_init(struct lab_mutex *m, enum lab_mutex_variant variant,
+		      const char *name, struct lock_class_key *key)
+{
+	atomic_set(&m->state, LAB_MUTEX_UNLOCKED);
+	m->variant = variant;
+	m->spin = LAB_MUTEX_SPIN_DEFAULT;
+#ifdef CONFIG_DEBUG_MUTEXES
+	m->owner = NULL;
+#endif
+#ifdef CONFIG_DEBUG_LOCK_ALLOC
+	lockdep_init_map(&m->dep_map, name, key, 0);
+#endif
+}
+EXPORT_SYMBOL_GPL(__lab_mutex_init);
+
+/*
+ * The book's spin phase: while the lock is held and nobody sleeps (state 1),
+ * spin a bounded number of times, then try once. State 2 means others are
+ * already asleep: queue behind them rather than spin.
+ */
+static bool lab_mutex_spin_acquire(struct lab_mutex *m)
+{
+	unsigned int i;
+
+	for (i = 0; i < m->spin; i++) {
+		if (lab_atomic_read(&m->state) != LAB_MUTEX_LOCKED)
+			break;
+		lab_cpu_relax();
+	}
+	return __lab_mutex_acquire(m);
+}
+
+/*
+ * Sleep until the swap of @mark takes the lock (returns 0). The swap is the
+ * whole acquisition: it returns the old state, and 0 means the lock was
+ * free and is now ours (state @mark). Otherwise sleep while the state is
+ * @mark: any change (an unlock) is a reason to try again.
+ */
+static int lab_mutex_wait_loop(struct lab_mutex *m, int mark,
+			       unsigned int flags, ktime_t deadline)
+{
+	int ret;
+
+	/* ACQUIRE: pairs with the RELEASE in lab_mutex_unlock(). */
+	while (lab_atomic_xchg_acquire(&m->state, mark) != LAB_MUTEX_UNLOCKED) {
+		ret = lab_wait(&m->state, mark, flags, deadline);
+		if (ret == -EINTR || ret == -ETIMEDOUT)
+			return ret;
+	}
+	return 0;
+}
+
+/**
+ * lab_mutex_lock_slowpath() - the contended part of lab_mutex_lock_wait()
+ * @m: the mutex
+ * @flags: lab_wait() flags
+ * @deadline: lab_wait() deadline
+ *
+ * 2STATE: * -> 1 until it was 0. 3STATE/SPIN: * -> 2 until it was 0 (after
+ * the spin phase for SPIN). Marking 2 before sleeping is what makes the
+ * unlock wake us.
+ *
+ * Return: 0 with the lock held; -EINTR or -ETIMEDOUT without it.
+ */
+noinline int lab_mutex_lock_slowpath(struct lab_mutex *m, unsigned int flags,
+				     ktime_t deadline)
+{
+	if (m->variant == LAB_MUTEX_2STATE)
+		return lab_mutex_wait_loop(m, LAB_MUTEX_LOCKED, flags, deadline);
+	if (m->variant == LAB_MUTEX_SPIN && lab_mutex_spin_acquire(m))
+		return 0;
+	return lab_mutex_wait_loop(m, LAB_MUTEX_CONTENDED, flags, deadline);
+}
+EXPORT_SYMBOL_GPL(lab_mutex_lock_slowpath);
+
+/**
+ * lab_mutex_lock_contended() - take a mutex, marking it contended
+ * @m: the mutex
+ * @flags: lab_wait() flags
+ * @deadline: lab_wait() deadline
+ *
+ * For waiters that were requeued onto @m by a condition variable
+ * (lab_requeue()): others may sleep on @m without having marked it, so the
+ * acquisition must leave state 2 (3-state variants) and the next unlock
+ * wakes the next of them. Same contract as lab_mutex_lock_wait().
+ */
+int lab_mutex_lock_contended(struct lab_mutex *m, unsigned int flags,
+			     ktime_t deadline)
+{
+	int mark = m->variant == LAB_MUTEX_2STATE ? LAB_MUTEX_LOCKED :
+						     LAB_MUTEX_CONTENDED;
+	int ret;
+
+	might_sleep();
+	mutex_acquire(&m->dep_map, 0, 0, _RET_IP_);
+	ret = lab_mutex_wait_loop(m, mark, flags, deadline);
+	if (ret) {
+		mutex_release(&m->dep_map, _RET_IP_);
+		return ret;
+	}
+	lab_mutex_set_owner(m);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(lab_mutex_lock_contended);
+
+noinline void lab_mutex_unlock_slowpath(struct lab_mutex *m)
+{
+	lab_wake_one(&m->state);
+}
+EXPORT_SYMBOL_GPL(lab_mutex_unlock_slowpath);
+
+void __cold lab_mutex_bad_unlock(struct lab_mutex *m)
+{
+	WARN_ONCE(1, "locklab: mutex %p unlocked by a task that does not hold it\n",
+		  m);
+}
+EXPORT_SYMBOL_GPL(lab_mutex_bad_unlock);
+
+/* --- Ops tables ---------------------------------------------------------- */
+
+static int mutex2_ops_init(void *l)
+{
+	lab_mutex_init((struct lab_mutex *)l, LAB_MUTEX_2STATE);
+	return 0;
+}
+
+static int mutex3_ops_init(void *l)
+{
+	lab_mutex_init((struct lab_mutex *)l, LAB_MUTEX_3STATE);
+	return 0;
+}
+
+static int mutexspin_ops_init(void *l)
+{
+	lab_mutex_init((struct lab_mutex *)l, LAB_MUTEX_SPIN);
+	return 0;
+}
+
+static void mutex_ops_destroy(void *l)
+{
+	WARN_ON_ONCE(lab_mutex_is_locked(l));
+}
+
+static void mutex_ops_lock(void *l, union lab_lock_ctx *c)
+{
+	lab_mutex_lock(l);
+}
+
+static int mutex_ops_lock_wait(void *l, union lab_lock_ctx *c,
+			       unsigned int flags, ktime_t deadline)
+{
+	return lab_mutex_lock_wait(l, flags, deadline);
+}
+
+static bool mutex_ops_trylock(void *l, union lab_lock_ctx *c)
+{
+	return lab_mutex_trylock(l);
+}
+
+static void mutex_ops_unlock(void *l, union lab_lock_ctx *c)
+{
+	lab_mutex_unlock(l);
+}
+
+static bool mutex_ops_is_locked(void *l)
+{
+	return lab_mutex_is_locked(l);
+}
+
+#define MUTEX_OPS(_name, _variant, _init)				\
+	{								\
+		.name = _name,						\
+		.kind = LOCKLAB_KIND_MUTEX,				\
+		.variant = _variant,					\
+		.props = LOCKLAB_PROP_SLEEPS,				\
+		.size = sizeof(struct lab_mutex),			\
+		.init = _init,						\
+		.destroy = mutex_ops_destroy,				\
+		.lock = mutex_ops_lock,					\
+		.lock_wait = mutex_ops_lock_wait,			\
+		.trylock = mutex_ops_trylock,				\
+		.unlock = mutex_ops_unlock,				\
+		.is_locked = mutex_ops_is_locked,			\
+	}
+
+const struct lab_lock_ops lab_mutex_ops[] = {
+	MUTEX_OPS("2state", LOCKLAB_MUTEX_2STATE, mutex2_ops_init),
+	MUTEX_OPS("3state", LOCKLAB_MUTEX_3STATE, mutex3_ops_init),
+	MUTEX_OPS("spin", LOCKLAB_MUTEX_SPIN, mutexspin_ops_init),
+};
+
+const unsigned int lab_mutex_ops_nr = ARRAY_SIZE(lab_mutex_ops);

@@ -1,0 +1,564 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * locklab reader-writer locks (book ch. 9): v1, v2, v3, downgrade and the
+ * v3 upgradable read lock. The encodings, transitions and invariants are
+ * in include/locklab/rwlock.h.
+ *
+ * Every acquisition is a cmpxchg with ACQUIRE ordering on the state word;
+ * every release is a RELEASE store or RMW on the same word, so each
+ * critical section (shared or exclusive) happens before the next
+ * conflicting one. writer_wake and upgrader only decide who sleeps and who
+ * is woken; the comments at each access say what they pair with.
+ */
+#include <linux/bug.h>
+#include <linux/limits.h>
+
+#include <locklab/ops.h>
+#include <locklab/rwlock.h>
+
+#define W	((u32)LAB_RW_WRITE_LOCKED)
+
+void __lab_rwlock_init(struct lab_rwlock *l, enum lab_rwlock_variant variant,
+		       const char *name, struct lock_class_key *key)
+{
+	atomic_set(&l->state, 0);
+	atomic_set(&l->writer_wake, 0);
+	atomic_set(&l->upgrader, LAB_RW_UPGRADE_FREE);
+	l->variant = variant;
+#ifdef CONFIG_DEBUG_LOCK_ALLOC
+	lockdep_init_map(&l->dep_map, name, key, 0);
+#endif
+}
+EXPORT_SYMBOL_GPL(__lab_rwlock_init);
+
+static bool lab_rw_v3(struct lab_rwlock *l)
+{
+	return l->variant == LAB_RWLOCK_V3;
+}
+
+/* A lab_wait() result that ends the attempt. */
+static bool lab_rw_gave_up(int ret)
+{
+	return ret == -EINTR || ret == -ETIMEDOUT;
+}
+
+/* --- Readers ------------------------------------------------------------- */
+
+/*
+ * One attempt to add a reader to state @s. V1/V2: any s but W (and not the
+ * value just below W, which would read as W). V3: even s only.
+ */
+static bool lab_rw_read_try(struct lab_rwlock *l, u32 *s)
+{
+	u32 step = lab_rw_v3(l) ? 2 : 1;
+
+	if (*s == W || (lab_rw_v3(l) && (*s & 1)))
+		return false;
+	if (WARN_ON_ONCE(*s >= W - 2 * step))
+		return false;	/* 2^31 readers: wait for some to leave */
+	/* ACQUIRE: pairs with the RELEASE of the last writer's unlock. */
+	return lab_atomic_try_cmpxchg_acquire(&l->state, (int *)s,
+					      (int)(*s + step));
+}
+
+static int __lab_rwlock_read_lock(struct lab_rwlock *l, unsigned int flags,
+				  ktime_t deadline)
+{
+	u32 s = lab_atomic_read(&l->state);
+	int ret;
+
+	for (;;) {
+		if (lab_rw_read_try(l, &s))
+			return 0;
+		if (s != W && !(lab_rw_v3(l) && (s & 1)) && s < W - 4)
+			continue;	/* lost a race with another reader */
+		/* Held by a writer (or one waits, V3): sleep until it changes. */
+		ret = lab_wait(&l->state, s, flags, deadline);
+		if (lab_rw_gave_up(ret))
+			return ret;
+		s = lab_atomic_read(&l->state);
+	}
+}
+
+/**
+ * lab_rwlock_read_lock_wait() - take a shared hold
+ * @l: the lock
+ * @flags: lab_wait() flags
+ * @deadline: lab_wait() deadline
+ *
+ * ACQUIRE. Sleeps while a writer holds the lock (V3: or waits for it).
+ *
+ * Return: 0 with a shared hold; -EINTR or -ETIMEDOUT without.
+ */
+int lab_rwlock_read_lock_wait(struct lab_rwlock *l, unsigned int flags,
+			      ktime_t deadline)
+{
+	int ret;
+
+	might_sleep();
+	rwsem_acquire_read(&l->dep_map, 0, 0, _RET_IP_);
+	ret = __lab_rwlock_read_lock(l, flags, deadline);
+	if (ret)
+		rwsem_release(&l->dep_map, _RET_IP_);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(lab_rwlock_read_lock_wait);
+
+/**
+ * lab_rwlock_read_trylock() - take a shared hold if no writer is in the way
+ * @l: the lock
+ *
+ * ACQUIRE on success; never sleeps.
+ *
+ * Return: true with a shared hold.
+ */
+bool lab_rwlock_read_trylock(struct lab_rwlock *l)
+{
+	u32 s = lab_atomic_read(&l->state);
+
+	while (s != W && !(lab_rw_v3(l) && (s & 1)) && s < W - 4) {
+		if (lab_rw_read_try(l, &s)) {
+			rwsem_acquire_read(&l->dep_map, 0, 1, _RET_IP_);
+			return true;
+		}
+	}
+	return false;
+}
+EXPORT_SYMBOL_GPL(lab_rwlock_read_trylock);
+
+/* Let writers (or an upgrader) sleeping on writer_wake re-check. */
+static void lab_rw_kick_writers(struct lab_rwlock *l, bool all)
+{
+	/*
+	 * RELEASE: pairs with the ACQUIRE load of writer_wake in the writer
+	 * loop, which then re-reads the state. The bump itself is what makes
+	 * a writer that read the old value before sleeping not sleep.
+	 */
+	lab_atomic_fetch_add_release(&l->writer_wake, 1);
+	if (all)
+		lab_wake_all(&l->writer_wake);
+	else
+		lab_wake_one(&l->writer_wake);
+}
+
+/**
+ * lab_rwlock_read_unlock() - release a shared hold
+ * @l: the lock
+ *
+ * RELEASE. Wakes a writer when the last reader leaves. Does not sleep.
+ */
+void lab_rwlock_read_unlock(struct lab_rwlock *l)
+{
+	u32 prev;
+
+	rwsem_release(&l->dep_map, _RET_IP_);
+	switch (l->variant) {
+	case LAB_RWLOCK_V1:
+		/* n -> n-1. RELEASE: pairs with the writer's ACQUIRE cmpxchg. */
+		if (lab_atomic_fetch_sub_release(&l->state, 1) == 1)
+			lab_wake_one(&l->state);	/* a writer waits on state */
+		return;
+	case LAB_RWLOCK_V2:
+		if (lab_atomic_fetch_sub_release(&l->state, 1) == 1)
+			lab_rw_kick_writers(l, false);
+		return;
+	}
+	/*
+	 * V3: 2n+b -> 2n-2+b. Fully ordered rather than RELEASE: the load of
+	 * @upgrader below must not be satisfied before the decrement is
+	 * visible, or an upgrader that read the old state would sleep with
+	 * nobody to wake it. Pairs with the xchg in lab_rwlock_upgrade_wait().
+	 */
+	prev = lab_atomic_fetch_sub(&l->state, 2);
+	if (prev == 3)
+		lab_rw_kick_writers(l, false);	/* last reader, writer waits */
+	else if ((prev == 4 || prev == 5) &&
+		 lab_atomic_read(&l->upgrader) == LAB_RW_UPGRADING)
+		lab_rw_kick_writers(l, true);	/* only the upgrader is left */
+}
+EXPORT_SYMBOL_GPL(lab_rwlock_read_unlock);
+
+/* --- Writers ------------------------------------------------------------- */
+
+/*
+ * One attempt at W. V1/V2 need 0; V3 takes 0 or 1 (its own or another
+ * writer's announcement: the bit is consumed, and writers that still wait
+ * re-announce after the next wake).
+ */
+static bool lab_rw_write_try(struct lab_rwlock *l, u32 *s)
+{
+	if (*s > (lab_rw_v3(l) ? 1U : 0U))
+		return false;
+	/* ACQUIRE: pairs with the RELEASE of the last unlock, of any kind. */
+	return lab_atomic_try_cmpxchg_acquire(&l->state, (int *)s, (int)W);
+}
+
+/* V3: 2n -> 2n+1, so that new readers stay out. */
+static void lab_rw_announce(struct lab_rwlock *l, u32 *s)
+{
+	/*
+	 * Relaxed: the bit only makes readers wait; the writer's ACQUIRE
+	 * comes with the cmpxchg to W.
+	 */
+	if (*s != W && !(*s & 1) &&
+	    lab_atomic_try_cmpxchg_relaxed(&l->state, (int *)s, (int)(*s | 1)))
+		*s |= 1;
+}
+
+/*
+ * A V3 writer or upgrader gives up: take back the announcement, which may
+ * be ours or another waiting writer's, and wake everyone. Writers that
+ * still wait re-announce; readers the bit held back get in.
+ */
+static void lab_rw_withdraw(struct lab_rwlock *l)
+{
+	u32 s = lab_atomic_read(&l->state);
+
+	/* Relaxed: nothing is published by clearing the bit. */
+	while (s != W && (s & 1) &&
+	       !lab_atomic_try_cmpxchg_relaxed(&l->state, (int *)&s,
+					       (int)(s & ~1U)))
+		;
+	lab_rw_kick_writers(l, true);
+	lab_wake_all(&l->state);
+}
+
+static int __lab_rwlock_write_lock(struct lab_rwlock *l, unsigned int flags,
+				   ktime_t deadline)
+{
+	u32 s = lab_atomic_read(&l->state), w;
+	int ret;
+
+	for (;;) {
+		if (lab_rw_write_try(l, &s))
+			return 0;
+		if (s <= (lab_rw_v3(l) ? 1U : 0U))
+			continue;	/* raced with an unlock: try again */
+		if (l->variant == LAB_RWLOCK_V1) {
+			ret = lab_wait(&l->state, s, flags, deadline);
+		} else {
+			if (lab_rw_v3(l))
+				lab_rw_announce(l, &s);
+			/*
+			 * ACQUIRE: pairs with the RELEASE bump in
+			 * lab_rw_kick_writers(); read the counter, then the
+			 * state, and sleep only if the counter has not moved
+			 * since: an unlock between the two bumps it.
+			 */
+			w = lab_atomic_read_acquire(&l->writer_wake);
+			s = lab_atomic_read(&l->state);
+			if (s <= (lab_rw_v3(l) ? 1U : 0U))
+				continue;
+			ret = lab_wait(&l->writer_wake, w, flags, deadline);
+		}
+		if (lab_rw_gave_up(ret)) {
+			if (lab_rw_v3(l))
+				lab_rw_withdraw(l);
+			return ret;
+		}
+		s = lab_atomic_read(&l->state);
+	}
+}
+
+/**
+ * lab_rwlock_write_lock_wait() - take the exclusive hold
+ * @l: the lock
+ * @flags: lab_wait() flags
+ * @deadline: lab_wait() deadline
+ *
+ * ACQUIRE. Sleeps while readers or a writer hold the lock.
+ *
+ * Return: 0 with the exclusive hold; -EINTR or -ETIMEDOUT without.
+ */
+int lab_rwlock_write_lock_wait(struct lab_rwlock *l, unsigned int flags,
+			       ktime_t deadline)
+{
+	int ret;
+
+	might_sleep();
+	rwsem_acquire(&l->dep_map, 0, 0, _RET_IP_);
+	ret = __lab_rwlock_write_lock(l, flags, deadline);
+	if (ret)
+		rwsem_release(&l->dep_map, _RET_IP_);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(lab_rwlock_write_lock_wait);
+
+/**
+ * lab_rwlock_write_trylock() - take the exclusive hold if the lock is free
+ * @l: the lock
+ *
+ * ACQUIRE on success; never sleeps.
+ *
+ * Return: true with the exclusive hold.
+ */
+bool lab_rwlock_write_trylock(struct lab_rwlock *l)
+{
+	u32 s = lab_atomic_read(&l->state);
+
+	while (s <= (lab_rw_v3(l) ? 1U : 0U)) {
+		if (lab_rw_write_try(l, &s)) {
+			rwsem_acquire(&l->dep_map, 0, 1, _RET_IP_);
+			return true;
+		}
+	}
+	return false;
+}
+EXPORT_SYMBOL_GPL(lab_rwlock_write_trylock);
+
+/* After W -> free or shared: wake whoever may proceed now. */
+static void lab_rw_after_write(struct lab_rwlock *l)
+{
+	if (l->variant != LAB_RWLOCK_V1)
+		lab_rw_kick_writers(l, false);
+	lab_wake_all(&l->state);
+}
+
+/**
+ * lab_rwlock_write_unlock() - release the exclusive hold
+ * @l: the lock
+ *
+ * RELEASE. Wakes a writer (V2, V3) and all waiting readers. Does not sleep.
+ */
+void lab_rwlock_write_unlock(struct lab_rwlock *l)
+{
+	rwsem_release(&l->dep_map, _RET_IP_);
+	/* W -> 0. RELEASE: pairs with the ACQUIRE of the next lock. */
+	lab_atomic_set_release(&l->state, 0);
+	lab_rw_after_write(l);
+}
+EXPORT_SYMBOL_GPL(lab_rwlock_write_unlock);
+
+/**
+ * lab_rwlock_downgrade() - turn the exclusive hold into a shared one
+ * @l: the lock, write-locked by the caller
+ *
+ * RELEASE: what the caller wrote is visible to the readers let in. No
+ * writer can take the lock in between: the state goes from W straight to
+ * one reader. Waiting writers are woken so that (V3) they announce again.
+ */
+void lab_rwlock_downgrade(struct lab_rwlock *l)
+{
+	lock_downgrade(&l->dep_map, _RET_IP_);
+	/* W -> one reader. RELEASE: pairs with the readers' ACQUIRE. */
+	lab_atomic_set_release(&l->state, lab_rw_v3(l) ? 2 : 1);
+	lab_rw_after_write(l);
+}
+EXPORT_SYMBOL_GPL(lab_rwlock_downgrade);
+
+/* --- Upgradable read lock (V3) -------------------------------------------- */
+
+static void lab_rw_token_release(struct lab_rwlock *l)
+{
+	/* RELEASE: pairs with the token ACQUIRE of the next upgrader. */
+	lab_atomic_set_release(&l->upgrader, LAB_RW_UPGRADE_FREE);
+	lab_wake_one(&l->upgrader);
+}
+
+/**
+ * lab_rwlock_upgradable_lock_wait() - take the upgradable shared hold (V3)
+ * @l: the lock
+ * @flags: lab_wait() flags
+ * @deadline: lab_wait() deadline
+ *
+ * One task at a time holds it; readers run alongside. ACQUIRE.
+ *
+ * Return: 0 with the hold; -EINTR or -ETIMEDOUT without; -EOPNOTSUPP for
+ * variants other than V3.
+ */
+int lab_rwlock_upgradable_lock_wait(struct lab_rwlock *l, unsigned int flags,
+				    ktime_t deadline)
+{
+	int v, ret;
+
+	if (!lab_rw_v3(l))
+		return -EOPNOTSUPP;
+	might_sleep();
+	for (;;) {
+		/* ACQUIRE: pairs with lab_rw_token_release(). */
+		v = lab_atomic_cmpxchg_acquire(&l->upgrader, LAB_RW_UPGRADE_FREE,
+					       LAB_RW_UPGRADE_HELD);
+		if (v == LAB_RW_UPGRADE_FREE)
+			break;
+		ret = lab_wait(&l->upgrader, v, flags, deadline);
+		if (lab_rw_gave_up(ret))
+			return ret;
+	}
+	ret = lab_rwlock_read_lock_wait(l, flags, deadline);
+	if (ret)
+		lab_rw_token_release(l);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(lab_rwlock_upgradable_lock_wait);
+
+/**
+ * lab_rwlock_upgrade_wait() - upgradable hold -> exclusive hold (V3)
+ * @l: the lock, upgradable-held by the caller
+ * @flags: lab_wait() flags
+ * @deadline: lab_wait() deadline
+ *
+ * Keeps new readers out and waits for the others to leave. ACQUIRE. On
+ * success the token is released: the caller is a plain writer and
+ * releases with lab_rwlock_write_unlock() (or downgrades).
+ *
+ * Return: 0 write-locked; -EINTR or -ETIMEDOUT still upgradable-held.
+ */
+int lab_rwlock_upgrade_wait(struct lab_rwlock *l, unsigned int flags,
+			    ktime_t deadline)
+{
+	u32 s, w;
+	int ret;
+
+	if (!lab_rw_v3(l))
+		return -EOPNOTSUPP;
+	might_sleep();
+	/*
+	 * Fully ordered: the state load below must not be satisfied before
+	 * UPGRADING is visible to a reader's unlock (which reads @upgrader
+	 * after its own fully ordered decrement), else both could miss the
+	 * other and we would sleep with nobody to wake us.
+	 */
+	lab_atomic_xchg(&l->upgrader, LAB_RW_UPGRADING);
+	s = lab_atomic_read(&l->state);
+	for (;;) {
+		/* Our share (2), maybe the bit (1), nobody else: take W. */
+		if ((s == 2 || s == 3) &&
+		    lab_atomic_try_cmpxchg_acquire(&l->state, (int *)&s, (int)W))
+			break;
+		if (s == 2 || s == 3)
+			continue;
+		lab_rw_announce(l, &s);
+		/* ACQUIRE: pairs with lab_rw_kick_writers(), as for writers. */
+		w = lab_atomic_read_acquire(&l->writer_wake);
+		s = lab_atomic_read(&l->state);
+		if (s == 2 || s == 3)
+			continue;
+		ret = lab_wait(&l->writer_wake, w, flags, deadline);
+		if (lab_rw_gave_up(ret)) {
+			lab_atomic_set(&l->upgrader, LAB_RW_UPGRADE_HELD);
+			lab_rw_withdraw(l);
+			return ret;
+		}
+		s = lab_atomic_read(&l->state);
+	}
+	rwsem_release(&l->dep_map, _RET_IP_);
+	rwsem_acquire(&l->dep_map, 0, 0, _RET_IP_);
+	lab_rw_token_release(l);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(lab_rwlock_upgrade_wait);
+
+/**
+ * lab_rwlock_upgradable_unlock() - release an upgradable hold (V3)
+ * @l: the lock, upgradable-held by the caller and not upgraded
+ */
+void lab_rwlock_upgradable_unlock(struct lab_rwlock *l)
+{
+	lab_rw_token_release(l);
+	lab_rwlock_read_unlock(l);
+}
+EXPORT_SYMBOL_GPL(lab_rwlock_upgradable_unlock);
+
+/* --- Ops tables ---------------------------------------------------------- */
+
+static int rw_v1_init(void *l)
+{
+	lab_rwlock_init((struct lab_rwlock *)l, LAB_RWLOCK_V1);
+	return 0;
+}
+
+static int rw_v2_init(void *l)
+{
+	lab_rwlock_init((struct lab_rwlock *)l, LAB_RWLOCK_V2);
+	return 0;
+}
+
+static int rw_v3_init(void *l)
+{
+	lab_rwlock_init((struct lab_rwlock *)l, LAB_RWLOCK_V3);
+	return 0;
+}
+
+static void rw_destroy(void *l)
+{
+	WARN_ON_ONCE(atomic_read(&((struct lab_rwlock *)l)->state));
+}
+
+static int rw_read_lock(void *l, unsigned int flags, ktime_t deadline)
+{
+	return lab_rwlock_read_lock_wait(l, flags, deadline);
+}
+
+static int rw_write_lock(void *l, unsigned int flags, ktime_t deadline)
+{
+	return lab_rwlock_write_lock_wait(l, flags, deadline);
+}
+
+static bool rw_read_trylock(void *l)
+{
+	return lab_rwlock_read_trylock(l);
+}
+
+static bool rw_write_trylock(void *l)
+{
+	return lab_rwlock_write_trylock(l);
+}
+
+static void rw_read_unlock(void *l)
+{
+	lab_rwlock_read_unlock(l);
+}
+
+static void rw_write_unlock(void *l)
+{
+	lab_rwlock_write_unlock(l);
+}
+
+static void rw_downgrade(void *l)
+{
+	lab_rwlock_downgrade(l);
+}
+
+static int rw_upgradable_lock(void *l, unsigned int flags, ktime_t deadline)
+{
+	return lab_rwlock_upgradable_lock_wait(l, flags, deadline);
+}
+
+static int rw_upgrade(void *l, unsigned int flags, ktime_t deadline)
+{
+	return lab_rwlock_upgrade_wait(l, flags, deadline);
+}
+
+static void rw_upgradable_unlock(void *l)
+{
+	lab_rwlock_upgradable_unlock(l);
+}
+
+#define RW_OPS(_name, _variant, _init)					\
+	.name = _name,							\
+	.kind = LOCKLAB_KIND_RWLOCK,					\
+	.variant = _variant,						\
+	.props = LOCKLAB_PROP_SLEEPS,					\
+	.size = sizeof(struct lab_rwlock),				\
+	.init = _init,							\
+	.destroy = rw_destroy,						\
+	.rd_lock = rw_read_lock,					\
+	.wr_lock = rw_write_lock,					\
+	.rd_trylock = rw_read_trylock,				\
+	.wr_trylock = rw_write_trylock,				\
+	.rd_unlock = rw_read_unlock,					\
+	.wr_unlock = rw_write_unlock,				\
+	.downgrade = rw_downgrade
+
+const struct lab_rwlock_ops lab_rwlock_ops[] = {
+	{ RW_OPS("v1", LOCKLAB_RWLOCK_V1, rw_v1_init) },
+	{ RW_OPS("v2", LOCKLAB_RWLOCK_V2, rw_v2_init) },
+	{
+		RW_OPS("v3", LOCKLAB_RWLOCK_V3, rw_v3_init),
+		.upgradable_lock = rw_upgradable_lock,
+		.upgrade = rw_upgrade,
+		.upgradable_unlock = rw_upgradable_unlock,
+	},
+};
+
+const unsigned int lab_rwlock_ops_nr = ARRAY_SIZE(lab_rwlock_ops);

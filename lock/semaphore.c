@@ -1,0 +1,163 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * locklab counting semaphore: down, up and the ops table. The encoding and
+ * invariants are in include/locklab/semaphore.h.
+ */
+#include <linux/bug.h>
+#include <linux/limits.h>
+
+#include <locklab/ops.h>
+#include <locklab/semaphore.h>
+
+/**
+ * lab_sema_init() - initialize a semaphore
+ * @s: the semaphore
+ * @count: initial permits
+ * @max: most permits it may ever hold, 1..INT_MAX
+ *
+ * Return: 0, or -EINVAL when @count > @max or @max is out of range.
+ */
+int lab_sema_init(struct lab_semaphore *s, u32 count, u32 max)
+{
+	if (!max || max > INT_MAX || count > max)
+		return -EINVAL;
+	atomic_set(&s->count, count);
+	s->max = max;
+	return 0;
+}
+EXPORT_SYMBOL_GPL(lab_sema_init);
+
+/* c -> c-1 when c > 0; *c is updated on failure. */
+static bool lab_sema_take(struct lab_semaphore *s, int *c)
+{
+	/* ACQUIRE: pairs with the RELEASE in lab_sema_up(). */
+	return *c > 0 && lab_atomic_try_cmpxchg_acquire(&s->count, c, *c - 1);
+}
+
+/**
+ * lab_sema_trydown() - take a permit if one is available
+ * @s: the semaphore
+ *
+ * ACQUIRE on success. Never sleeps; any context.
+ *
+ * Return: true if a permit was taken.
+ */
+bool lab_sema_trydown(struct lab_semaphore *s)
+{
+	int c = lab_atomic_read(&s->count);
+
+	while (c > 0)
+		if (lab_sema_take(s, &c))
+			return true;
+	return false;
+}
+EXPORT_SYMBOL_GPL(lab_sema_trydown);
+
+/**
+ * lab_sema_down_wait() - take a permit, sleeping while there is none
+ * @s: the semaphore
+ * @flags: lab_wait() flags
+ * @deadline: lab_wait() deadline
+ *
+ * ACQUIRE. May sleep.
+ *
+ * Return: 0 with a permit; -EINTR or -ETIMEDOUT without.
+ */
+int lab_sema_down_wait(struct lab_semaphore *s, unsigned int flags,
+		       ktime_t deadline)
+{
+	int c = lab_atomic_read(&s->count), ret;
+
+	might_sleep();
+	for (;;) {
+		if (lab_sema_take(s, &c))
+			return 0;
+		if (c > 0)
+			continue;
+		ret = lab_wait(&s->count, 0, flags, deadline);
+		if (ret == -EINTR || ret == -ETIMEDOUT)
+			return ret;
+		c = lab_atomic_read(&s->count);
+	}
+}
+EXPORT_SYMBOL_GPL(lab_sema_down_wait);
+
+/**
+ * lab_sema_up() - return a permit and wake one waiter
+ * @s: the semaphore
+ *
+ * RELEASE. Never sleeps; any context (interrupts included).
+ *
+ * Return: 0, or -EOVERFLOW if the semaphore already holds max permits
+ * (nothing is changed then).
+ */
+int lab_sema_up(struct lab_semaphore *s)
+{
+	int c = lab_atomic_read(&s->count);
+
+	do {
+		if ((u32)c >= s->max)
+			return -EOVERFLOW;
+		/* RELEASE: pairs with the ACQUIRE in lab_sema_take(). */
+	} while (!lab_atomic_try_cmpxchg_release(&s->count, &c, c + 1));
+	lab_wake_one(&s->count);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(lab_sema_up);
+
+/* --- Ops table: a binary semaphore driven as a lock ----------------------- */
+
+static int sema_ops_init(void *l)
+{
+	return lab_sema_init(l, 1, 1);
+}
+
+static void sema_ops_destroy(void *l)
+{
+	WARN_ON_ONCE(lab_sema_count(l) != 1);
+}
+
+static void sema_ops_lock(void *l, union lab_lock_ctx *c)
+{
+	lab_sema_down(l);
+}
+
+static int sema_ops_lock_wait(void *l, union lab_lock_ctx *c,
+			      unsigned int flags, ktime_t deadline)
+{
+	return lab_sema_down_wait(l, flags, deadline);
+}
+
+static bool sema_ops_trylock(void *l, union lab_lock_ctx *c)
+{
+	return lab_sema_trydown(l);
+}
+
+static void sema_ops_unlock(void *l, union lab_lock_ctx *c)
+{
+	WARN_ON_ONCE(lab_sema_up(l));
+}
+
+static bool sema_ops_is_locked(void *l)
+{
+	return lab_sema_count(l) == 0;
+}
+
+const struct lab_lock_ops lab_semaphore_ops[] = {
+	{
+		.name = "atomic",
+		.kind = LOCKLAB_KIND_SEMAPHORE,
+		.variant = LOCKLAB_SEMAPHORE_ATOMIC,
+		.props = LOCKLAB_PROP_SLEEPS,
+		.size = sizeof(struct lab_semaphore),
+		.init = sema_ops_init,
+		.destroy = sema_ops_destroy,
+		.lock = sema_ops_lock,
+		.lock_wait = sema_ops_lock_wait,
+		.trylock = sema_ops_trylock,
+		.unlock = sema_ops_unlock,
+		.is_locked = sema_ops_is_locked,
+	},
+};
+
+const unsigned int lab_semaphore_ops_nr = ARRAY_SIZE(lab_semaphore_ops);

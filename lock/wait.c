@@ -1,0 +1,451 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * locklab address-based wait/wake: a hashed "parking lot" of wait queues.
+ *
+ * This is the kernel-side futex the book's chapter 8 assumes: waiters park
+ * on the address of a 32-bit atomic and are woken by address. As in
+ * kernel/futex/ and in WebKit's parking lot, waiters do not live in the
+ * object they wait on: a global table of buckets, indexed by a hash of the
+ * address, holds them, so a lock word costs 4 bytes however many tasks
+ * wait on it.
+ *
+ * Bucket: a spinlock, a list of waiters (of any address hashing there, in
+ * arrival order) and a count of the waiters on that list. Buckets are cache
+ * line aligned; their number is a power of two set by the wait_buckets
+ * module parameter.
+ *
+ * Waiter: on the waiting task's stack, queued from the value check until a
+ * waker removes it (list_del_init() under the bucket lock: an empty node
+ * means "woken") or the waiter removes itself (timeout, signal, spurious
+ * wake-up). @bucket changes only under the locks of both buckets, by
+ * requeue; a waiter that wants to dequeue itself locks the bucket it read
+ * and re-checks that it is still the waiter's bucket.
+ *
+ * Invariants, under the bucket lock:
+ *   - a queued waiter's @addr hashes to its @bucket;
+ *   - @waiters counts the list, plus waiters that have incremented it and
+ *     not yet taken the lock (so it is never below the list length);
+ *   - a waiter is queued only if *addr == expected was seen under the lock.
+ *
+ * No lost wake-ups. The waker changes *addr, then calls lab_wake(). The
+ * waiter increments the bucket count, then checks *addr under the lock:
+ *
+ *   lab_wait()                          changer + lab_wake()
+ *     atomic_inc(&b->waiters)             *addr = new
+ *     smp_mb__after_atomic()  <-pairs->   smp_mb()
+ *     lock; if (*addr != expected)        if (!atomic_read(&b->waiters))
+ *               return -EAGAIN;                   return;   (no lock)
+ *     queue; set_current_state()          lock; dequeue + wake_up_process()
+ *     unlock; schedule()
+ *
+ * The two full barriers order "count, then value" against "value, then
+ * count": if the waker reads a count of 0, the waiter's value check comes
+ * after the change and sees it (or the value went back to expected, which
+ * is not a change the waiter could have missed). If the waker sees the
+ * count, it takes the lock: either the waiter already queued (and is
+ * woken), or it has not checked yet and will check after the waker's
+ * unlock, seeing the new value. A wake therefore takes no lock at all when
+ * nobody waits in the bucket, which is what makes an uncontended unlock
+ * cheap (the book's "avoid the syscall" argument, here "avoid the lock").
+ *
+ * Bucket locks are taken with interrupts disabled, so lab_wake() may be
+ * called from interrupt context (a semaphore up() in an IRQ handler).
+ *
+ * Wake-ups are done with the bucket lock held, as __wake_up_common() does:
+ * the waiter cannot leave lab_wait() before it has taken the same lock and
+ * seen its node empty, so its stack and task are valid while we wake it.
+ */
+#include <linux/hash.h>
+#include <linux/hrtimer.h>
+#include <linux/list.h>
+#include <linux/log2.h>
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/percpu.h>
+#include <linux/sched.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+
+#include <locklab/wait.h>
+
+struct lab_wait_bucket {
+	spinlock_t lock;		/* protects @list and queued waiters */
+	atomic_t waiters;
+	struct list_head list;
+} ____cacheline_aligned_in_smp;
+
+struct lab_waiter {
+	struct list_head node;
+	atomic_t *addr;
+	struct lab_wait_bucket *bucket;
+	struct task_struct *task;
+};
+
+static unsigned int lab_wait_buckets = 256;
+module_param_named(wait_buckets, lab_wait_buckets, uint, 0444);
+MODULE_PARM_DESC(wait_buckets,
+		 "Buckets of the wait/wake hash table, rounded up to a power of two (default 256)");
+
+static struct lab_wait_bucket *lab_bucket_table;
+static unsigned int lab_bucket_bits;
+
+static DEFINE_PER_CPU(struct lab_wait_stats, lab_wait_pcpu);
+
+#define lab_stat_inc(field)	this_cpu_inc(lab_wait_pcpu.field)
+#define lab_stat_add(field, n)	this_cpu_add(lab_wait_pcpu.field, n)
+
+static struct lab_wait_bucket *lab_bucket(atomic_t *addr)
+{
+	return &lab_bucket_table[hash_ptr(addr, lab_bucket_bits)];
+}
+
+static unsigned int lab_wait_state(unsigned int flags)
+{
+	if (flags & LAB_WAIT_INTERRUPTIBLE)
+		return TASK_INTERRUPTIBLE;
+	if (flags & LAB_WAIT_KILLABLE)
+		return TASK_KILLABLE;
+	return TASK_UNINTERRUPTIBLE;
+}
+
+/* Lock the bucket @w is queued in, following requeues. */
+static struct lab_wait_bucket *lab_lock_waiter_bucket(struct lab_waiter *w)
+	__acquires(&w->bucket->lock)
+{
+	struct lab_wait_bucket *b;
+
+	for (;;) {
+		b = READ_ONCE(w->bucket);
+		spin_lock_irq(&b->lock);
+		if (likely(b == w->bucket))
+			return b;
+		spin_unlock_irq(&b->lock);
+	}
+}
+
+/* Remove a woken-or-not waiter; returns true if a waker had removed it. */
+static bool lab_unqueue(struct lab_waiter *w)
+{
+	struct lab_wait_bucket *b = lab_lock_waiter_bucket(w);
+	bool woken = list_empty(&w->node);
+
+	if (!woken) {
+		list_del_init(&w->node);
+		atomic_dec(&b->waiters);
+	}
+	spin_unlock_irq(&b->lock);
+	return woken;
+}
+
+/* Why did a waiter that was not woken stop sleeping? */
+static int lab_wait_reason(unsigned int flags, ktime_t deadline)
+{
+	if ((flags & LAB_WAIT_INTERRUPTIBLE) && signal_pending(current)) {
+		lab_stat_inc(interrupted);
+		return -EINTR;
+	}
+	if ((flags & LAB_WAIT_KILLABLE) && fatal_signal_pending(current)) {
+		lab_stat_inc(interrupted);
+		return -EINTR;
+	}
+	if (deadline != LAB_WAIT_FOREVER && ktime_compare(ktime_get(), deadline) >= 0) {
+		lab_stat_inc(timeouts);
+		return -ETIMEDOUT;
+	}
+	lab_stat_inc(spurious);
+	return 0;
+}
+
+/**
+ * lab_wait() - sleep while *@addr == @expected
+ * @addr: the 32-bit word to wait on
+ * @expected: sleep only if *@addr holds this value when the waiter queues
+ * @flags: 0 (uninterruptible), LAB_WAIT_INTERRUPTIBLE or LAB_WAIT_KILLABLE
+ * @deadline: absolute CLOCK_MONOTONIC time (lab_deadline()), or
+ *	LAB_WAIT_FOREVER
+ *
+ * Sleeps; process context, no locks held that a waker needs. The value check
+ * is a plain load done under the bucket lock, which orders it after the
+ * queueing; it does not order the caller's later accesses (callers re-read
+ * their word with the ordering they need after a return).
+ *
+ * Return: 0 after a wake-up or a spurious wake-up (re-check and call
+ * again); -EAGAIN if *@addr != @expected at once; -ETIMEDOUT when
+ * @deadline passed; -EINTR when a signal (per @flags) ended the wait.
+ */
+int lab_wait(atomic_t *addr, u32 expected, unsigned int flags,
+	     ktime_t deadline)
+{
+	struct lab_waiter w = { .addr = addr, .task = current };
+	struct lab_wait_bucket *b = lab_bucket(addr);
+
+	might_sleep();
+	lab_stat_inc(waits);
+
+	atomic_inc(&b->waiters);
+	/* Count before value: pairs with the smp_mb() in lab_wake(). */
+	smp_mb__after_atomic();
+
+	spin_lock_irq(&b->lock);
+	if ((u32)atomic_read(addr) != expected) {
+		spin_unlock_irq(&b->lock);
+		atomic_dec(&b->waiters);
+		lab_stat_inc(eagain);
+		return -EAGAIN;
+	}
+	w.bucket = b;
+	list_add_tail(&w.node, &b->list);
+	/* Before the unlock: a waker that dequeues us sets TASK_RUNNING. */
+	set_current_state(lab_wait_state(flags));
+	spin_unlock_irq(&b->lock);
+
+	if (deadline == LAB_WAIT_FOREVER)
+		schedule();
+	else
+		schedule_hrtimeout_range(&deadline, 0, HRTIMER_MODE_ABS);
+	__set_current_state(TASK_RUNNING);
+
+	if (lab_unqueue(&w))
+		return 0;
+	return lab_wait_reason(flags, deadline);
+}
+EXPORT_SYMBOL_GPL(lab_wait);
+
+/* Wake up to @nr waiters of @addr in @b; bucket locked. */
+static int lab_wake_locked(struct lab_wait_bucket *b, atomic_t *addr, int nr)
+{
+	struct lab_waiter *w, *next;
+	int woken = 0;
+
+	list_for_each_entry_safe(w, next, &b->list, node) {
+		if (woken >= nr)
+			break;
+		if (w->addr != addr)
+			continue;
+		list_del_init(&w->node);
+		atomic_dec(&b->waiters);
+		wake_up_process(w->task);
+		woken++;
+	}
+	return woken;
+}
+
+/**
+ * lab_wake() - wake up to @nr waiters of @addr, oldest first
+ * @addr: the word waited on
+ * @nr: how many to wake at most (INT_MAX: all)
+ *
+ * Fully ordered with respect to the caller's earlier store to *@addr (see
+ * the file comment). Takes no lock when no task waits in @addr's bucket.
+ * Any context that may take a spinlock (not NMI).
+ *
+ * Return: the number of tasks woken.
+ */
+int lab_wake(atomic_t *addr, int nr)
+{
+	struct lab_wait_bucket *b = lab_bucket(addr);
+	unsigned long flags;
+	int woken;
+
+	lab_stat_inc(wakes);
+	/* Value before count: pairs with smp_mb__after_atomic() in lab_wait(). */
+	smp_mb();
+	if (!atomic_read(&b->waiters))
+		return 0;
+
+	lab_stat_inc(wakes_locked);
+	spin_lock_irqsave(&b->lock, flags);
+	woken = lab_wake_locked(b, addr, nr);
+	spin_unlock_irqrestore(&b->lock, flags);
+	lab_stat_add(woken, woken);
+	return woken;
+}
+EXPORT_SYMBOL_GPL(lab_wake);
+
+static void lab_double_lock(struct lab_wait_bucket *b1,
+			    struct lab_wait_bucket *b2)
+	__acquires(&b1->lock) __acquires(&b2->lock)
+{
+	if (b1 > b2)
+		swap(b1, b2);
+	spin_lock(&b1->lock);
+	if (b1 != b2)
+		spin_lock_nested(&b2->lock, SINGLE_DEPTH_NESTING);
+	else
+		__acquire(&b2->lock);	/* sparse: one lock, counted twice */
+}
+
+static void lab_double_unlock(struct lab_wait_bucket *b1,
+			      struct lab_wait_bucket *b2)
+	__releases(&b1->lock) __releases(&b2->lock)
+{
+	spin_unlock(&b1->lock);
+	if (b1 != b2)
+		spin_unlock(&b2->lock);
+	else
+		__release(&b2->lock);
+}
+
+static int __lab_requeue(atomic_t *from, atomic_t *to, int nr_wake,
+			 int nr_requeue, bool cmp, u32 expected)
+{
+	struct lab_wait_bucket *b1 = lab_bucket(from), *b2 = lab_bucket(to);
+	struct lab_waiter *w, *next;
+	int woken, moved = 0;
+
+	lab_stat_inc(wakes);
+	smp_mb();	/* As in lab_wake(): pairs with lab_wait(). */
+	if (!atomic_read(&b1->waiters))
+		return cmp && (u32)atomic_read(from) != expected ? -EAGAIN : 0;
+
+	lab_stat_inc(wakes_locked);
+	local_irq_disable();
+	lab_double_lock(b1, b2);
+	if (cmp && (u32)atomic_read(from) != expected) {
+		lab_double_unlock(b1, b2);
+		local_irq_enable();
+		return -EAGAIN;
+	}
+	woken = lab_wake_locked(b1, from, nr_wake);
+	list_for_each_entry_safe(w, next, &b1->list, node) {
+		if (moved >= nr_requeue)
+			break;
+		if (w->addr != from)
+			continue;
+		w->addr = to;
+		if (b1 != b2) {
+			list_move_tail(&w->node, &b2->list);
+			atomic_dec(&b1->waiters);
+			atomic_inc(&b2->waiters);
+			/* Read locklessly by lab_lock_waiter_bucket(). */
+			WRITE_ONCE(w->bucket, b2);
+		}
+		moved++;
+	}
+	lab_double_unlock(b1, b2);
+	local_irq_enable();
+	lab_stat_add(woken, woken);
+	lab_stat_add(requeued, moved);
+	return woken + moved;
+}
+
+/**
+ * lab_requeue() - wake some waiters of @from, move others to wait on @to
+ * @from: the word they wait on
+ * @to: the word the moved waiters wait on from now on
+ * @nr_wake: how many to wake, oldest first
+ * @nr_requeue: how many of the rest to move (INT_MAX: all)
+ *
+ * The moved waiters are not woken: a later lab_wake(@to) wakes them, and
+ * they return from lab_wait() as if woken on @from. This is what lets a
+ * condition variable's notify_all wake one waiter and hand the others to
+ * the mutex, instead of waking them all to fight for it. Both moves happen
+ * under both buckets' locks, so a woken waiter cannot act on @to before the
+ * others are queued there. Same ordering and context as lab_wake().
+ *
+ * Return: the number of tasks woken plus moved.
+ */
+int lab_requeue(atomic_t *from, atomic_t *to, int nr_wake, int nr_requeue)
+{
+	return __lab_requeue(from, to, nr_wake, nr_requeue, false, 0);
+}
+EXPORT_SYMBOL_GPL(lab_requeue);
+
+/**
+ * lab_cmp_requeue() - lab_requeue() if *@from still holds @expected
+ * @from: the word they wait on
+ * @expected: value *@from must hold, checked under the bucket lock
+ * @to: the word the moved waiters wait on from now on
+ * @nr_wake: how many to wake
+ * @nr_requeue: how many of the rest to move
+ *
+ * FUTEX_CMP_REQUEUE's job: the caller read *@from, decided to requeue, and
+ * must not requeue waiters that arrived after a change it did not see.
+ *
+ * Return: woken plus moved, or -EAGAIN if *@from != @expected.
+ */
+int lab_cmp_requeue(atomic_t *from, u32 expected, atomic_t *to, int nr_wake,
+		    int nr_requeue)
+{
+	return __lab_requeue(from, to, nr_wake, nr_requeue, true, expected);
+}
+EXPORT_SYMBOL_GPL(lab_cmp_requeue);
+
+/**
+ * lab_wait_queued() - count the tasks queued on @addr right now
+ * @addr: the word
+ *
+ * For tests and statistics: takes the bucket lock; the answer may be stale
+ * as soon as it is returned.
+ *
+ * Return: the number of waiters queued on @addr.
+ */
+unsigned int lab_wait_queued(atomic_t *addr)
+{
+	struct lab_wait_bucket *b = lab_bucket(addr);
+	struct lab_waiter *w;
+	unsigned int n = 0;
+
+	spin_lock_irq(&b->lock);
+	list_for_each_entry(w, &b->list, node)
+		n += w->addr == addr;
+	spin_unlock_irq(&b->lock);
+	return n;
+}
+EXPORT_SYMBOL_GPL(lab_wait_queued);
+
+/**
+ * lab_wait_stats_read() - sum the wait/wake event counters over all CPUs
+ * @st: out: the sums since module load
+ */
+void lab_wait_stats_read(struct lab_wait_stats *st)
+{
+	int cpu;
+
+	memset(st, 0, sizeof(*st));
+	for_each_possible_cpu(cpu) {
+		const struct lab_wait_stats *p = per_cpu_ptr(&lab_wait_pcpu, cpu);
+
+		st->waits += p->waits;
+		st->eagain += p->eagain;
+		st->timeouts += p->timeouts;
+		st->interrupted += p->interrupted;
+		st->spurious += p->spurious;
+		st->wakes += p->wakes;
+		st->wakes_locked += p->wakes_locked;
+		st->woken += p->woken;
+		st->requeued += p->requeued;
+	}
+}
+EXPORT_SYMBOL_GPL(lab_wait_stats_read);
+
+/* Allocate the bucket table; called once at module load. */
+int lab_wait_init(void)
+{
+	unsigned int n, i;
+
+	n = roundup_pow_of_two(clamp(lab_wait_buckets, 1U, 1U << 16));
+	lab_bucket_table = kvcalloc(n, sizeof(*lab_bucket_table), GFP_KERNEL);
+	if (!lab_bucket_table)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		spin_lock_init(&lab_bucket_table[i].lock);
+		atomic_set(&lab_bucket_table[i].waiters, 0);
+		INIT_LIST_HEAD(&lab_bucket_table[i].list);
+	}
+	lab_bucket_bits = ilog2(n);
+	lab_wait_buckets = n;
+	return 0;
+}
+
+/* Free the table; no task may be waiting (every user object is gone). */
+void lab_wait_exit(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < (1U << lab_bucket_bits); i++)
+		WARN_ON_ONCE(!list_empty(&lab_bucket_table[i].list));
+	kvfree(lab_bucket_table);
+	lab_bucket_table = NULL;
+}
