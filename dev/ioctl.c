@@ -17,6 +17,7 @@
 
 #include "../bench/torture.h"
 #include "dev.h"
+#include "object.h"
 
 /**
  * lab_ioctl_dispatch() - decode, check and run one ioctl of @table
@@ -57,15 +58,15 @@ long lab_ioctl_dispatch(const struct lab_ioctl_desc *table, unsigned int nr,
 	ret = copy_struct_from_user(buf, d->size, uarg, usize);
 	if (ret)
 		return ret;
-	ret = d->fn(file, buf);
-	if (ret)
+	ret = d->fn(file, buf, uarg);
+	if (ret || d->no_copyout)
 		return ret;
 	if (copy_to_user(uarg, buf, min_t(size_t, usize, d->size)))
 		return -EFAULT;
 	return 0;
 }
 
-static int lab_ioc_version(struct file *file, void *arg)
+static int lab_ioc_version(struct file *file, void *arg, void __user *uarg)
 {
 	struct locklab_version *v = arg;
 	const struct lab_ops_head *h;
@@ -83,7 +84,7 @@ static int lab_ioc_version(struct file *file, void *arg)
 	return 0;
 }
 
-static int lab_ioc_list(struct file *file, void *arg)
+static int lab_ioc_list(struct file *file, void *arg, void __user *uarg)
 {
 	struct locklab_list *l = arg;
 	const struct lab_ops_head *h;
@@ -131,7 +132,7 @@ static void lab_bench_result(struct locklab_bench *b,
 	b->max_readers = st->max_readers;
 }
 
-static int lab_ioc_bench(struct file *file, void *arg)
+static int lab_ioc_bench(struct file *file, void *arg, void __user *uarg)
 {
 	struct locklab_bench *b = arg;
 	struct lab_torture_cfg cfg = { };
@@ -177,6 +178,17 @@ static int lab_ioc_bench(struct file *file, void *arg)
 	return ret;
 }
 
+static int lab_ioc_create(struct file *file, void *arg, void __user *uarg)
+{
+	return lab_obj_create(file->private_data, arg,
+			      &((struct locklab_create __user *)uarg)->fd);
+}
+
+static int lab_ioc_wrong_fd(struct file *file, void *arg, void __user *uarg)
+{
+	return -EINVAL;
+}
+
 static const struct lab_ioctl_desc lab_dev_ioctls[] = {
 	LAB_IOCTL(LOCKLAB_IOC_VERSION, struct locklab_version, backend,
 		  lab_ioc_version),
@@ -184,11 +196,18 @@ static const struct lab_ioctl_desc lab_dev_ioctls[] = {
 		  lab_ioc_list),
 	LAB_IOCTL(LOCKLAB_IOC_BENCH, struct locklab_bench, elapsed_ns,
 		  lab_ioc_bench),
+	LAB_IOCTL_FLAGS(LOCKLAB_IOC_CREATE, struct locklab_create, __reserved,
+			lab_ioc_create, true),
+	/* Object commands are the wrong kind for /dev/locklab itself. */
+	LAB_IOCTL(LOCKLAB_IOC_OP, struct locklab_op, wait_ns, lab_ioc_wrong_fd),
+	LAB_IOCTL(LOCKLAB_IOC_STATS, struct locklab_stats, counter,
+		  lab_ioc_wrong_fd),
 };
 
 long lab_dev_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	BUILD_BUG_ON(sizeof(struct locklab_bench) > LAB_IOCTL_MAX_SIZE);
+	BUILD_BUG_ON(sizeof(struct locklab_stats) > LAB_IOCTL_MAX_SIZE);
 	return lab_ioctl_dispatch(lab_dev_ioctls, ARRAY_SIZE(lab_dev_ioctls),
 				  file, cmd, u64_to_user_ptr((u64)arg));
 }

@@ -28,7 +28,8 @@ MODULE_PARM_DESC(bench_max_ms, "Longest LOCKLAB_IOC_BENCH run in ms (default 100
 
 static const struct file_operations lab_dev_fops = {
 	.owner = THIS_MODULE,
-	.open = nonseekable_open,
+	.open = lab_dev_open,
+	.release = lab_dev_release,
 	.unlocked_ioctl = lab_dev_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
 	.llseek = noop_llseek,

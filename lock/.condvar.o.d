@@ -335,4 +335,53 @@ condvar.o: /work/main/lock/condvar.c \
  /usr/src/linux-headers-6.1.0-57-common/include/linux/rv.h \
  arch/x86/include/generated/asm/kmap_size.h \
  /usr/src/linux-headers-6.1.0-57-common/include/asm-generic/kmap_size.h \
- /work/main/include/locklab/wait.h
+ /work/main/include/locklab/wait.h /work/main/include/locklab/ops.h \
+ /work/main/include/uapi/linux/locklab.h \
+ /work/main/include/locklab/spinlock.h \
+ /usr/src/linux-headers-6.1.0-57-common/include/linux/gfp.h \
+ /usr/src/linux-headers-6.1.0-57-common/include/linux/mmzone.h \
+ /usr/src/linux-headers-6.1.0-57-common/include/linux/pageblock-flags.h \
+ /usr/src/linux-headers-6.1.0-57-common/include/linux/page-flags-layout.h \
+ include/generated/bounds.h \
+ /usr/src/linux-headers-6.1.0-57-common/include/linux/mm_types.h \
+ /usr/src/linux-headers-6.1.0-57-common/include/linux/auxvec.h \
+ /usr/src/linux-headers-6.1.0-57-common/include/uapi/linux/auxvec.h \
+ /usr/src/linux-headers-6.1.0-57-common/arch/x86/include/uapi/asm/auxvec.h \
+ /usr/src/linux-headers-6.1.0-57-common/include/linux/kref.h \
+ /usr/src/linux-headers-6.1.0-57-common/include/linux/maple_tree.h \
+ /usr/src/linux-headers-6.1.0-57-common/include/linux/rwsem.h \
+ /usr/src/linux-headers-6.1.0-57-common/include/linux/completion.h \
+ /usr/src/linux-headers-6.1.0-57-common/include/linux/swait.h \
+ /usr/src/linux-headers-6.1.0-57-common/include/linux/uprobes.h \
+ /usr/src/linux-headers-6.1.0-57-common/arch/x86/include/asm/uprobes.h \
+ /usr/src/linux-headers-6.1.0-57-common/include/linux/notifier.h \
+ /usr/src/linux-headers-6.1.0-57-common/include/linux/srcu.h \
+ /usr/src/linux-headers-6.1.0-57-common/include/linux/rcu_segcblist.h \
+ /usr/src/linux-headers-6.1.0-57-common/include/linux/srcutree.h \
+ /usr/src/linux-headers-6.1.0-57-common/include/linux/rcu_node_tree.h \
+ /usr/src/linux-headers-6.1.0-57-common/arch/x86/include/asm/mmu.h \
+ /usr/src/linux-headers-6.1.0-57-common/include/linux/page-flags.h \
+ /usr/src/linux-headers-6.1.0-57-common/include/linux/local_lock.h \
+ /usr/src/linux-headers-6.1.0-57-common/include/linux/local_lock_internal.h \
+ /usr/src/linux-headers-6.1.0-57-common/include/linux/memory_hotplug.h \
+ /usr/src/linux-headers-6.1.0-57-common/arch/x86/include/asm/mmzone.h \
+ /usr/src/linux-headers-6.1.0-57-common/arch/x86/include/asm/mmzone_64.h \
+ /usr/src/linux-headers-6.1.0-57-common/include/linux/topology.h \
+ /usr/src/linux-headers-6.1.0-57-common/include/linux/arch_topology.h \
+ /usr/src/linux-headers-6.1.0-57-common/arch/x86/include/asm/topology.h \
+ /usr/src/linux-headers-6.1.0-57-common/arch/x86/include/asm/mpspec.h \
+ /usr/src/linux-headers-6.1.0-57-common/arch/x86/include/asm/mpspec_def.h \
+ /usr/src/linux-headers-6.1.0-57-common/arch/x86/include/asm/x86_init.h \
+ /usr/src/linux-headers-6.1.0-57-common/arch/x86/include/uapi/asm/bootparam.h \
+ /usr/src/linux-headers-6.1.0-57-common/include/linux/screen_info.h \
+ /usr/src/linux-headers-6.1.0-57-common/include/uapi/linux/screen_info.h \
+ /usr/src/linux-headers-6.1.0-57-common/include/linux/apm_bios.h \
+ /usr/src/linux-headers-6.1.0-57-common/include/uapi/linux/apm_bios.h \
+ /usr/src/linux-headers-6.1.0-57-common/include/linux/edd.h \
+ /usr/src/linux-headers-6.1.0-57-common/include/uapi/linux/edd.h \
+ /usr/src/linux-headers-6.1.0-57-common/arch/x86/include/asm/ist.h \
+ /usr/src/linux-headers-6.1.0-57-common/arch/x86/include/uapi/asm/ist.h \
+ /usr/src/linux-headers-6.1.0-57-common/include/video/edid.h \
+ /usr/src/linux-headers-6.1.0-57-common/include/uapi/video/edid.h \
+ /usr/src/linux-headers-6.1.0-57-common/arch/x86/include/asm/apicdef.h \
+ /usr/src/linux-headers-6.1.0-57-common/include/asm-generic/topology.h

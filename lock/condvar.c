@@ -8,6 +8,7 @@
 #include <linux/limits.h>
 
 #include <locklab/condvar.h>
+#include <locklab/ops.h>
 
 /**
  * lab_condvar_init() - initialize a condition variable
@@ -126,3 +127,15 @@ void lab_condvar_notify_all(struct lab_condvar *cv)
 		lab_wake_all(&cv->counter);
 }
 EXPORT_SYMBOL_GPL(lab_condvar_notify_all);
+
+/* The variants, for the registry (LOCKLAB_IOC_LIST) and the device. */
+const struct lab_condvar_ops lab_condvar_ops[] = {
+	{ .name = "counter", .kind = LOCKLAB_KIND_CONDVAR,
+	  .variant = LOCKLAB_CONDVAR_COUNTER, .props = LOCKLAB_PROP_SLEEPS },
+	{ .name = "waitcount", .kind = LOCKLAB_KIND_CONDVAR,
+	  .variant = LOCKLAB_CONDVAR_WAITCOUNT, .props = LOCKLAB_PROP_SLEEPS },
+	{ .name = "requeue", .kind = LOCKLAB_KIND_CONDVAR,
+	  .variant = LOCKLAB_CONDVAR_REQUEUE, .props = LOCKLAB_PROP_SLEEPS },
+};
+
+const unsigned int lab_condvar_ops_nr = ARRAY_SIZE(lab_condvar_ops);

@@ -12,6 +12,7 @@
 enum lab_ops_class {
 	LAB_OPS_LOCK,
 	LAB_OPS_RWLOCK,
+	LAB_OPS_CONDVAR,
 };
 
 struct lab_ops_group {
@@ -23,6 +24,7 @@ struct lab_ops_group {
 
 #define LOCK_GROUP(t, n)	{ t, sizeof(struct lab_lock_ops), n, LAB_OPS_LOCK }
 #define RW_GROUP(t, n)		{ t, sizeof(struct lab_rwlock_ops), n, LAB_OPS_RWLOCK }
+#define CV_GROUP(t, n)		{ t, sizeof(struct lab_condvar_ops), n, LAB_OPS_CONDVAR }
 
 static const struct lab_ops_group lab_registry[] = {
 	LOCK_GROUP(lab_spin_ops, &lab_spin_ops_nr),
@@ -36,11 +38,13 @@ static const struct lab_ops_group lab_registry[] = {
 	RW_GROUP(&lab_broken_rwlock_ops, NULL),
 	LOCK_GROUP(lab_semaphore_ops, &lab_semaphore_ops_nr),
 	LOCK_GROUP(&lab_kernel_semaphore_ops, NULL),
+	CV_GROUP(lab_condvar_ops, &lab_condvar_ops_nr),
 };
 
 /* The head of every table's first member is at offset 0 of the table. */
 static_assert(offsetof(struct lab_lock_ops, head) == 0);
 static_assert(offsetof(struct lab_rwlock_ops, head) == 0);
+static_assert(offsetof(struct lab_condvar_ops, head) == 0);
 
 static const struct lab_ops_head *lab_ops_locate(unsigned int index,
 						 enum lab_ops_class *cls)
@@ -144,6 +148,8 @@ const char *lab_kind_name(u32 kind)
 		return "rwlock";
 	case LOCKLAB_KIND_SEMAPHORE:
 		return "semaphore";
+	case LOCKLAB_KIND_CONDVAR:
+		return "condvar";
 	default:
 		return "?";
 	}

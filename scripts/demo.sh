@@ -19,7 +19,12 @@ rc=0
 scripts/vm.sh --timeout 600 --file tools/locklab -- sh -c "
 	locklab version && echo &&
 	for kind in \$(locklab list | awk 'NR > 1 { print \$1 }' | uniq); do
+		[ \$kind = condvar ] && continue
+		echo \"== \$kind: in-kernel benchmark (kthreads)\"
 		locklab bench --quiet --kind \$kind --broken --threads $threads --ms $ms --hold-ns $hold || exit 1
+		echo
+		echo \"== \$kind: userspace stress through /dev/locklab (pthreads, HOLD ioctls)\"
+		locklab stress --quiet --kind \$kind --threads $threads --ms $ms --hold-ns $hold || exit 1
 		echo
 	done" >build/demo.out 2>&1 || rc=$?
 sed -n '/^locklab ABI/,/^LOCKLAB-VM: ---- kernel log/p' build/demo.out | sed '$d'

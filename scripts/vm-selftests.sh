@@ -16,7 +16,7 @@ make -s modules tools selftests >build/vm-selftests-build.log 2>&1 || {
 
 args=(--timeout "${VM_TIMEOUT:-900}" --file selftests/run.sh:/root/run.sh
       --file tools/locklab)
-for t in selftests/out/*_test; do
+for t in selftests/out/*_test selftests/*_test.sh; do
 	args+=(--file "$t:/root/$(basename "$t")")
 done
 scripts/vm.sh "${args[@]}" -- sh /root/run.sh /root >build/vm-selftests.out 2>&1

@@ -4,7 +4,7 @@
 # $1), one after the other, with TAP output. Exit 0 only if all passed.
 dir=${1:-$(dirname "$0")}
 rc=0
-for t in "$dir"/*_test; do
+for t in "$dir"/*_test "$dir"/*_test.sh; do
 	[ -x "$t" ] || continue
 	echo "# selftest: $(basename "$t")"
 	"$t"

@@ -15,6 +15,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <math.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -22,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <linux/locklab.h>
@@ -36,6 +38,9 @@ static const char manual[] =
 "SYNOPSIS\n"
 "    locklab version\n"
 "    locklab list [--json]\n"
+"    locklab stress [--kind KIND] [--variant NAME[,NAME...]|all] [--threads N]\n"
+"                  [--seconds S | --ms MS] [--hold-ns NS] [--read-pct P]\n"
+"                  [--quiet] [--json | --csv]\n"
 "    locklab bench [--kind KIND] [--variant NAME[,NAME...]|all] [--threads N]\n"
 "                  [--seconds S | --ms MS] [--hold-ns NS] [--gap-ns NS]\n"
 "                  [--read-pct P] [--bind] [--broken] [--quiet]\n"
@@ -53,6 +58,15 @@ static const char manual[] =
 "             properties: fifo (hands over in arrival order), sleeps\n"
 "             (waiters sleep), kernel (the kernel's own primitive, the\n"
 "             baseline), broken (wrong on purpose, to show the checks fire).\n"
+"\n"
+"    stress   drives locks from userspace: for each selected variant it\n"
+"             creates one object (LOCKLAB_IOC_CREATE) and THREADS pthreads\n"
+"             take it with LOCKLAB_IOC_OP HOLD (lock, checked critical\n"
+"             section of HOLD-NS in the kernel, unlock) for the given time.\n"
+"             The kernel's own primitive of the kind always runs too. Shows\n"
+"             operations per second, per-thread min/max, Jain's fairness,\n"
+"             p50/p99 of the time each operation waited for the lock, and\n"
+"             the violations the kernel's checked section saw.\n"
 "\n"
 "    bench    runs the in-kernel benchmark: THREADS kernel threads take the\n"
 "             lock in a loop and run a checked critical section (a plain\n"
@@ -76,7 +90,10 @@ static const char manual[] =
 "    --json, --csv      machine-readable output instead of the table\n"
 "    --quiet            no progress line on the terminal\n"
 "\n"
-"COLUMNS\n"
+"STRESS COLUMNS (besides those of bench)\n"
+"    p50, p99    wait for the lock per operation, microseconds\n"
+"\n"
+"BENCH COLUMNS\n"
 "    acq/s       critical sections per second, all threads together\n"
 "    vs kernel   acq/s divided by the kernel primitive's acq/s\n"
 "    min, max    fewest and most sections run by one thread\n"
@@ -87,24 +104,28 @@ static const char manual[] =
 "    readers     rwlock kind: most readers seen inside at once\n"
 "    A correct lock always shows 0 violations and 0 lost.\n"
 "\n"
+"ENVIRONMENT\n"
+"    LOCKLAB_DEV        the device to open instead of " DEV_PATH "\n"
+"\n"
 "EXIT STATUS\n"
 "    0 on success; 1 on a usage or device error; 2 when a lock that is not\n"
 "    marked broken showed violations or lost updates.\n";
 
 static int dev_open(void)
 {
-	int fd = open(DEV_PATH, O_RDWR | O_CLOEXEC);
+	const char *path = getenv("LOCKLAB_DEV") ?: DEV_PATH;
+	int fd = open(path, O_RDWR | O_CLOEXEC);
 
 	if (fd >= 0)
 		return fd;
 	if (errno == ENOENT)
-		fprintf(stderr, "locklab: %s does not exist: %s\n", DEV_PATH,
+		fprintf(stderr, "locklab: %s does not exist: %s\n", path,
 			"is the module loaded? (insmod locklab.ko)");
 	else if (errno == EACCES || errno == EPERM)
 		fprintf(stderr, "locklab: %s: permission denied: the device is 0600; run as root\n",
-			DEV_PATH);
+			path);
 	else
-		fprintf(stderr, "locklab: %s: %s\n", DEV_PATH, strerror(errno));
+		fprintf(stderr, "locklab: %s: %s\n", path, strerror(errno));
 	exit(1);
 }
 
@@ -146,6 +167,13 @@ static int dev_list(int fd, struct variant *out, int max)
 		}
 	}
 	return n;
+}
+
+static int ll_stats_read(int fd, struct locklab_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->size = sizeof(*st);
+	return ioctl(fd, LOCKLAB_IOC_STATS, st) ? errno : 0;
 }
 
 static void props_str(uint32_t props, char *buf, size_t len)
@@ -391,6 +419,276 @@ static int cmd_bench(struct bench_opts *o)
 	return status;
 }
 
+/* ---- stress: userspace threads on object fds ---------------------------- */
+
+#define STRESS_MAX_SAMPLES	262144
+
+struct stress_thread {
+	pthread_t tid;
+	int fd;
+	unsigned int id;
+	const struct bench_opts *o;
+	bool rw;
+	uint64_t ops;
+	uint64_t errors;
+	int first_error;
+	uint64_t *samples;
+	size_t nsamples;
+};
+
+static int stress_stop;		/* __atomic accesses only */
+static uint64_t stress_done_ops;
+
+static void *stress_main(void *p)
+{
+	struct stress_thread *t = p;
+	unsigned int seed = 0x5eed + t->id;
+	struct locklab_op op;
+
+	while (!__atomic_load_n(&stress_stop, __ATOMIC_RELAXED)) {
+		memset(&op, 0, sizeof(op));
+		op.size = sizeof(op);
+		op.op = LOCKLAB_OP_HOLD;
+		if (t->rw && (int)(rand_r(&seed) % 100) < t->o->read_pct)
+			op.op = LOCKLAB_OP_READ_HOLD;
+		op.hold_ns = t->o->hold_ns;
+		if (ioctl(t->fd, LOCKLAB_IOC_OP, &op)) {
+			if (errno == EINTR)
+				continue;
+			if (!t->errors++)
+				t->first_error = errno;
+			if (t->errors > 1000)
+				break;
+			continue;
+		}
+		t->ops++;
+		if (t->nsamples < STRESS_MAX_SAMPLES)
+			t->samples[t->nsamples++] = op.wait_ns;
+		if (!(t->ops & 255))
+			__atomic_fetch_add(&stress_done_ops, 256, __ATOMIC_RELAXED);
+	}
+	return NULL;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+struct stress_row {
+	const struct locklab_list *info;
+	double rate, fairness, p50_us, p99_us;
+	uint64_t min, max, violations, errors;
+	int err;
+};
+
+/* All threads' wait samples, sorted, for percentiles. */
+static void stress_percentiles(struct stress_thread *t, unsigned int n,
+			       struct stress_row *r)
+{
+	size_t total = 0, k = 0;
+	unsigned int i;
+	uint64_t *all;
+
+	for (i = 0; i < n; i++)
+		total += t[i].nsamples;
+	if (!total)
+		return;
+	all = malloc(total * sizeof(*all));
+	if (!all)
+		return;
+	for (i = 0; i < n; i++) {
+		memcpy(all + k, t[i].samples, t[i].nsamples * sizeof(*all));
+		k += t[i].nsamples;
+	}
+	qsort(all, total, sizeof(*all), cmp_u64);
+	r->p50_us = all[total / 2] / 1e3;
+	r->p99_us = all[(size_t)(total * 0.99)] / 1e3;
+	free(all);
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int stress_create(int dev, const struct locklab_list *l, int *fd)
+{
+	struct locklab_create c;
+
+	memset(&c, 0, sizeof(c));
+	c.size = sizeof(c);
+	c.flags = LOCKLAB_CREATE_CLOEXEC;
+	c.kind = l->kind;
+	c.variant = l->variant;
+	if (l->kind == LOCKLAB_KIND_SEMAPHORE && !(l->props & LOCKLAB_PROP_KERNEL)) {
+		c.sem_count = 1;	/* binary: comparable with the kernel's */
+		c.sem_max = 1;
+	}
+	if (ioctl(dev, LOCKLAB_IOC_CREATE, &c))
+		return errno;
+	*fd = c.fd;
+	return 0;
+}
+
+static void stress_one(int dev, struct stress_row *r, const struct bench_opts *o,
+		       bool tty)
+{
+	struct stress_thread *t = calloc(o->threads, sizeof(*t));
+	struct locklab_stats st;
+	unsigned int i;
+	uint64_t *counts;
+	double t0, el;
+	int fd = -1;
+
+	r->err = t ? stress_create(dev, r->info, &fd) : ENOMEM;
+	if (r->err) {
+		free(t);
+		return;
+	}
+	__atomic_store_n(&stress_stop, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&stress_done_ops, 0, __ATOMIC_RELAXED);
+	for (i = 0; i < o->threads; i++) {
+		t[i] = (struct stress_thread){
+			.fd = fd, .id = i, .o = o,
+			.rw = r->info->kind == LOCKLAB_KIND_RWLOCK,
+			.samples = malloc(STRESS_MAX_SAMPLES * sizeof(uint64_t)),
+		};
+		if (!t[i].samples || pthread_create(&t[i].tid, NULL, stress_main, &t[i]))
+			abort();
+	}
+	t0 = now_s();
+	while ((el = now_s() - t0) < o->ms / 1e3) {
+		usleep(100000);
+		if (tty)
+			fprintf(stderr, "\rlocklab: stress %-10s %5.1fs %12llu ops ",
+				r->info->name, el,
+				(unsigned long long)__atomic_load_n(&stress_done_ops,
+								    __ATOMIC_RELAXED));
+	}
+	__atomic_store_n(&stress_stop, 1, __ATOMIC_RELAXED);
+	counts = calloc(o->threads, sizeof(*counts));
+	for (i = 0; i < o->threads; i++) {
+		pthread_join(t[i].tid, NULL);
+		counts[i] = t[i].ops;
+	}
+	el = now_s() - t0;
+	r->min = UINT64_MAX;
+	for (i = 0; i < o->threads; i++) {
+		r->rate += t[i].ops;
+		r->errors += t[i].errors;
+		if (t[i].errors && !r->err)
+			r->err = t[i].first_error;
+		r->min = t[i].ops < r->min ? t[i].ops : r->min;
+		r->max = t[i].ops > r->max ? t[i].ops : r->max;
+	}
+	r->rate /= el;
+	r->fairness = jain(counts, o->threads);
+	stress_percentiles(t, o->threads, r);
+	if (!ll_stats_read(fd, &st))
+		r->violations = st.violations;
+	for (i = 0; i < o->threads; i++)
+		free(t[i].samples);
+	free(counts);
+	free(t);
+	close(fd);
+}
+
+static int cmd_stress(struct bench_opts *o)
+{
+	static struct variant vs[MAX_VARIANTS];
+	static struct stress_row rows[MAX_VARIANTS];
+	struct locklab_version v;
+	int dev = dev_open(), n, i, nrows = 0, status = 0;
+	double base = 0;
+	bool tty = isatty(2) && !o->quiet;
+
+	dev_version(dev, &v);
+	if (!o->threads)
+		o->threads = v.nr_cpus < 64 ? v.nr_cpus : 64;
+	if (o->read_pct < 0)
+		o->read_pct = 75;
+	n = dev_list(dev, vs, MAX_VARIANTS);
+	for (i = 0; i < n; i++) {
+		struct locklab_list *l = &vs[i].info;
+
+		if (strcmp(l->kind_name, o->kind) || (l->props & LOCKLAB_PROP_BROKEN))
+			continue;
+		if (l->kind == LOCKLAB_KIND_CONDVAR)
+			continue;
+		if (strcmp(o->variants, "all") && !(l->props & LOCKLAB_PROP_KERNEL) &&
+		    !name_in_list(l->name, o->variants))
+			continue;
+		rows[nrows++].info = l;
+	}
+	if (!nrows) {
+		fprintf(stderr, "locklab: no %s variant to stress matches '%s'%s\n",
+			o->kind, o->variants, " (see `locklab list`)");
+		return 1;
+	}
+	for (i = 0; i < nrows; i++) {
+		stress_one(dev, &rows[i], o, tty);
+		if (!rows[i].err && (rows[i].info->props & LOCKLAB_PROP_KERNEL))
+			base = rows[i].rate;
+	}
+	if (tty)
+		fprintf(stderr, "\r%70s\r", "");
+	if (o->csv)
+		printf("kind,variant,threads,ms,hold_ns,ops_per_s,vs_kernel,thread_min,"
+		       "thread_max,fairness,p50_us,p99_us,violations,errors\n");
+	else if (o->json)
+		printf("{\"backend\":\"%s\",\"cpus\":%u,\"threads\":%u,\"ms\":%u,"
+		       "\"hold_ns\":%u,\"results\":[", v.backend, v.nr_cpus,
+		       o->threads, o->ms, o->hold_ns);
+	else
+		printf("locklab stress: kind %s, %u threads, %u ms each, hold %u ns, "
+		       "atomics %s, %u CPUs\n\n%-10s %12s %9s %11s %11s %8s %9s %9s %10s\n",
+		       o->kind, o->threads, o->ms, o->hold_ns, v.backend, v.nr_cpus,
+		       "variant", "ops/s", "vs kernel", "thread min", "thread max",
+		       "fairness", "p50 us", "p99 us", "violations");
+	for (i = 0; i < nrows; i++) {
+		struct stress_row *r = &rows[i];
+		double ratio = base ? r->rate / base : 0;
+
+		if (r->violations)
+			status = 2;
+		if (o->csv)
+			printf("%s,%s,%u,%u,%u,%.0f,%.3f,%llu,%llu,%.3f,%.2f,%.2f,%llu,%llu\n",
+			       o->kind, r->info->name, o->threads, o->ms, o->hold_ns,
+			       r->rate, ratio, (unsigned long long)r->min,
+			       (unsigned long long)r->max, r->fairness, r->p50_us,
+			       r->p99_us, (unsigned long long)r->violations,
+			       (unsigned long long)r->errors);
+		else if (o->json)
+			printf("%s{\"variant\":\"%s\",\"ops_per_s\":%.0f,\"vs_kernel\":%.3f,"
+			       "\"thread_min\":%llu,\"thread_max\":%llu,\"fairness\":%.3f,"
+			       "\"p50_us\":%.2f,\"p99_us\":%.2f,\"violations\":%llu,"
+			       "\"errors\":%llu}", i ? "," : "", r->info->name, r->rate,
+			       ratio, (unsigned long long)r->min,
+			       (unsigned long long)r->max, r->fairness, r->p50_us,
+			       r->p99_us, (unsigned long long)r->violations,
+			       (unsigned long long)r->errors);
+		else if (r->err && !r->rate)
+			printf("%-10s error: %s\n", r->info->name, strerror(r->err));
+		else
+			printf("%-10s %12.0f %8.2fx %11llu %11llu %8.3f %9.2f %9.2f %10llu%s\n",
+			       r->info->name, r->rate, ratio,
+			       (unsigned long long)r->min, (unsigned long long)r->max,
+			       r->fairness, r->p50_us, r->p99_us,
+			       (unsigned long long)r->violations,
+			       r->errors ? "  (errors)" : "");
+	}
+	if (o->json)
+		printf("]}\n");
+	close(dev);
+	return status;
+}
+
 static unsigned int parse_uint(const char *opt, const char *s, unsigned int max)
 {
 	char *end;
@@ -497,6 +795,13 @@ int main(int argc, char **argv)
 		return cmd_version();
 	if (!strcmp(cmd, "list"))
 		return cmd_list(o.json);
+	if (!strcmp(cmd, "stress")) {
+		if (!o.ms) {
+			fprintf(stderr, "locklab: the run time must be at least 1 ms\n");
+			return 1;
+		}
+		return cmd_stress(&o);
+	}
 	if (!strcmp(cmd, "bench")) {
 		if (!o.ms) {
 			fprintf(stderr, "locklab: the run time must be at least 1 ms\n");
@@ -507,6 +812,7 @@ int main(int argc, char **argv)
 					       LOCKLAB_BENCH_MAX_THREADS);
 		return cmd_bench(&o);
 	}
-	fprintf(stderr, "locklab: unknown command '%s' (version, list, bench; see --help)\n", cmd);
+	fprintf(stderr, "locklab: unknown command '%s' (%s; see --help)\n", cmd,
+		"version, list, stress, bench");
 	return 1;
 }

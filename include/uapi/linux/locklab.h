@@ -56,12 +56,15 @@
  * @LOCKLAB_KIND_MUTEX: sleeping mutexes (book chapter 9)
  * @LOCKLAB_KIND_RWLOCK: reader-writer locks (book chapter 9)
  * @LOCKLAB_KIND_SEMAPHORE: counting semaphores (book chapter 10)
+ * @LOCKLAB_KIND_CONDVAR: condition variables (book chapter 9), bound to a
+ *	locklab mutex object at creation
  */
 enum locklab_kind {
 	LOCKLAB_KIND_SPIN = 1,
 	LOCKLAB_KIND_MUTEX = 2,
 	LOCKLAB_KIND_RWLOCK = 3,
 	LOCKLAB_KIND_SEMAPHORE = 4,
+	LOCKLAB_KIND_CONDVAR = 6,
 	LOCKLAB_KIND_MAX,
 };
 
@@ -256,5 +259,178 @@ struct locklab_bench {
 
 #define LOCKLAB_BENCH_MAX_THREADS	64
 #define LOCKLAB_BENCH_MAX_BUSY_NS	1000000
+
+/**
+ * enum locklab_condvar_variant - variants of %LOCKLAB_KIND_CONDVAR
+ * @LOCKLAB_CONDVAR_COUNTER: every notify bumps a counter and wakes
+ * @LOCKLAB_CONDVAR_WAITCOUNT: notify does nothing when nobody waits
+ * @LOCKLAB_CONDVAR_REQUEUE: notify_all wakes one waiter and moves the
+ *	others onto the mutex
+ */
+enum locklab_condvar_variant {
+	LOCKLAB_CONDVAR_COUNTER = 1,
+	LOCKLAB_CONDVAR_WAITCOUNT = 2,
+	LOCKLAB_CONDVAR_REQUEUE = 3,
+};
+
+/* struct locklab_create.flags */
+#define LOCKLAB_CREATE_CLOEXEC	(1U << 0)	/* O_CLOEXEC on the new fd */
+
+/**
+ * struct locklab_create - make one object (LOCKLAB_IOC_CREATE on /dev/locklab)
+ * @size: sizeof(struct locklab_create)
+ * @flags: LOCKLAB_CREATE_* bits
+ * @kind: in: enum locklab_kind
+ * @variant: in: variant within @kind
+ * @sem_count: in, %LOCKLAB_KIND_SEMAPHORE: initial permits
+ * @sem_max: in, %LOCKLAB_KIND_SEMAPHORE: most permits, 1..INT_MAX
+ * @mutex_fd: in, %LOCKLAB_KIND_CONDVAR: fd of the locklab mutex (not the
+ *	kernel variant) every waiter of this condvar holds
+ * @params: the kind-specific parameters as raw words; a word the kind
+ *	does not use must be 0
+ * @fd: out: the new object's file descriptor
+ * @__reserved: must be 0
+ *
+ * The object lives as long as its file: threads share it, fork() and
+ * SCM_RIGHTS pass it on, and the last close destroys it (releasing what it
+ * held). Each open of /dev/locklab may own at most the max_objects module
+ * parameter of objects at once (ENOSPC beyond).
+ */
+struct locklab_create {
+	__u32 size;
+	__u32 flags;
+	__u32 kind;
+	__u32 variant;
+	union {
+		struct {
+			__u32 sem_count;
+			__u32 sem_max;
+		};
+		struct {
+			__s32 mutex_fd;
+		};
+		__u32 params[4];
+	};
+	__s32 fd;
+	__u32 __reserved;
+};
+
+#define LOCKLAB_IOC_CREATE	_IO(LOCKLAB_TYPE, 0x03)
+
+/**
+ * enum locklab_op_code - what LOCKLAB_IOC_OP does on an object fd
+ * @LOCKLAB_OP_HOLD: take the lock, run the critical section, release it,
+ *	all in this call (every lock kind; the only way to hold a spin lock)
+ * @LOCKLAB_OP_LOCK: take the exclusive lock and keep it (sleeping locks)
+ * @LOCKLAB_OP_UNLOCK: release the exclusive lock the caller holds
+ * @LOCKLAB_OP_READ_HOLD: rwlock: read lock, section, read unlock
+ * @LOCKLAB_OP_READ_LOCK: rwlock: take a shared hold and keep it
+ * @LOCKLAB_OP_READ_UNLOCK: rwlock: release the caller's shared hold
+ * @LOCKLAB_OP_DOWNGRADE: rwlock: exclusive hold -> shared hold
+ * @LOCKLAB_OP_UPGRADABLE_LOCK: rwlock v3: take the upgradable hold
+ * @LOCKLAB_OP_UPGRADE: rwlock v3: upgradable hold -> exclusive hold
+ * @LOCKLAB_OP_UPGRADABLE_UNLOCK: rwlock v3: release the upgradable hold
+ * @LOCKLAB_OP_UP: semaphore: return a permit
+ * @LOCKLAB_OP_WAIT: condvar: release the mutex, sleep until notified,
+ *	retake the mutex (the caller must hold the condvar's mutex)
+ * @LOCKLAB_OP_NOTIFY_ONE: condvar: wake one waiter
+ * @LOCKLAB_OP_NOTIFY_ALL: condvar: wake all waiters
+ *
+ * For a semaphore, LOCK and HOLD take a permit (down) and UNLOCK returns
+ * one (as UP does; permits are not owned).
+ */
+enum locklab_op_code {
+	LOCKLAB_OP_HOLD = 1,
+	LOCKLAB_OP_LOCK = 2,
+	LOCKLAB_OP_UNLOCK = 3,
+	LOCKLAB_OP_READ_HOLD = 4,
+	LOCKLAB_OP_READ_LOCK = 5,
+	LOCKLAB_OP_READ_UNLOCK = 6,
+	LOCKLAB_OP_DOWNGRADE = 7,
+	LOCKLAB_OP_UPGRADABLE_LOCK = 8,
+	LOCKLAB_OP_UPGRADE = 9,
+	LOCKLAB_OP_UPGRADABLE_UNLOCK = 10,
+	LOCKLAB_OP_UP = 11,
+	LOCKLAB_OP_WAIT = 12,
+	LOCKLAB_OP_NOTIFY_ONE = 13,
+	LOCKLAB_OP_NOTIFY_ALL = 14,
+};
+
+/* struct locklab_op.flags */
+#define LOCKLAB_OP_NONBLOCK	(1U << 0)	/* do not wait: EBUSY if taken */
+#define LOCKLAB_OP_TIMEOUT	(1U << 1)	/* give up after timeout_ns */
+#define LOCKLAB_OP_SECTION	(1U << 2)	/* run the section once taken */
+
+/**
+ * struct locklab_op - one operation on a lock-like object (LOCKLAB_IOC_OP)
+ * @size: sizeof(struct locklab_op)
+ * @flags: LOCKLAB_OP_* flags
+ * @op: enum locklab_op_code
+ * @hold_ns: busy time inside the checked section (HOLD ops, or with
+ *	LOCKLAB_OP_SECTION), at most the max_hold_ns module parameter
+ * @timeout_ns: with LOCKLAB_OP_TIMEOUT: longest wait
+ * @wait_ns: out: time spent waiting before the operation succeeded
+ *
+ * Waits are interruptible: a signal ends them with EINTR, a timeout with
+ * ETIMEDOUT, and nothing is held then. Errors beside the general ones:
+ *
+ *  - EINVAL: the op does not apply to this kind or variant;
+ *  - EBUSY: LOCKLAB_OP_NONBLOCK and the lock is taken;
+ *  - EPERM: release of something the calling thread does not hold;
+ *  - EDEADLK: the calling thread already holds this lock;
+ *  - EOVERFLOW: semaphore UP beyond its maximum;
+ *  - EOWNERDEAD: the lock was taken, but its previous holder died (its
+ *    thread exited or its process closed the fd) while holding it, and the
+ *    lock was released for it: as with a robust mutex, the caller now
+ *    holds the lock;
+ *  - EOPNOTSUPP: a kernel-native variant cannot do this (the kernel's own
+ *    locks are taken and released inside one call: HOLD ops only).
+ */
+struct locklab_op {
+	__u32 size;
+	__u32 flags;
+	__u32 op;
+	__u32 hold_ns;
+	__aligned_u64 timeout_ns;
+	__aligned_u64 wait_ns;
+};
+
+#define LOCKLAB_IOC_OP		_IO(LOCKLAB_TYPE, 0x10)
+
+/**
+ * struct locklab_stats - counters of one object (LOCKLAB_IOC_STATS)
+ * @size: sizeof(struct locklab_stats)
+ * @flags: LOCKLAB_STATS_RESET to zero the counters after reading
+ * @kind: out: enum locklab_kind of the object
+ * @variant: out: its variant
+ * @acquisitions: out: successful lock-like operations (holds, locks, downs)
+ * @contended: out: acquisitions that had to wait
+ * @waits: out: condvar waits
+ * @wakeups: out: notifies and unlocks that may have woken a waiter
+ * @timeouts: out: operations that ended with ETIMEDOUT
+ * @interrupted: out: operations that ended with EINTR
+ * @violations: out: checked sections entered while another was inside
+ * @owner_deaths: out: holds released because their holder died
+ * @counter: out: the checked section's plain counter
+ */
+struct locklab_stats {
+	__u32 size;
+	__u32 flags;
+	__u32 kind;
+	__u32 variant;
+	__aligned_u64 acquisitions;
+	__aligned_u64 contended;
+	__aligned_u64 waits;
+	__aligned_u64 wakeups;
+	__aligned_u64 timeouts;
+	__aligned_u64 interrupted;
+	__aligned_u64 violations;
+	__aligned_u64 owner_deaths;
+	__aligned_u64 counter;
+};
+
+#define LOCKLAB_STATS_RESET	(1U << 0)
+
+#define LOCKLAB_IOC_STATS	_IO(LOCKLAB_TYPE, 0x11)
 
 #endif /* _UAPI_LINUX_LOCKLAB_H */

@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers shared by the locklab selftests: open the device, make objects,
+ * run operations, read statistics. Each returns 0 or a positive errno so
+ * tests can compare with EXPECT_EQ(EBUSY, ...).
+ */
+#ifndef _LOCKLAB_SELFTEST_H
+#define _LOCKLAB_SELFTEST_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/locklab.h>
+
+#define LL_DEV "/dev/locklab"
+
+static inline int ll_err(int ret)
+{
+	return ret ? errno : 0;
+}
+
+static inline int ll_create(int dev, uint32_t kind, uint32_t variant,
+			    uint32_t p0, uint32_t p1, int *fd)
+{
+	struct locklab_create c;
+	int ret;
+
+	memset(&c, 0, sizeof(c));
+	c.size = sizeof(c);
+	c.flags = LOCKLAB_CREATE_CLOEXEC;
+	c.kind = kind;
+	c.variant = variant;
+	c.params[0] = p0;
+	c.params[1] = p1;
+	c.fd = -1;
+	ret = ll_err(ioctl(dev, LOCKLAB_IOC_CREATE, &c));
+	*fd = ret ? -1 : c.fd;
+	return ret;
+}
+
+static inline int ll_op_full(int fd, uint32_t op, uint32_t flags,
+			     uint32_t hold_ns, uint64_t timeout_ns,
+			     uint64_t *wait_ns)
+{
+	struct locklab_op o;
+	int ret;
+
+	memset(&o, 0, sizeof(o));
+	o.size = sizeof(o);
+	o.op = op;
+	o.flags = flags;
+	o.hold_ns = hold_ns;
+	o.timeout_ns = timeout_ns;
+	ret = ll_err(ioctl(fd, LOCKLAB_IOC_OP, &o));
+	if (wait_ns)
+		*wait_ns = o.wait_ns;
+	return ret;
+}
+
+static inline int ll_op(int fd, uint32_t op)
+{
+	return ll_op_full(fd, op, 0, 0, 0, NULL);
+}
+
+static inline int ll_op_timeout(int fd, uint32_t op, uint64_t ns)
+{
+	return ll_op_full(fd, op, LOCKLAB_OP_TIMEOUT, 0, ns, NULL);
+}
+
+static inline int ll_stats(int fd, struct locklab_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->size = sizeof(*st);
+	return ll_err(ioctl(fd, LOCKLAB_IOC_STATS, st));
+}
+
+static inline double ll_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+#endif /* _LOCKLAB_SELFTEST_H */
