@@ -66,7 +66,9 @@ style:
 
 sparse:
 	@test -n "$(KDIR)" || { echo "no kernel build tree: run scripts/deps.sh" >&2; exit 1; }
-	$(MAKE) -C $(KDIR) M=$(TOP) C=2 CF="-D__CHECK_ENDIAN__" modules 2>&1 | tee build/sparse.log; \
+	@mkdir -p build
+	set -o pipefail; $(MAKE) -C $(KDIR) M=$(TOP) C=2 CF="-D__CHECK_ENDIAN__" \
+		modules 2>&1 | tee build/sparse.log
 	! grep -E '(warning|error):' build/sparse.log
 
 coccicheck:

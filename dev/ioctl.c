@@ -15,6 +15,7 @@
 #include <locklab/ops.h>
 #include <uapi/linux/locklab.h>
 
+#include "../bench/arcbench.h"
 #include "../bench/torture.h"
 #include "dev.h"
 #include "object.h"
@@ -132,6 +133,30 @@ static void lab_bench_result(struct locklab_bench *b,
 	b->max_readers = st->max_readers;
 }
 
+/*
+ * Arcs: clone+put pairs per second on one shared Arc (or refcount_t), from
+ * bench/arcbench.c, which measures both in one call. Counted as
+ * "acquisitions"; there is no section, hence no violations.
+ */
+static int lab_bench_arc(struct locklab_bench *b)
+{
+	struct lab_arc_bench_result r;
+	struct lab_arc_bench_stat *st;
+	int ret;
+
+	if (b->variant != LOCKLAB_ARC_ARC && b->variant != LOCKLAB_ARC_KERNEL)
+		return -EINVAL;
+	if (b->flags || b->hold_ns || b->gap_ns || b->per_thread)
+		return -EINVAL;
+	ret = lab_arc_bench(b->threads, b->duration_ms, &r);
+	if (ret)
+		return ret;
+	st = b->variant == LOCKLAB_ARC_ARC ? &r.arc : &r.refcount;
+	b->acquisitions = st->pairs;
+	b->elapsed_ns = st->elapsed_ns;
+	return 0;
+}
+
 static int lab_ioc_bench(struct file *file, void *arg, void __user *uarg)
 {
 	struct locklab_bench *b = arg;
@@ -143,6 +168,8 @@ static int lab_ioc_bench(struct file *file, void *arg, void __user *uarg)
 	ret = lab_bench_check(b);
 	if (ret)
 		return ret;
+	if (b->kind == LOCKLAB_KIND_ARC)
+		return lab_bench_arc(b);
 	cfg.ops = lab_lock_ops_find(b->kind, b->variant);
 	if (!cfg.ops)
 		cfg.rw = lab_rwlock_ops_find(b->kind, b->variant);
@@ -202,6 +229,7 @@ static const struct lab_ioctl_desc lab_dev_ioctls[] = {
 	LAB_IOCTL(LOCKLAB_IOC_OP, struct locklab_op, wait_ns, lab_ioc_wrong_fd),
 	LAB_IOCTL(LOCKLAB_IOC_STATS, struct locklab_stats, counter,
 		  lab_ioc_wrong_fd),
+	LAB_IOCTL(LOCKLAB_IOC_ARC, struct locklab_arc_op, weak, lab_ioc_wrong_fd),
 };
 
 long lab_dev_ioctl(struct file *file, unsigned int cmd, unsigned long arg)

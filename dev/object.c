@@ -35,6 +35,7 @@ static const struct lab_obj_type *const lab_obj_types[] = {
 	&lab_obj_rwlock_type,
 	&lab_obj_semaphore_type,
 	&lab_obj_condvar_type,
+	&lab_obj_arc_type,
 };
 
 static void lab_dev_ctx_free(struct kref *ref)
@@ -298,10 +299,27 @@ static int lab_ioc_wrong_fd(struct file *file, void *arg, void __user *uarg)
 	return -EINVAL;
 }
 
+/* Kind-specific commands: the wrong kind of object gets -EINVAL. */
+static int lab_obj_ioc_ext(struct file *file, void *arg, void __user *uarg,
+			   unsigned int cmd)
+{
+	struct lab_obj *obj = file->private_data;
+
+	if (!obj->type->ext)
+		return -EINVAL;
+	return obj->type->ext(obj, cmd, arg, uarg);
+}
+
+static int lab_obj_ioc_arc(struct file *file, void *arg, void __user *uarg)
+{
+	return lab_obj_ioc_ext(file, arg, uarg, LOCKLAB_IOC_ARC);
+}
+
 static const struct lab_ioctl_desc lab_obj_ioctls[] = {
 	LAB_IOCTL(LOCKLAB_IOC_OP, struct locklab_op, wait_ns, lab_obj_ioc_op),
 	LAB_IOCTL(LOCKLAB_IOC_STATS, struct locklab_stats, counter,
 		  lab_obj_ioc_stats),
+	LAB_IOCTL(LOCKLAB_IOC_ARC, struct locklab_arc_op, weak, lab_obj_ioc_arc),
 	/* /dev/locklab's own commands are the wrong kind for an object. */
 	LAB_IOCTL(LOCKLAB_IOC_VERSION, struct locklab_version, backend,
 		  lab_ioc_wrong_fd),
@@ -350,14 +368,73 @@ static const struct lab_obj_type *lab_obj_type_of(u32 kind)
 	return NULL;
 }
 
+/* A new object of @type owned by @ctx, counted against max_objects. */
+static struct lab_obj *lab_obj_alloc(struct lab_dev_ctx *ctx,
+				     const struct lab_obj_type *type)
+{
+	struct lab_obj *obj;
+
+	if (atomic_inc_return(&ctx->objects) > lab_max_objects) {
+		atomic_dec(&ctx->objects);
+		return ERR_PTR(-ENOSPC);
+	}
+	obj = kzalloc(sizeof(*obj), GFP_KERNEL);
+	if (!obj) {
+		atomic_dec(&ctx->objects);
+		return ERR_PTR(-ENOMEM);
+	}
+	obj->type = type;
+	obj->ctx = ctx;
+	spin_lock_init(&obj->holders_lock);
+	INIT_LIST_HEAD(&obj->holders);
+	atomic_long_set(&obj->cs.violations, 0);
+	return obj;
+}
+
+/* Undo lab_obj_alloc() and the type's setup for an object never published. */
+static void lab_obj_discard(struct lab_obj *obj)
+{
+	obj->type->destroy(obj);
+	if (obj->peer)
+		fput(obj->peer);
+	atomic_dec(&obj->ctx->objects);
+	kfree(obj);
+}
+
+/*
+ * Give @obj a file and an fd. The fd number is written to @ufd first and
+ * the fd installed only after that succeeded, so a faulting caller never
+ * ends up with an fd it does not know about. On error @obj is untouched
+ * (the caller discards it); on success the file owns it.
+ */
+static int lab_obj_publish(struct lab_obj *obj, bool cloexec, int __user *ufd)
+{
+	struct file *file;
+	int fd;
+
+	fd = get_unused_fd_flags(O_RDWR | (cloexec ? O_CLOEXEC : 0));
+	if (fd < 0)
+		return fd;
+	if (put_user(fd, ufd)) {
+		put_unused_fd(fd);
+		return -EFAULT;
+	}
+	kref_get(&obj->ctx->ref);
+	file = anon_inode_getfile(obj->type->name, &lab_obj_fops, obj, O_RDWR);
+	if (IS_ERR(file)) {
+		kref_put(&obj->ctx->ref, lab_dev_ctx_free);
+		put_unused_fd(fd);
+		return PTR_ERR(file);
+	}
+	fd_install(fd, file);
+	return 0;
+}
+
 /**
  * lab_obj_create() - LOCKLAB_IOC_CREATE: make an object and its fd
  * @ctx: the creator's /dev/locklab context
  * @c: the request
  * @ufd: where the caller reads the new fd
- *
- * The fd is installed only after its number reached @ufd, so a faulting
- * caller never ends up with an fd it does not know about.
  *
  * Return: 0, or -EINVAL (unknown kind/variant, bad parameters), -ENOSPC
  * (max_objects reached), -ENOMEM, -EMFILE, -EFAULT.
@@ -367,59 +444,56 @@ int lab_obj_create(struct lab_dev_ctx *ctx, struct locklab_create *c,
 {
 	const struct lab_obj_type *type = lab_obj_type_of(c->kind);
 	struct lab_obj *obj;
-	struct file *file;
-	int ret, fd;
+	int ret;
 
 	if (c->flags & ~LOCKLAB_CREATE_CLOEXEC || c->__reserved || !type)
 		return -EINVAL;
-	if (atomic_inc_return(&ctx->objects) > lab_max_objects) {
-		atomic_dec(&ctx->objects);
-		return -ENOSPC;
-	}
-	ret = -ENOMEM;
-	obj = kzalloc(sizeof(*obj), GFP_KERNEL);
-	if (!obj)
-		goto err_count;
-	obj->type = type;
-	obj->ctx = ctx;
-	spin_lock_init(&obj->holders_lock);
-	INIT_LIST_HEAD(&obj->holders);
-	atomic_long_set(&obj->cs.violations, 0);
+	obj = lab_obj_alloc(ctx, type);
+	if (IS_ERR(obj))
+		return PTR_ERR(obj);
 	ret = type->create(obj, c);
+	if (ret) {
+		atomic_dec(&ctx->objects);
+		kfree(obj);
+		return ret;
+	}
+	ret = lab_obj_publish(obj, c->flags & LOCKLAB_CREATE_CLOEXEC, ufd);
 	if (ret)
-		goto err_free;
+		lab_obj_discard(obj);
+	return ret;
+}
 
-	fd = get_unused_fd_flags(O_RDWR | (c->flags & LOCKLAB_CREATE_CLOEXEC ?
-					   O_CLOEXEC : 0));
-	if (fd < 0) {
-		ret = fd;
-		goto err_destroy;
-	}
-	if (put_user(fd, ufd)) {
-		ret = -EFAULT;
-		goto err_fd;
-	}
-	kref_get(&ctx->ref);
-	file = anon_inode_getfile(type->name, &lab_obj_fops, obj, O_RDWR);
-	if (IS_ERR(file)) {
-		kref_put(&ctx->ref, lab_dev_ctx_free);
-		ret = PTR_ERR(file);
-		goto err_fd;
-	}
-	/* From here the file owns obj: release() undoes everything. */
-	fd_install(fd, file);
-	return 0;
+/**
+ * lab_obj_new_handle() - publish another object for a primitive @prim
+ * @parent: the object the new one comes from (same ctx)
+ * @type: its type
+ * @ops: its variant
+ * @prim: the primitive; on failure @type's destroy() releases it
+ * @cloexec: O_CLOEXEC for the new fd
+ * @ufd: where the caller reads the new fd
+ *
+ * For primitives with several handles (an Arc's strong and weak ones).
+ *
+ * Return: 0, or -ENOSPC, -ENOMEM, -EMFILE, -EFAULT.
+ */
+int lab_obj_new_handle(struct lab_obj *parent, const struct lab_obj_type *type,
+		       const struct lab_ops_head *ops, void *prim, bool cloexec,
+		       int __user *ufd)
+{
+	struct lab_obj *obj = lab_obj_alloc(parent->ctx, type);
+	int ret;
 
-err_fd:
-	put_unused_fd(fd);
-err_destroy:
-	type->destroy(obj);
-	if (obj->peer)
-		fput(obj->peer);
-err_free:
-	kfree(obj);
-err_count:
-	atomic_dec(&ctx->objects);
+	if (IS_ERR(obj)) {
+		struct lab_obj tmp = { .type = type, .ops = ops, .prim = prim };
+
+		type->destroy(&tmp);
+		return PTR_ERR(obj);
+	}
+	obj->ops = ops;
+	obj->prim = prim;
+	ret = lab_obj_publish(obj, cloexec, ufd);
+	if (ret)
+		lab_obj_discard(obj);
 	return ret;
 }
 

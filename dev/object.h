@@ -75,6 +75,7 @@ struct lab_obj;
  *	operation any more, but holds may remain (release them)
  * @op: LOCKLAB_IOC_OP
  * @release_hold: give up a reaped hold on the dead holder's behalf
+ * @ext: kind-specific ioctls (LOCKLAB_IOC_ARC, ...); NULL: none
  */
 struct lab_obj_type {
 	u32 kind;
@@ -83,6 +84,8 @@ struct lab_obj_type {
 	void (*destroy)(struct lab_obj *obj);
 	int (*op)(struct lab_obj *obj, struct locklab_op *op);
 	void (*release_hold)(struct lab_obj *obj, enum lab_hold_mode mode);
+	int (*ext)(struct lab_obj *obj, unsigned int cmd, void *arg,
+		   void __user *uarg);
 };
 
 struct lab_obj {
@@ -103,6 +106,9 @@ extern unsigned int lab_max_hold_ns;
 
 int lab_obj_create(struct lab_dev_ctx *ctx, struct locklab_create *c,
 		   int __user *ufd);
+int lab_obj_new_handle(struct lab_obj *parent, const struct lab_obj_type *type,
+		       const struct lab_ops_head *ops, void *prim, bool cloexec,
+		       int __user *ufd);
 struct lab_obj *lab_obj_from_file(struct file *file);
 
 struct lab_holder *lab_obj_find_holder(struct lab_obj *obj);
@@ -121,5 +127,6 @@ extern const struct lab_obj_type lab_obj_mutex_type;
 extern const struct lab_obj_type lab_obj_rwlock_type;
 extern const struct lab_obj_type lab_obj_semaphore_type;
 extern const struct lab_obj_type lab_obj_condvar_type;
+extern const struct lab_obj_type lab_obj_arc_type;
 
 #endif /* _LOCKLAB_DEV_OBJECT_H */

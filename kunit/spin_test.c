@@ -152,7 +152,25 @@ static void spin_variant_desc(const u32 *v, char *desc)
 	strscpy(desc, ops ? ops->name : "?", KUNIT_PARAM_DESC_SIZE);
 }
 
-KUNIT_ARRAY_PARAM(spin_variant, spin_all_variants, spin_variant_desc);
+/*
+ * Every variant, except spinlock_t on a uniprocessor kernel without
+ * CONFIG_DEBUG_SPINLOCK: there it only disables preemption, so a trylock
+ * while held succeeds by design. (Not a skip: KUnit 6.1 counts a skipped
+ * parameter as passed.)
+ */
+static const void *spin_variant_gen_params(const void *prev, char *desc)
+{
+	const u32 *v = prev ? (const u32 *)prev + 1 : spin_all_variants;
+
+	for (; v < spin_all_variants + ARRAY_SIZE(spin_all_variants); v++) {
+		if (*v == LOCKLAB_SPIN_KERNEL && !IS_ENABLED(CONFIG_SMP) &&
+		    !IS_ENABLED(CONFIG_DEBUG_SPINLOCK))
+			continue;
+		spin_variant_desc(v, desc);
+		return v;
+	}
+	return NULL;
+}
 
 static void *spin_new_lock(struct kunit *test, const struct lab_lock_ops *ops)
 {
@@ -173,10 +191,6 @@ static void spin_trylock_excludes_test(struct kunit *test)
 	union lab_lock_ctx holder, other;
 	void *lock = spin_new_lock(test, ops);
 	bool second;
-
-	if ((ops->props & LOCKLAB_PROP_KERNEL) && !IS_ENABLED(CONFIG_SMP) &&
-	    !IS_ENABLED(CONFIG_DEBUG_SPINLOCK))
-		kunit_skip(test, "UP spinlock_t only disables preemption");
 
 	KUNIT_EXPECT_FALSE(test, ops->is_locked(lock));
 	KUNIT_ASSERT_TRUE(test, ops->trylock(lock, &holder));

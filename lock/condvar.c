@@ -129,7 +129,7 @@ void lab_condvar_notify_all(struct lab_condvar *cv)
 EXPORT_SYMBOL_GPL(lab_condvar_notify_all);
 
 /* The variants, for the registry (LOCKLAB_IOC_LIST) and the device. */
-const struct lab_condvar_ops lab_condvar_ops[] = {
+const struct lab_plain_ops lab_condvar_ops[] = {
 	{ .name = "counter", .kind = LOCKLAB_KIND_CONDVAR,
 	  .variant = LOCKLAB_CONDVAR_COUNTER, .props = LOCKLAB_PROP_SLEEPS },
 	{ .name = "waitcount", .kind = LOCKLAB_KIND_CONDVAR,

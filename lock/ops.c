@@ -12,7 +12,7 @@
 enum lab_ops_class {
 	LAB_OPS_LOCK,
 	LAB_OPS_RWLOCK,
-	LAB_OPS_CONDVAR,
+	LAB_OPS_PLAIN,
 };
 
 struct lab_ops_group {
@@ -24,7 +24,7 @@ struct lab_ops_group {
 
 #define LOCK_GROUP(t, n)	{ t, sizeof(struct lab_lock_ops), n, LAB_OPS_LOCK }
 #define RW_GROUP(t, n)		{ t, sizeof(struct lab_rwlock_ops), n, LAB_OPS_RWLOCK }
-#define CV_GROUP(t, n)		{ t, sizeof(struct lab_condvar_ops), n, LAB_OPS_CONDVAR }
+#define PLAIN_GROUP(t, n)		{ t, sizeof(struct lab_plain_ops), n, LAB_OPS_PLAIN }
 
 static const struct lab_ops_group lab_registry[] = {
 	LOCK_GROUP(lab_spin_ops, &lab_spin_ops_nr),
@@ -38,13 +38,14 @@ static const struct lab_ops_group lab_registry[] = {
 	RW_GROUP(&lab_broken_rwlock_ops, NULL),
 	LOCK_GROUP(lab_semaphore_ops, &lab_semaphore_ops_nr),
 	LOCK_GROUP(&lab_kernel_semaphore_ops, NULL),
-	CV_GROUP(lab_condvar_ops, &lab_condvar_ops_nr),
+	PLAIN_GROUP(lab_condvar_ops, &lab_condvar_ops_nr),
+	PLAIN_GROUP(lab_arc_ops, &lab_arc_ops_nr),
 };
 
 /* The head of every table's first member is at offset 0 of the table. */
 static_assert(offsetof(struct lab_lock_ops, head) == 0);
 static_assert(offsetof(struct lab_rwlock_ops, head) == 0);
-static_assert(offsetof(struct lab_condvar_ops, head) == 0);
+static_assert(offsetof(struct lab_plain_ops, head) == 0);
 
 static const struct lab_ops_head *lab_ops_locate(unsigned int index,
 						 enum lab_ops_class *cls)
@@ -150,6 +151,8 @@ const char *lab_kind_name(u32 kind)
 		return "semaphore";
 	case LOCKLAB_KIND_CONDVAR:
 		return "condvar";
+	case LOCKLAB_KIND_ARC:
+		return "arc";
 	default:
 		return "?";
 	}

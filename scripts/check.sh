@@ -8,6 +8,9 @@
 #   sparse     sparse (C=2) over the module
 #   kunit      um, x86_64 (-smp 2), arm64 (-smp 2, -cpu max)
 #   selftests  in QEMU with Debian's kernel and the module loaded
+#   debug      KUnit on x86_64 with lockdep (PROVE_LOCKING), mutex and
+#              spinlock debugging, DEBUG_ATOMIC_SLEEP and KASAN; any kernel
+#              report fails the tier
 #
 # The last line is "N passed, N failed": every KUnit case (each parameter of
 # a parameterized case counts), every selftest, and each static check.
@@ -18,7 +21,7 @@ set -uo pipefail
 cd "$LOCKLAB_TOP"
 mkdir -p build
 
-tiers=${LOCKLAB_TIERS:-"deps build style sparse kunit-um kunit-x86_64 kunit-arm64 selftests"}
+tiers=${LOCKLAB_TIERS:-"deps build style sparse kunit-um kunit-x86_64 kunit-arm64 selftests kunit-x86_64-debug"}
 passed=0 failed=0 skipped=0
 summary=()
 
@@ -64,6 +67,8 @@ for t in $tiers; do
 	kunit-um) counted kunit-um scripts/kunit.sh um ;;
 	kunit-x86_64) counted kunit-x86_64 scripts/kunit.sh x86_64 ;;
 	kunit-arm64) counted kunit-arm64 scripts/kunit.sh arm64 --cpu max ;;
+	kunit-x86_64-debug) counted kunit-x86_64-debug scripts/kunit.sh x86_64 \
+		--config kunit/debug.config --name debug ;;
 	selftests) counted selftests scripts/vm-selftests.sh ;;
 	*) echo "unknown tier $t"; failed=$((failed + 1)) ;;
 	esac

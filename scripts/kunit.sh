@@ -112,6 +112,20 @@ if grep -q 'Starting KUnit Kernel\|Testing complete' "$log"; then
 	echo "$stamp_now" >"$stamp_file"
 fi
 
+# A kernel warning, lockdep report, KASAN report or oops while the tests run
+# fails the tier even if every case passed (the raw log starts counting at
+# the first KTAP header, after boot-time noise such as UML's virt-pci WARN).
+raw=$builddir/test.log
+# The Arc suite provokes lab_arc_warn() on purpose (saturation, misuse) and
+# checks its event counters; those warnings, and only they, come from
+# refcount/arc.c (its one WARN site), so they are expected.
+splat_re='WARNING:|BUG:|Oops|possible recursive locking|circular locking|inconsistent lock state|KASAN:|UBSAN:|general protection|sleeping function called'
+splats=0
+if [ -f "$raw" ]; then
+	splats=$(sed -n '/K\?TAP version/,$p' "$raw" | grep -E "$splat_re" |
+		 grep -vc 'locklab/refcount/arc\.c:' || true)
+fi
+
 # kunit.py's summary line: "Ran N tests: passed: P, failed: F, skipped: S,
 # crashed: C, errors: E" (absent fields are zero).
 summary=$(grep -E 'Ran [0-9]+ tests?' "$log" | tail -n 1 || true)
@@ -122,6 +136,12 @@ f=$((f + c + e))
 if [ -z "$summary" ]; then
 	f=$((f + 1))	# no results at all: the build or the boot failed
 	echo "kunit $tag: no test results (see $log)"
+fi
+if [ "$splats" -gt 0 ]; then
+	f=$((f + 1))
+	echo "kunit $tag: $splats kernel warning/report lines while testing (see $raw):"
+	sed -n '/K\?TAP version/,$p' "$raw" | grep -E -A8 "$splat_re" |
+		grep -v 'locklab/refcount/arc\.c:' | head -n 40
 fi
 echo "kunit $tag: $p passed, $f failed, $s skipped"
 [ "$rc" -eq 0 ] && [ "$f" -eq 0 ]

@@ -79,6 +79,27 @@ static inline int ll_stats(int fd, struct locklab_stats *st)
 	return ll_err(ioctl(fd, LOCKLAB_IOC_STATS, st));
 }
 
+/* One LOCKLAB_IOC_ARC; *fd gets the new handle, counts are reported. */
+static inline int ll_arc(int fd, uint32_t op, int *newfd, int64_t *strong,
+			 int64_t *weak)
+{
+	struct locklab_arc_op a;
+	int ret;
+
+	memset(&a, 0, sizeof(a));
+	a.size = sizeof(a);
+	a.flags = LOCKLAB_CREATE_CLOEXEC;
+	a.op = op;
+	ret = ll_err(ioctl(fd, LOCKLAB_IOC_ARC, &a));
+	if (newfd)
+		*newfd = ret ? -1 : a.fd;
+	if (strong)
+		*strong = a.strong;
+	if (weak)
+		*weak = a.weak;
+	return ret;
+}
+
 static inline double ll_now(void)
 {
 	struct timespec ts;

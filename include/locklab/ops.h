@@ -112,8 +112,11 @@ struct lab_rwlock_ops {
 	void (*upgradable_unlock)(void *lock);
 };
 
-/* A condition variable variant (the primitive is used directly). */
-struct lab_condvar_ops {
+/*
+ * A variant whose primitive the device and tests use directly (condition
+ * variables, Arcs): the table only names it for the registry.
+ */
+struct lab_plain_ops {
 	LAB_OPS_HEAD;
 };
 
@@ -126,8 +129,10 @@ extern const struct lab_lock_ops lab_semaphore_ops[];
 extern const unsigned int lab_semaphore_ops_nr;
 extern const struct lab_rwlock_ops lab_rwlock_ops[];
 extern const unsigned int lab_rwlock_ops_nr;
-extern const struct lab_condvar_ops lab_condvar_ops[];
+extern const struct lab_plain_ops lab_condvar_ops[];
 extern const unsigned int lab_condvar_ops_nr;
+extern const struct lab_plain_ops lab_arc_ops[];
+extern const unsigned int lab_arc_ops_nr;
 
 /* Kernel-native baselines (bench/native.c). */
 extern const struct lab_lock_ops lab_kernel_spinlock_ops;

@@ -58,6 +58,8 @@
  * @LOCKLAB_KIND_SEMAPHORE: counting semaphores (book chapter 10)
  * @LOCKLAB_KIND_CONDVAR: condition variables (book chapter 9), bound to a
  *	locklab mutex object at creation
+ * @LOCKLAB_KIND_ARC: reference-counted allocations with strong and weak
+ *	handles (book chapter 6); each handle is an fd
  */
 enum locklab_kind {
 	LOCKLAB_KIND_SPIN = 1,
@@ -65,6 +67,7 @@ enum locklab_kind {
 	LOCKLAB_KIND_RWLOCK = 3,
 	LOCKLAB_KIND_SEMAPHORE = 4,
 	LOCKLAB_KIND_CONDVAR = 6,
+	LOCKLAB_KIND_ARC = 7,
 	LOCKLAB_KIND_MAX,
 };
 
@@ -273,6 +276,17 @@ enum locklab_condvar_variant {
 	LOCKLAB_CONDVAR_REQUEUE = 3,
 };
 
+/**
+ * enum locklab_arc_variant - variants of %LOCKLAB_KIND_ARC
+ * @LOCKLAB_ARC_ARC: the book's Arc/Weak: strong and weak handles
+ * @LOCKLAB_ARC_KERNEL: an object counted by the kernel's refcount_t
+ *	(strong handles only)
+ */
+enum locklab_arc_variant {
+	LOCKLAB_ARC_ARC = 1,
+	LOCKLAB_ARC_KERNEL = LOCKLAB_VARIANT_KERNEL,
+};
+
 /* struct locklab_create.flags */
 #define LOCKLAB_CREATE_CLOEXEC	(1U << 0)	/* O_CLOEXEC on the new fd */
 
@@ -286,6 +300,8 @@ enum locklab_condvar_variant {
  * @sem_max: in, %LOCKLAB_KIND_SEMAPHORE: most permits, 1..INT_MAX
  * @mutex_fd: in, %LOCKLAB_KIND_CONDVAR: fd of the locklab mutex (not the
  *	kernel variant) every waiter of this condvar holds
+ * @arc_size: in, %LOCKLAB_KIND_ARC: bytes of data the object carries,
+ *	0..4096; the new fd is its first strong handle
  * @params: the kind-specific parameters as raw words; a word the kind
  *	does not use must be 0
  * @fd: out: the new object's file descriptor
@@ -308,6 +324,9 @@ struct locklab_create {
 		};
 		struct {
 			__s32 mutex_fd;
+		};
+		struct {
+			__u32 arc_size;
 		};
 		__u32 params[4];
 	};
@@ -430,6 +449,49 @@ struct locklab_stats {
 };
 
 #define LOCKLAB_STATS_RESET	(1U << 0)
+
+/**
+ * enum locklab_arc_op_code - what LOCKLAB_IOC_ARC does on a handle fd
+ * @LOCKLAB_ARC_CLONE: strong handle -> a new strong handle (new fd)
+ * @LOCKLAB_ARC_DOWNGRADE: strong handle -> a new weak handle (new fd)
+ * @LOCKLAB_ARC_UPGRADE: weak handle -> a new strong handle (new fd), or
+ *	ENOENT once the last strong handle is gone
+ * @LOCKLAB_ARC_GET_MUT: strong handle: 0 if it is the only handle, strong
+ *	or weak (exclusive access), EBUSY otherwise
+ * @LOCKLAB_ARC_COUNTS: only report the counts
+ *
+ * Closing a handle's fd drops it (put). Every op reports the counts seen
+ * after it. On the kernel variant only CLONE and COUNTS apply
+ * (EOPNOTSUPP otherwise); on a weak handle only UPGRADE and COUNTS
+ * (EINVAL otherwise).
+ */
+enum locklab_arc_op_code {
+	LOCKLAB_ARC_CLONE = 1,
+	LOCKLAB_ARC_DOWNGRADE = 2,
+	LOCKLAB_ARC_UPGRADE = 3,
+	LOCKLAB_ARC_GET_MUT = 4,
+	LOCKLAB_ARC_COUNTS = 5,
+};
+
+/**
+ * struct locklab_arc_op - one operation on an Arc handle (LOCKLAB_IOC_ARC)
+ * @size: sizeof(struct locklab_arc_op)
+ * @flags: LOCKLAB_CREATE_CLOEXEC for the new fd, if any
+ * @op: enum locklab_arc_op_code
+ * @fd: out: the new handle's fd (CLONE, DOWNGRADE, UPGRADE), else -1
+ * @strong: out: strong handles after the op (0: the data is gone)
+ * @weak: out: weak handles after the op
+ */
+struct locklab_arc_op {
+	__u32 size;
+	__u32 flags;
+	__u32 op;
+	__s32 fd;
+	__aligned_s64 strong;
+	__aligned_s64 weak;
+};
+
+#define LOCKLAB_IOC_ARC		_IO(LOCKLAB_TYPE, 0x12)
 
 #define LOCKLAB_IOC_STATS	_IO(LOCKLAB_TYPE, 0x11)
 
