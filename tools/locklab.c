@@ -68,6 +68,8 @@ static const char manual[] =
 "             p50/p99 of the time each operation waited for the lock, and\n"
 "             the violations the kernel's checked section saw.\n"
 "\n"
+"             (Lock kinds only; Arcs are measured by bench.)\n"
+"\n"
 "    bench    runs the in-kernel benchmark: THREADS kernel threads take the\n"
 "             lock in a loop and run a checked critical section (a plain\n"
 "             counter increment, plus HOLD-NS of busy time) for the given\n"
@@ -297,12 +299,14 @@ static void bench_one(int fd, struct bench_row *r, const struct bench_opts *o)
 	b->gap_ns = o->gap_ns;
 	if (r->info->kind == LOCKLAB_KIND_RWLOCK)
 		b->read_pct = o->read_pct < 0 ? 75 : o->read_pct;
-	b->per_thread = (uintptr_t)r->per_thread;
+	/* The Arc benchmark reports totals only. */
+	if (r->info->kind != LOCKLAB_KIND_ARC)
+		b->per_thread = (uintptr_t)r->per_thread;
 	r->err = ioctl(fd, LOCKLAB_IOC_BENCH, b) ? errno : 0;
 	if (r->err)
 		return;
 	r->rate = b->elapsed_ns ? b->acquisitions * 1e9 / b->elapsed_ns : 0;
-	r->fairness = jain(r->per_thread, o->threads);
+	r->fairness = b->per_thread ? jain(r->per_thread, o->threads) : 0;
 }
 
 static int cmd_bench(struct bench_opts *o)
@@ -619,7 +623,8 @@ static int cmd_stress(struct bench_opts *o)
 
 		if (strcmp(l->kind_name, o->kind) || (l->props & LOCKLAB_PROP_BROKEN))
 			continue;
-		if (l->kind == LOCKLAB_KIND_CONDVAR)
+		/* Condvars and Arcs have no lock to hold: see bench. */
+		if (l->kind == LOCKLAB_KIND_CONDVAR || l->kind == LOCKLAB_KIND_ARC)
 			continue;
 		if (strcmp(o->variants, "all") && !(l->props & LOCKLAB_PROP_KERNEL) &&
 		    !name_in_list(l->name, o->variants))
