@@ -13,10 +13,12 @@
  *  - ticket, MCS and CLH hand the lock over in arrival order: the test
  *    drives the queue step by step through the same helpers lock() and
  *    unlock() use, in an arrival order it chooses;
- *  - guards release on scope exit.
+ *  - guards release on scope exit;
+ *  - in softirq context (a timer) against process context with bottom
+ *    halves disabled, counts stay exact and nothing deadlocks.
  *
  * Not tested here: fairness under real contention (a property of the
- * benchmark, not a pass/fail fact), interrupt-context use, and behaviour
+ * benchmark, not a pass/fail fact), hardirq-context use, and behaviour
  * with more waiters than CPUs beyond "it terminates".
  *
  * Every wait is bounded (lab_run_threads() timeouts); a stuck lock fails
@@ -24,8 +26,11 @@
  */
 #include <kunit/test.h>
 #include <linux/cpumask.h>
+#include <linux/bottom_half.h>
+#include <linux/jiffies.h>
 #include <linux/random.h>
 #include <linux/slab.h>
+#include <linux/timer.h>
 
 #include <locklab/ops.h>
 #include <locklab/spinlock.h>
@@ -33,6 +38,7 @@
 #include "../bench/torture.h"
 
 #define SPIN_ITERS	20000
+#define LAB_SOFTIRQ_TIMEOUT_MS	30000
 #define SPIN_BROKEN_TRIES	5
 
 struct spin_case {
@@ -450,6 +456,74 @@ static void spin_clh_trylock_exact_test(struct kunit *test)
 	lab_clh_destroy(&clh);
 }
 
+
+/*
+ * Softirq context, as the header documents: a timer callback (softirq)
+ * takes the lock while process context takes it with bottom halves
+ * disabled. Every increment from both sides is counted exactly, and
+ * nothing deadlocks (the process side is bounded by a deadline).
+ */
+#define SOFTIRQ_ROUNDS	200
+
+struct spin_softirq {
+	const struct lab_lock_ops *ops;
+	void *lock;
+	struct timer_list timer;
+	unsigned long counter;		/* under the lock */
+	atomic_t fired;
+	bool stop;
+};
+
+static void spin_softirq_timer(struct timer_list *t)
+{
+	struct spin_softirq *s = from_timer(s, t, timer);
+	union lab_lock_ctx ctx;
+
+	s->ops->lock(s->lock, &ctx);
+	s->counter++;
+	s->ops->unlock(s->lock, &ctx);
+	if (atomic_inc_return(&s->fired) < SOFTIRQ_ROUNDS && !READ_ONCE(s->stop))
+		mod_timer(&s->timer, jiffies + 1);
+}
+
+static void spin_softirq_context_test(struct kunit *test)
+{
+	const struct lab_lock_ops *ops = spin_ops(test, *(u32 *)test->param_value);
+	struct spin_softirq *s = kunit_kzalloc(test, sizeof(*s), GFP_KERNEL);
+	unsigned long end = jiffies + msecs_to_jiffies(LAB_SOFTIRQ_TIMEOUT_MS);
+	union lab_lock_ctx ctx;
+	unsigned long mine = 0;
+
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	s->ops = ops;
+	s->lock = spin_new_lock(test, ops);
+	timer_setup(&s->timer, spin_softirq_timer, 0);
+	mod_timer(&s->timer, jiffies + 1);
+	while (atomic_read(&s->fired) < SOFTIRQ_ROUNDS &&
+	       time_before(jiffies, end)) {
+		local_bh_disable();
+		ops->lock(s->lock, &ctx);
+		s->counter++;
+		ops->unlock(s->lock, &ctx);
+		local_bh_enable();
+		mine++;
+		cond_resched();
+	}
+	WRITE_ONCE(s->stop, true);
+	del_timer_sync(&s->timer);
+	KUNIT_EXPECT_EQ(test, atomic_read(&s->fired), SOFTIRQ_ROUNDS);
+	KUNIT_EXPECT_EQ(test, s->counter, mine + atomic_read(&s->fired));
+	KUNIT_EXPECT_FALSE(test, ops->is_locked(s->lock));
+	ops->destroy(s->lock);
+}
+
+static const u32 spin_good_variants[] = {
+	LOCKLAB_SPIN_TAS, LOCKLAB_SPIN_TTAS, LOCKLAB_SPIN_TICKET,
+	LOCKLAB_SPIN_MCS, LOCKLAB_SPIN_CLH, LOCKLAB_SPIN_KERNEL,
+};
+
+KUNIT_ARRAY_PARAM(spin_good, spin_good_variants, spin_variant_desc);
+
 static struct kunit_case spin_test_cases[] = {
 	KUNIT_CASE_PARAM(spin_mutual_exclusion_test, spin_excl_gen_params),
 	KUNIT_CASE(spin_checker_catches_broken_lock_test),
@@ -458,6 +532,7 @@ static struct kunit_case spin_test_cases[] = {
 			 fifo_gen_params),
 	KUNIT_CASE(spin_guard_releases_on_scope_exit_test),
 	KUNIT_CASE(spin_clh_trylock_exact_test),
+	KUNIT_CASE_PARAM(spin_softirq_context_test, spin_good_gen_params),
 	{}
 };
 
