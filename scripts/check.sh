@@ -3,11 +3,15 @@
 #
 # Every test tier, in order, each counted:
 #
-#   build      locklab.ko against Debian's headers, W=1, warnings are errors
-#   style      checkpatch --strict over every C file and header
-#   sparse     sparse (C=2) over the module
-#   kunit      um, x86_64 (-smp 2), arm64 (-smp 2, -cpu max)
-#   selftests  in QEMU with Debian's kernel and the module loaded
+#   build        locklab.ko against Debian's headers, W=1, warnings are errors
+#   style        checkpatch --strict over every C file and header
+#   sparse       sparse (C=2) over the module
+#   kunit        um, x86_64 (-smp 2), arm64 (-smp 2) twice on one build:
+#                kunit-arm64-max (-cpu max: the LSE path) and
+#                kunit-arm64-a57 (-cpu cortex-a57, ARMv8.0: the LL/SC path)
+#   build-arm64  locklab.ko cross-built against the arm64 KUnit kernel, W=1,
+#                warnings are errors (builds that kernel first if needed)
+#   selftests    in QEMU with Debian's kernel and the module loaded
 #
 # The last line is "N passed, N failed": every KUnit case (each parameter of
 # a parameterized case counts), every selftest, and each static check.
@@ -18,7 +22,7 @@ set -uo pipefail
 cd "$LOCKLAB_TOP"
 mkdir -p build
 
-tiers=${LOCKLAB_TIERS:-"deps build style sparse kunit-um kunit-x86_64 kunit-arm64 selftests"}
+tiers=${LOCKLAB_TIERS:-"deps build style sparse kunit-um kunit-x86_64 kunit-arm64-max kunit-arm64-a57 build-arm64 selftests"}
 passed=0 failed=0 skipped=0
 summary=()
 
@@ -63,7 +67,12 @@ for t in $tiers; do
 	sparse) gate sparse make -s sparse ;;
 	kunit-um) counted kunit-um scripts/kunit.sh um ;;
 	kunit-x86_64) counted kunit-x86_64 scripts/kunit.sh x86_64 ;;
-	kunit-arm64) counted kunit-arm64 scripts/kunit.sh arm64 --cpu max ;;
+	# kunit-arm64 is the old name of kunit-arm64-max.
+	kunit-arm64|kunit-arm64-max)
+		counted kunit-arm64-max scripts/kunit.sh arm64 --cpu max ;;
+	kunit-arm64-a57)
+		counted kunit-arm64-a57 scripts/kunit.sh arm64 --cpu cortex-a57 ;;
+	build-arm64) gate build-arm64 scripts/kunit.sh arm64 --module ;;
 	selftests) counted selftests scripts/vm-selftests.sh ;;
 	*) echo "unknown tier $t"; failed=$((failed + 1)) ;;
 	esac
