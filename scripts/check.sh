@@ -32,16 +32,21 @@ count() {
 	summary+=("$(printf '%-20s %4d passed %4d failed %4d skipped %6ss' "$1" "$3" "$4" "$5" "$2")")
 }
 
+# Each tier's whole output goes to build/check-NAME.log. Not build/NAME.log:
+# the tools write their own logs there (scripts/kunit.sh um writes
+# build/kunit-um.log, make sparse build/sparse.log), and two writers
+# truncating and appending to one file interleave it.
+
 # gate NAME CMD...: a static check counted as one test.
 gate() {
 	local name=$1 t0=$SECONDS
 	shift
 	echo "== $name"
-	if "$@" >"build/$name.log" 2>&1; then
+	if "$@" >"build/check-$name.log" 2>&1; then
 		count "$name" $((SECONDS - t0)) 1 0 0
 	else
-		tail -n 30 "build/$name.log"
-		echo "== $name FAILED (build/$name.log)"
+		tail -n 30 "build/check-$name.log"
+		echo "== $name FAILED (build/check-$name.log)"
 		count "$name" $((SECONDS - t0)) 0 1 0
 	fi
 }
@@ -51,8 +56,8 @@ counted() {
 	local name=$1 t0=$SECONDS line p f s
 	shift
 	echo "== $name"
-	"$@" 2>&1 | tee "build/$name.log" | grep -E '^(kunit|selftests)|FAILED|not ok|\[CRASHED\]'
-	line=$(grep -E '[0-9]+ passed, [0-9]+ failed, [0-9]+ skipped' "build/$name.log" | tail -n 1)
+	"$@" 2>&1 | tee "build/check-$name.log" | grep -E '^(kunit|selftests)|FAILED|not ok|\[CRASHED\]'
+	line=$(grep -E '[0-9]+ passed, [0-9]+ failed, [0-9]+ skipped' "build/check-$name.log" | tail -n 1)
 	p=$(echo "$line" | grep -oE '[0-9]+ passed' | grep -oE '[0-9]+' || echo 0)
 	f=$(echo "$line" | grep -oE '[0-9]+ failed' | grep -oE '[0-9]+' || echo 1)
 	s=$(echo "$line" | grep -oE '[0-9]+ skipped' | grep -oE '[0-9]+' || echo 0)
