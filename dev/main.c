@@ -46,6 +46,10 @@ static int __init locklab_init(void)
 {
 	int ret;
 
+	/* Before anything can take a lock: arm64 picks LSE or LL/SC here. */
+	ret = lab_atomic_backend_init();
+	if (ret)
+		return ret;
 	ret = lab_clh_pool_init();
 	if (ret)
 		return ret;

@@ -3,14 +3,20 @@
 #
 # Every test tier, in order, each counted:
 #
-#   build      locklab.ko against Debian's headers, W=1, warnings are errors
-#   style      checkpatch --strict over every C file and header
-#   sparse     sparse (C=2) over the module
-#   kunit      um, x86_64 (-smp 2), arm64 (-smp 2, -cpu max)
-#   selftests  in QEMU with Debian's kernel and the module loaded
-#   debug      KUnit on x86_64 with lockdep (PROVE_LOCKING), mutex and
-#              spinlock debugging, DEBUG_ATOMIC_SLEEP and KASAN; any kernel
-#              report fails the tier
+#   build        locklab.ko against Debian's headers, W=1, warnings are errors
+#   style        checkpatch --strict over every C file and header
+#   sparse       sparse (C=2) over the module
+#   kunit        um, x86_64 (-smp 2), arm64 (-smp 2) twice on one build:
+#                kunit-arm64-max (-cpu max: the LSE path) and
+#                kunit-arm64-a57 (-cpu cortex-a57, ARMv8.0: the LL/SC path)
+#   build-arm64  locklab.ko cross-built against the arm64 KUnit kernel, W=1,
+#                warnings are errors (builds that kernel first if needed)
+#   selftests    in QEMU with Debian's kernel and the module loaded
+#   debug        KUnit on x86_64 with lockdep (PROVE_LOCKING), mutex and
+#                spinlock debugging, DEBUG_ATOMIC_SLEEP and KASAN
+#
+# A kernel warning, lockdep or KASAN report during a KUnit run fails that
+# tier (scripts/kunit.sh), as one in the selftest guest does (scripts/vm.sh).
 #
 # The last line is "N passed, N failed": every KUnit case (each parameter of
 # a parameterized case counts), every selftest, and each static check.
@@ -21,7 +27,7 @@ set -uo pipefail
 cd "$LOCKLAB_TOP"
 mkdir -p build
 
-tiers=${LOCKLAB_TIERS:-"deps build style sparse kunit-um kunit-x86_64 kunit-arm64 selftests kunit-x86_64-debug"}
+tiers=${LOCKLAB_TIERS:-"deps build style sparse kunit-um kunit-x86_64 kunit-arm64-max kunit-arm64-a57 build-arm64 selftests kunit-x86_64-debug"}
 passed=0 failed=0 skipped=0
 summary=()
 
@@ -31,16 +37,21 @@ count() {
 	summary+=("$(printf '%-20s %4d passed %4d failed %4d skipped %6ss' "$1" "$3" "$4" "$5" "$2")")
 }
 
+# Each tier's whole output goes to build/check-NAME.log. Not build/NAME.log:
+# the tools write their own logs there (scripts/kunit.sh um writes
+# build/kunit-um.log, make sparse build/sparse.log), and two writers
+# truncating and appending to one file interleave it.
+
 # gate NAME CMD...: a static check counted as one test.
 gate() {
 	local name=$1 t0=$SECONDS
 	shift
 	echo "== $name"
-	if "$@" >"build/$name.log" 2>&1; then
+	if "$@" >"build/check-$name.log" 2>&1; then
 		count "$name" $((SECONDS - t0)) 1 0 0
 	else
-		tail -n 30 "build/$name.log"
-		echo "== $name FAILED (build/$name.log)"
+		tail -n 30 "build/check-$name.log"
+		echo "== $name FAILED (build/check-$name.log)"
 		count "$name" $((SECONDS - t0)) 0 1 0
 	fi
 }
@@ -50,8 +61,8 @@ counted() {
 	local name=$1 t0=$SECONDS line p f s
 	shift
 	echo "== $name"
-	"$@" 2>&1 | tee "build/$name.log" | grep -E '^(kunit|selftests)|FAILED|not ok|\[CRASHED\]'
-	line=$(grep -E '[0-9]+ passed, [0-9]+ failed, [0-9]+ skipped' "build/$name.log" | tail -n 1)
+	"$@" 2>&1 | tee "build/check-$name.log" | grep -E '^(kunit|selftests)|FAILED|not ok|\[CRASHED\]'
+	line=$(grep -E '[0-9]+ passed, [0-9]+ failed, [0-9]+ skipped' "build/check-$name.log" | tail -n 1)
 	p=$(echo "$line" | grep -oE '[0-9]+ passed' | grep -oE '[0-9]+' || echo 0)
 	f=$(echo "$line" | grep -oE '[0-9]+ failed' | grep -oE '[0-9]+' || echo 1)
 	s=$(echo "$line" | grep -oE '[0-9]+ skipped' | grep -oE '[0-9]+' || echo 0)
@@ -66,7 +77,12 @@ for t in $tiers; do
 	sparse) gate sparse make -s sparse ;;
 	kunit-um) counted kunit-um scripts/kunit.sh um ;;
 	kunit-x86_64) counted kunit-x86_64 scripts/kunit.sh x86_64 ;;
-	kunit-arm64) counted kunit-arm64 scripts/kunit.sh arm64 --cpu max ;;
+	# kunit-arm64 is the old name of kunit-arm64-max.
+	kunit-arm64|kunit-arm64-max)
+		counted kunit-arm64-max scripts/kunit.sh arm64 --cpu max ;;
+	kunit-arm64-a57)
+		counted kunit-arm64-a57 scripts/kunit.sh arm64 --cpu cortex-a57 ;;
+	build-arm64) gate build-arm64 scripts/kunit.sh arm64 --module ;;
 	kunit-x86_64-debug) counted kunit-x86_64-debug scripts/kunit.sh x86_64 \
 		--config kunit/debug.config --name debug ;;
 	selftests) counted selftests scripts/vm-selftests.sh ;;

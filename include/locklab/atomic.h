@@ -9,11 +9,16 @@
  * Backends (one is selected at build time):
  *
  *   arch/x86/locklab-atomic.h      CONFIG_X86_64 && !CONFIG_UML
+ *   arch/arm64/locklab-atomic.h    CONFIG_ARM64; runs LSE or LL/SC, chosen
+ *                                  at module load (lab_atomic_backend_init())
  *   arch/generic/locklab-atomic.h  everything else, or when
  *                                  CONFIG_LOCKLAB_GENERIC_ATOMICS=y
  *
- * The generic backend is always compiled in as well, as the reference the
- * equivalence tests compare against.
+ * The generic backend is always compiled in as well, and so is the arch
+ * file of the architecture even when generic is forced: the equivalence
+ * tests compare every backend the machine can run with the kernel's own
+ * atomics. LAB_HAVE_X86_ATOMICS / LAB_HAVE_ARM64_ATOMICS say which arch file
+ * is present; LAB_HAVE_ARCH_ATOMICS that the selected backend is one.
  *
  * Word types are the kernel's atomic_t (32 bits: lock words, counters, the
  * values lab_wait() compares) and atomic_long_t (pointer-sized: queue tails,
@@ -45,11 +50,29 @@
 
 #include "../../arch/generic/locklab-atomic.h"
 
-#if !defined(CONFIG_LOCKLAB_GENERIC_ATOMICS) && defined(CONFIG_X86_64) && \
-	!defined(CONFIG_UML)
+#if defined(CONFIG_X86_64) && !defined(CONFIG_UML)
 #include "../../arch/x86/locklab-atomic.h"
+#define LAB_HAVE_X86_ATOMICS		1
+#else
+#define LAB_HAVE_X86_ATOMICS		0
+#endif
+
+#ifdef CONFIG_ARM64
+#include "../../arch/arm64/locklab-atomic.h"
+#define LAB_HAVE_ARM64_ATOMICS		1
+#define __lab_atomic_backend_init()	lab_arm64_atomics_init()
+#else
+#define LAB_HAVE_ARM64_ATOMICS		0
+#define __lab_atomic_backend_init()	0
+#endif
+
+#if !defined(CONFIG_LOCKLAB_GENERIC_ATOMICS) && LAB_HAVE_X86_ATOMICS
 #define LAB_ATOMIC_BACKEND		x86
 #define LAB_ATOMIC_BACKEND_NAME		LAB_X86_BACKEND_NAME
+#define LAB_HAVE_ARCH_ATOMICS		1
+#elif !defined(CONFIG_LOCKLAB_GENERIC_ATOMICS) && LAB_HAVE_ARM64_ATOMICS
+#define LAB_ATOMIC_BACKEND		arm64
+#define LAB_ATOMIC_BACKEND_NAME		LAB_ARM64_BACKEND_NAME
 #define LAB_HAVE_ARCH_ATOMICS		1
 #else
 #define LAB_ATOMIC_BACKEND		generic
@@ -57,9 +80,15 @@
 #define LAB_HAVE_ARCH_ATOMICS		0
 #endif
 
-#define ___LAB_BE(be, op)	lab_##be##_##op
-#define __LAB_BE(be, op)	___LAB_BE(be, op)
-#define __LAB(op)		__LAB_BE(LAB_ATOMIC_BACKEND, op)
+/*
+ * __LAB(op) is lab_<backend>_<op>. The op is pasted at once (_##op), never
+ * macro-expanded first: some kernel names are object-like macros (on 64-bit,
+ * atomic_long_cond_read_acquire is atomic64_cond_read_acquire), and an
+ * expanded argument would name a helper that does not exist.
+ */
+#define ___LAB_BE(be, sfx)	lab_##be##sfx
+#define __LAB_BE(be, sfx)	___LAB_BE(be, sfx)
+#define __LAB(op)		__LAB_BE(LAB_ATOMIC_BACKEND, _##op)
 
 /* Relaxed accesses are plain volatile accesses on every backend. */
 #define lab_atomic_read			atomic_read
@@ -153,9 +182,25 @@
 	lab_atomic_long_fetch_add_relaxed(v, -(i))
 
 /**
+ * lab_atomic_backend_init() - settle the run-time part of the backend choice
+ *
+ * On arm64, picks LSE or LL/SC (arch/arm64/atomic.c); nothing elsewhere.
+ * Call once at module load, before any lock is used. Process context.
+ *
+ * Return: 0, or -EINVAL for a bad module parameter.
+ */
+static inline int lab_atomic_backend_init(void)
+{
+	return __lab_atomic_backend_init();
+}
+
+/**
  * lab_atomic_backend_name() - name of the backend the algorithms run on
  *
- * Return: a static string: "x86-64", "generic", ...
+ * On arm64 this is the path actually in use, so only meaningful after
+ * lab_atomic_backend_init().
+ *
+ * Return: a static string: "x86-64", "arm64-lse", "arm64-llsc", "generic"
  */
 static inline const char *lab_atomic_backend_name(void)
 {
