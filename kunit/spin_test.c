@@ -456,7 +456,6 @@ static void spin_clh_trylock_exact_test(struct kunit *test)
 	lab_clh_destroy(&clh);
 }
 
-
 /*
  * Softirq context, as the header documents: a timer callback (softirq)
  * takes the lock while process context takes it with bottom halves
