@@ -228,7 +228,7 @@ static int starve_thread(void *arg, unsigned int id)
 			       LAB_TEST_TIMEOUT_MS))
 		return -ETIMEDOUT;
 	t0 = ktime_get();
-	s->writer_ret = lab_rwlock_write_lock_timeout(&s->l, 2 * NSEC_PER_SEC);
+	s->writer_ret = lab_rwlock_write_lock_timeout(&s->l, 5 * NSEC_PER_SEC);
 	s->writer_ms = ktime_ms_delta(ktime_get(), t0);
 	if (!s->writer_ret)
 		lab_rwlock_write_unlock(&s->l);
@@ -248,7 +248,7 @@ static void rwlock_v3_writer_not_starved_test(struct kunit *test)
 	KUNIT_ASSERT_NE(test, ret, -EDEADLK);
 	KUNIT_EXPECT_EQ(test, ret, 0);
 	KUNIT_EXPECT_EQ_MSG(test, s->writer_ret, 0,
-			    "writer starved for 2 s behind a reader stream");
+			    "writer starved for 5 s behind a reader stream");
 	kunit_info(test, "writer waited %lld ms\n", s->writer_ms);
 	KUNIT_EXPECT_EQ(test, atomic_read(&s->l.state), 0);
 	kfree(s);

@@ -482,7 +482,7 @@ TEST_F(owned, holder_thread_exit_next_locker_gets_ownerdead)
 	holder_stop(&h, t);	/* joined: the holder thread is gone */
 	t0 = ll_now();
 	EXPECT_EQ(EOWNERDEAD, ll_op_timeout(self->fd, LOCKLAB_OP_LOCK, 5000 * MS));
-	EXPECT_GT(2.0, ll_now() - t0);
+	EXPECT_GT(5.0, ll_now() - t0);	/* reaped within a few 100 ms slices */
 	EXPECT_EQ(0, ll_op(self->fd, LOCKLAB_OP_UNLOCK));
 }
 
