@@ -7,11 +7,13 @@
  */
 #include <linux/kernel.h>
 
+#include <locklab/channel.h>
 #include <locklab/ops.h>
 
 enum lab_ops_class {
 	LAB_OPS_LOCK,
 	LAB_OPS_RWLOCK,
+	LAB_OPS_CHAN,
 };
 
 struct lab_ops_group {
@@ -23,6 +25,7 @@ struct lab_ops_group {
 
 #define LOCK_GROUP(t, n)	{ t, sizeof(struct lab_lock_ops), n, LAB_OPS_LOCK }
 #define RW_GROUP(t, n)		{ t, sizeof(struct lab_rwlock_ops), n, LAB_OPS_RWLOCK }
+#define CHAN_GROUP(t)		{ t, sizeof(struct lab_chan_ops), NULL, LAB_OPS_CHAN }
 
 static const struct lab_ops_group lab_registry[] = {
 	LOCK_GROUP(lab_spin_ops, &lab_spin_ops_nr),
@@ -36,11 +39,17 @@ static const struct lab_ops_group lab_registry[] = {
 	RW_GROUP(&lab_broken_rwlock_ops, NULL),
 	LOCK_GROUP(lab_semaphore_ops, &lab_semaphore_ops_nr),
 	LOCK_GROUP(&lab_kernel_semaphore_ops, NULL),
+	CHAN_GROUP(&lab_mpsc_chan_ops),
+	CHAN_GROUP(&lab_oneshot_chan_ops),
+	CHAN_GROUP(&lab_bounded_chan_ops),
+	CHAN_GROUP(&lab_rendezvous_chan_ops),
+	CHAN_GROUP(&lab_kernel_kfifo_chan_ops),
 };
 
 /* The head of every table's first member is at offset 0 of the table. */
 static_assert(offsetof(struct lab_lock_ops, head) == 0);
 static_assert(offsetof(struct lab_rwlock_ops, head) == 0);
+static_assert(offsetof(struct lab_chan_ops, head) == 0);
 
 static const struct lab_ops_head *lab_ops_locate(unsigned int index,
 						 enum lab_ops_class *cls)
@@ -144,6 +153,8 @@ const char *lab_kind_name(u32 kind)
 		return "rwlock";
 	case LOCKLAB_KIND_SEMAPHORE:
 		return "semaphore";
+	case LOCKLAB_KIND_CHANNEL:
+		return "channel";
 	default:
 		return "?";
 	}
