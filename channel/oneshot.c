@@ -35,11 +35,12 @@
  * or after RCLOSED: -EPIPE; receive with a buffer shorter than the
  * message: -EMSGSIZE, READY stays.
  *
- * Invariants: @msg is written only in WRITING by the one sender that won
- * EMPTY -> WRITING, read only by the one receiver that won READY ->
- * READING (or by the length check of any receiver that saw READY: a READY
- * message never changes), and freed by that receiver or, if the channel
- * dies in READY, by destroy.
+ * Invariants: @msg and @len are written only in WRITING, by the one sender
+ * that won EMPTY -> WRITING, and never change after. @len may be read by
+ * any receiver that saw READY (the length check); @msg only by the one
+ * receiver that won READY -> READING, which frees it, or by destroy if the
+ * channel dies in READY. So a receiver that lost the race never touches
+ * the message, which the winner may already have freed.
  *
  * No lost wake-up: the sender changes the word (READY) before it calls
  * lab_wake_all(); a receiver sleeps with lab_wait(&state, w) only if the
@@ -65,6 +66,7 @@
 struct lab_oneshot {
 	struct lab_chan ch;
 	atomic_t state;
+	size_t len;			/* see "Invariants" */
 	struct lab_chan_msg *msg;	/* see "Invariants" */
 };
 
@@ -135,10 +137,11 @@ static int oneshot_send(struct lab_chan *ch, const void *buf, size_t len,
 		return ret;
 	}
 	os->msg = m;
+	os->len = len;
 	/*
 	 * (WRITING, s, r) -> (READY, s, r), with the close bits as they are.
-	 * RELEASE: publishes @msg and its contents; pairs with the ACQUIRE
-	 * loads and cmpxchg in oneshot_recv().
+	 * RELEASE: publishes @msg, @len and the contents; pairs with the
+	 * ACQUIRE load in oneshot_recv() and the cmpxchg in oneshot_take().
 	 */
 	lab_atomic_fetch_add_release(&os->state, OS_READY - OS_WRITING);
 	lab_wake_all(&os->state);
@@ -149,10 +152,10 @@ static int oneshot_send(struct lab_chan *ch, const void *buf, size_t len,
 static ssize_t oneshot_take(struct lab_oneshot *os, int *w, void *buf,
 			    size_t len)
 {
-	struct lab_chan_msg *m = os->msg;	/* READY: stable, see above */
+	struct lab_chan_msg *m;
 	ssize_t ret;
 
-	if (m->len > len)
+	if (os->len > len)	/* READY: stable, see "Invariants" */
 		return -EMSGSIZE;
 	/*
 	 * (READY, s, 0) -> (READING, s, 0). ACQUIRE: pairs with the RELEASE
@@ -161,7 +164,7 @@ static ssize_t oneshot_take(struct lab_oneshot *os, int *w, void *buf,
 	if (!lab_atomic_try_cmpxchg_acquire(&os->state, w,
 					    (*w & ~OS_PHASE) | OS_READING))
 		return -EAGAIN;		/* the word changed: look again */
-	os->msg = NULL;
+	m = os->msg;		/* ours alone from here */
 	ret = m->len;
 	if (m->len)
 		memcpy(buf, m->data, m->len);

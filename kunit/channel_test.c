@@ -10,7 +10,8 @@
  *    end on -EPIPE once the last producer drops its endpoint;
  *  - one-shot misuse: second send -EBUSY, try-receive on empty -EAGAIN,
  *    receive after receiving -EPIPE, capacity > 1 -EINVAL, an unread
- *    message is freed with the channel;
+ *    message is freed with the channel; of four receivers blocked on one
+ *    one-shot, exactly one gets the message and three get -EPIPE;
  *  - a blocked receiver wakes on a send, and on the sending side's close
  *    with -EPIPE;
  *  - rendezvous: a send has not returned while no receiver took the
@@ -352,6 +353,70 @@ static void channel_oneshot_misuse_errno_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, lab_chan_live_allocs(), before + 1);
 	lab_chan_destroy(ch);
 	KUNIT_EXPECT_EQ(test, lab_chan_live_allocs(), before - 1);
+}
+
+#define OS_RECEIVERS	4
+
+struct os_race {
+	struct lab_chan *ch;
+	struct task_struct *task[OS_RECEIVERS];
+	bool done[OS_RECEIVERS];
+	ssize_t ret[OS_RECEIVERS];
+	u8 buf[OS_RECEIVERS][CHAN_MSG_MAX];
+	int sret;
+};
+
+static bool os_race_all(struct os_race *o, bool asleep)
+{
+	int i;
+
+	for (i = 0; i < OS_RECEIVERS; i++)
+		if (asleep ? !chan_asleep(&o->task[i]) : !READ_ONCE(o->done[i]))
+			return false;
+	return true;
+}
+
+static int os_race_thread(void *arg, unsigned int id)
+{
+	struct os_race *o = arg;
+
+	if (id < OS_RECEIVERS) {
+		WRITE_ONCE(o->task[id], current);
+		o->ret[id] = lab_chan_recv(o->ch, o->buf[id], CHAN_MSG_MAX, 0,
+					   chan_deadline());
+		WRITE_ONCE(o->done[id], true);
+		return 0;
+	}
+	if (!lab_test_wait_for(os_race_all(o, true), LAB_TEST_TIMEOUT_MS))
+		return -ETIMEDOUT;
+	o->sret = lab_chan_send(o->ch, "once", 4, 0, chan_deadline());
+	if (!lab_test_wait_for(os_race_all(o, false), LAB_TEST_TIMEOUT_MS))
+		return -ETIMEDOUT;
+	return 0;
+}
+
+/* Several receivers wait for one one-shot message: one gets it. */
+static void channel_oneshot_one_of_many_receivers_test(struct kunit *test)
+{
+	struct lab_run_opts opts = { .timeout_ms = 120000 };
+	struct os_race *o = kunit_kzalloc(test, sizeof(*o), GFP_KERNEL);
+	int i, got = 0, pipe = 0, ret;
+
+	KUNIT_ASSERT_NOT_NULL(test, o);
+	o->ch = chan_new(test, LOCKLAB_CHANNEL_ONESHOT);
+	ret = lab_run_threads(OS_RECEIVERS + 1, os_race_thread, o, &opts);
+	KUNIT_ASSERT_NE(test, ret, -EDEADLK);
+	KUNIT_EXPECT_EQ(test, ret, 0);
+	KUNIT_EXPECT_EQ(test, o->sret, 0);
+	for (i = 0; i < OS_RECEIVERS; i++) {
+		if (o->ret[i] == 4 && !memcmp(o->buf[i], "once", 4))
+			got++;
+		else if (o->ret[i] == -EPIPE)
+			pipe++;
+	}
+	KUNIT_EXPECT_EQ(test, got, 1);
+	KUNIT_EXPECT_EQ(test, pipe, OS_RECEIVERS - 1);
+	lab_chan_destroy(o->ch);
 }
 
 /* --- A blocked receiver wakes ------------------------------------------- */
@@ -913,6 +978,7 @@ static struct kunit_case channel_test_cases[] = {
 	KUNIT_CASE_PARAM(channel_mpmc_exactly_once_in_order_test,
 			 xo_gen_params),
 	KUNIT_CASE(channel_oneshot_misuse_errno_test),
+	KUNIT_CASE(channel_oneshot_one_of_many_receivers_test),
 	KUNIT_CASE_PARAM(channel_blocked_recv_wakes_on_send_and_close_test,
 			 chan_all_gen_params),
 	KUNIT_CASE(channel_rendezvous_send_waits_for_receiver_test),
