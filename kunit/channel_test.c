@@ -31,6 +31,9 @@
  *  - after every case, the module's live channel allocation count is back
  *    to zero (suite exit).
  *
+ * State shared with kthreads is kzalloc'ed and, like the channel, leaked
+ * when lab_run_threads() reports stuck threads (-EDEADLK).
+ *
  * Not tested here: fairness between senders or between receivers;
  * throughput (the benchmark is only run, not judged); allocation failures;
  * LAB_CHAN_NONBLOCK sends on a rendezvous channel while a receiver waits;
@@ -292,7 +295,7 @@ static void channel_mpmc_exactly_once_in_order_test(struct kunit *test)
 	struct xo *x;
 	int ret;
 
-	x = kunit_kzalloc(test, sizeof(*x), GFP_KERNEL);
+	x = kzalloc(sizeof(*x), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, x);
 	x->seen = bitmap_zalloc(total, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, x->seen);
@@ -315,6 +318,7 @@ static void channel_mpmc_exactly_once_in_order_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, atomic_read(&x->received), (int)total);
 	KUNIT_EXPECT_TRUE(test, bitmap_full(x->seen, total));
 	bitmap_free(x->seen);
+	kfree(x);
 }
 
 /* --- One-shot misuse ------------------------------------------------------- */
@@ -399,7 +403,7 @@ static int os_race_thread(void *arg, unsigned int id)
 static void channel_oneshot_one_of_many_receivers_test(struct kunit *test)
 {
 	struct lab_run_opts opts = { .timeout_ms = 120000 };
-	struct os_race *o = kunit_kzalloc(test, sizeof(*o), GFP_KERNEL);
+	struct os_race *o = kzalloc(sizeof(*o), GFP_KERNEL);
 	int i, got = 0, pipe = 0, ret;
 
 	KUNIT_ASSERT_NOT_NULL(test, o);
@@ -417,6 +421,7 @@ static void channel_oneshot_one_of_many_receivers_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, got, 1);
 	KUNIT_EXPECT_EQ(test, pipe, OS_RECEIVERS - 1);
 	lab_chan_destroy(o->ch);
+	kfree(o);
 }
 
 /* --- A blocked receiver wakes ------------------------------------------- */
@@ -471,7 +476,7 @@ static void channel_blocked_recv_wakes_on_send_and_close_test(struct kunit *test
 {
 	u32 v = *(const u32 *)test->param_value;
 	struct lab_run_opts opts = { .timeout_ms = 120000 };
-	struct wake *w = kunit_kzalloc(test, sizeof(*w), GFP_KERNEL);
+	struct wake *w = kzalloc(sizeof(*w), GFP_KERNEL);
 	int ret;
 
 	KUNIT_ASSERT_NOT_NULL(test, w);
@@ -488,6 +493,7 @@ static void channel_blocked_recv_wakes_on_send_and_close_test(struct kunit *test
 	KUNIT_EXPECT_EQ(test, w->ret[1], -EPIPE);
 	lab_chan_destroy(w->ch[0]);
 	lab_chan_receiver_put(w->ch[1]);
+	kfree(w);
 }
 
 /* --- A blocked sender: rendezvous and full channels ------------------------ */
@@ -553,7 +559,7 @@ static void rv_act(struct blocked_send *bs)
 
 static void channel_rendezvous_send_waits_for_receiver_test(struct kunit *test)
 {
-	struct blocked_send *bs = kunit_kzalloc(test, sizeof(*bs), GFP_KERNEL);
+	struct blocked_send *bs = kzalloc(sizeof(*bs), GFP_KERNEL);
 	int ret;
 
 	KUNIT_ASSERT_NOT_NULL(test, bs);
@@ -575,6 +581,7 @@ static void channel_rendezvous_send_waits_for_receiver_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, lab_chan_try_recv(bs->ch, bs->buf, sizeof(bs->buf)),
 			-EAGAIN);
 	lab_chan_destroy(bs->ch);
+	kfree(bs);
 }
 
 /* Fill a CHAN_CAP channel with one-byte messages 0 .. CHAN_CAP-1. */
@@ -608,7 +615,7 @@ static void full_act(struct blocked_send *bs)
 static void channel_send_waits_while_full_test(struct kunit *test)
 {
 	u32 v = *(const u32 *)test->param_value;
-	struct blocked_send *bs = kunit_kzalloc(test, sizeof(*bs), GFP_KERNEL);
+	struct blocked_send *bs = kzalloc(sizeof(*bs), GFP_KERNEL);
 	u8 extra = CHAN_CAP;
 	int ret;
 
@@ -630,6 +637,7 @@ static void channel_send_waits_while_full_test(struct kunit *test)
 	chan_expect_seq(test, bs->ch, 5, 1);
 	KUNIT_EXPECT_EQ(test, lab_chan_try_recv(bs->ch, bs->buf, 1), -EAGAIN);
 	lab_chan_destroy(bs->ch);
+	kfree(bs);
 }
 
 static void channel_mpsc_memory_cap_enospc_test(struct kunit *test)
@@ -734,7 +742,7 @@ static void close_recv_act(struct blocked_send *bs)
 static void channel_close_recv_wakes_blocked_sender_test(struct kunit *test)
 {
 	u32 v = *(const u32 *)test->param_value;
-	struct blocked_send *bs = kunit_kzalloc(test, sizeof(*bs), GFP_KERNEL);
+	struct blocked_send *bs = kzalloc(sizeof(*bs), GFP_KERNEL);
 	int ret;
 
 	KUNIT_ASSERT_NOT_NULL(test, bs);
@@ -748,6 +756,7 @@ static void channel_close_recv_wakes_blocked_sender_test(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, bs->early);
 	KUNIT_EXPECT_EQ(test, bs->sret, -EPIPE);
 	lab_chan_sender_put(bs->ch);
+	kfree(bs);
 }
 
 /* --- -EMSGSIZE ------------------------------------------------------------- */
@@ -794,7 +803,7 @@ static void channel_emsgsize_keeps_message_test(struct kunit *test)
 {
 	u32 v = *(const u32 *)test->param_value;
 	struct lab_run_opts opts = { .timeout_ms = 120000 };
-	struct msgsize *m = kunit_kzalloc(test, sizeof(*m), GFP_KERNEL);
+	struct msgsize *m = kzalloc(sizeof(*m), GFP_KERNEL);
 	u8 big[CHAN_MSG_MAX + 1] = { };
 	int ret;
 
@@ -813,6 +822,7 @@ static void channel_emsgsize_keeps_message_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, memcmp(m->buf, "twelve bytes", 12), 0);
 	KUNIT_EXPECT_EQ(test, m->sret, 0);
 	lab_chan_destroy(m->ch);
+	kfree(m);
 }
 
 /* --- Signals --------------------------------------------------------------- */
@@ -854,7 +864,7 @@ static void channel_interruptible_recv_eintr_test(struct kunit *test)
 		LAB_WAIT_INTERRUPTIBLE, LAB_WAIT_KILLABLE,
 	};
 	struct lab_run_opts opts = { .timeout_ms = 120000 };
-	struct sig_recv *s = kunit_kzalloc(test, sizeof(*s), GFP_KERNEL);
+	struct sig_recv *s = kzalloc(sizeof(*s), GFP_KERNEL);
 	u8 b;
 	int i, ret;
 
@@ -874,6 +884,7 @@ static void channel_interruptible_recv_eintr_test(struct kunit *test)
 		}
 		lab_chan_destroy(s->ch);
 	}
+	kfree(s);
 }
 
 static void sig_send_act(struct blocked_send *bs)
@@ -884,7 +895,7 @@ static void sig_send_act(struct blocked_send *bs)
 static void channel_interruptible_send_eintr_test(struct kunit *test)
 {
 	u32 v = *(const u32 *)test->param_value;
-	struct blocked_send *bs = kunit_kzalloc(test, sizeof(*bs), GFP_KERNEL);
+	struct blocked_send *bs = kzalloc(sizeof(*bs), GFP_KERNEL);
 	int ret;
 
 	KUNIT_ASSERT_NOT_NULL(test, bs);
@@ -903,6 +914,7 @@ static void channel_interruptible_send_eintr_test(struct kunit *test)
 		chan_expect_seq(test, bs->ch, 0, CHAN_CAP);
 	KUNIT_EXPECT_EQ(test, lab_chan_try_recv(bs->ch, bs->buf, 1), -EAGAIN);
 	lab_chan_destroy(bs->ch);
+	kfree(bs);
 }
 
 /* --- Timeouts -------------------------------------------------------------- */
