@@ -6,7 +6,8 @@
  * a time bound, and is the building block of every concurrent KUnit case.
  * lab_torture_run() uses it to hammer one lock through its ops table, with
  * a checked critical section (struct lab_cs), as kernel/locking/locktorture.c
- * does.
+ * does. lab_chan_bench() (bench/chanbench.c) measures a channel flavour's
+ * message rate through struct lab_chan_ops.
  */
 #ifndef _LOCKLAB_BENCH_TORTURE_H
 #define _LOCKLAB_BENCH_TORTURE_H
@@ -115,5 +116,30 @@ struct lab_torture_stats {
 
 int lab_torture_run(const struct lab_torture_cfg *cfg,
 		    struct lab_torture_stats *st);
+
+struct lab_chan_ops;
+
+/**
+ * struct lab_chan_bench_result - what lab_chan_bench() measured
+ * @sent: messages producers sent successfully
+ * @received: messages consumers received; equals @sent for a channel that
+ *	neither loses nor invents messages
+ * @errors: threads that stopped on an unexpected error (a producer on
+ *	anything but the stop flag, a consumer on anything but -EPIPE)
+ * @elapsed_ns: from the release of the threads to the last one's return
+ *	(includes draining what was queued when producers stopped)
+ * @msgs_per_sec: @received per second of @elapsed_ns
+ */
+struct lab_chan_bench_result {
+	u64 sent;
+	u64 received;
+	u64 errors;
+	u64 elapsed_ns;
+	u64 msgs_per_sec;
+};
+
+int lab_chan_bench(const struct lab_chan_ops *ops, unsigned int producers,
+		   unsigned int consumers, unsigned int duration_ms,
+		   size_t msg_size, struct lab_chan_bench_result *r);
 
 #endif /* _LOCKLAB_BENCH_TORTURE_H */

@@ -7,12 +7,14 @@
  */
 #include <linux/kernel.h>
 
+#include <locklab/channel.h>
 #include <locklab/ops.h>
 
 enum lab_ops_class {
 	LAB_OPS_LOCK,
 	LAB_OPS_RWLOCK,
 	LAB_OPS_PLAIN,
+	LAB_OPS_CHAN,
 };
 
 struct lab_ops_group {
@@ -24,7 +26,8 @@ struct lab_ops_group {
 
 #define LOCK_GROUP(t, n)	{ t, sizeof(struct lab_lock_ops), n, LAB_OPS_LOCK }
 #define RW_GROUP(t, n)		{ t, sizeof(struct lab_rwlock_ops), n, LAB_OPS_RWLOCK }
-#define PLAIN_GROUP(t, n)		{ t, sizeof(struct lab_plain_ops), n, LAB_OPS_PLAIN }
+#define PLAIN_GROUP(t, n)	{ t, sizeof(struct lab_plain_ops), n, LAB_OPS_PLAIN }
+#define CHAN_GROUP(t)		{ t, sizeof(struct lab_chan_ops), NULL, LAB_OPS_CHAN }
 
 static const struct lab_ops_group lab_registry[] = {
 	LOCK_GROUP(lab_spin_ops, &lab_spin_ops_nr),
@@ -40,12 +43,18 @@ static const struct lab_ops_group lab_registry[] = {
 	LOCK_GROUP(&lab_kernel_semaphore_ops, NULL),
 	PLAIN_GROUP(lab_condvar_ops, &lab_condvar_ops_nr),
 	PLAIN_GROUP(lab_arc_ops, &lab_arc_ops_nr),
+	CHAN_GROUP(&lab_mpsc_chan_ops),
+	CHAN_GROUP(&lab_oneshot_chan_ops),
+	CHAN_GROUP(&lab_bounded_chan_ops),
+	CHAN_GROUP(&lab_rendezvous_chan_ops),
+	CHAN_GROUP(&lab_kernel_kfifo_chan_ops),
 };
 
 /* The head of every table's first member is at offset 0 of the table. */
 static_assert(offsetof(struct lab_lock_ops, head) == 0);
 static_assert(offsetof(struct lab_rwlock_ops, head) == 0);
 static_assert(offsetof(struct lab_plain_ops, head) == 0);
+static_assert(offsetof(struct lab_chan_ops, head) == 0);
 
 static const struct lab_ops_head *lab_ops_locate(unsigned int index,
 						 enum lab_ops_class *cls)
@@ -153,6 +162,8 @@ const char *lab_kind_name(u32 kind)
 		return "condvar";
 	case LOCKLAB_KIND_ARC:
 		return "arc";
+	case LOCKLAB_KIND_CHANNEL:
+		return "channel";
 	default:
 		return "?";
 	}

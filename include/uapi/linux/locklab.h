@@ -56,6 +56,7 @@
  * @LOCKLAB_KIND_MUTEX: sleeping mutexes (book chapter 9)
  * @LOCKLAB_KIND_RWLOCK: reader-writer locks (book chapter 9)
  * @LOCKLAB_KIND_SEMAPHORE: counting semaphores (book chapter 10)
+ * @LOCKLAB_KIND_CHANNEL: message channels (book chapter 5)
  * @LOCKLAB_KIND_CONDVAR: condition variables (book chapter 9), bound to a
  *	locklab mutex object at creation
  * @LOCKLAB_KIND_ARC: reference-counted allocations with strong and weak
@@ -66,6 +67,7 @@ enum locklab_kind {
 	LOCKLAB_KIND_MUTEX = 2,
 	LOCKLAB_KIND_RWLOCK = 3,
 	LOCKLAB_KIND_SEMAPHORE = 4,
+	LOCKLAB_KIND_CHANNEL = 5,
 	LOCKLAB_KIND_CONDVAR = 6,
 	LOCKLAB_KIND_ARC = 7,
 	LOCKLAB_KIND_MAX,
@@ -146,6 +148,27 @@ enum locklab_rwlock_variant {
 enum locklab_semaphore_variant {
 	LOCKLAB_SEMAPHORE_ATOMIC = 1,
 	LOCKLAB_SEMAPHORE_KERNEL = LOCKLAB_VARIANT_KERNEL,
+};
+
+/**
+ * enum locklab_channel_variant - variants of %LOCKLAB_KIND_CHANNEL
+ * @LOCKLAB_CHANNEL_MPSC: a message queue under a mutex, receivers wait on a
+ *	condition variable; send never waits (book ch. 5)
+ * @LOCKLAB_CHANNEL_ONESHOT: one message, one atomic state machine; a
+ *	second send is EBUSY
+ * @LOCKLAB_CHANNEL_BOUNDED: a ring of slots with per-slot sequence numbers
+ *	(Vyukov's bounded MPMC queue); send waits while full
+ * @LOCKLAB_CHANNEL_RENDEZVOUS: capacity 0: send returns once a receiver
+ *	has taken the message
+ * @LOCKLAB_CHANNEL_KERNEL: the kernel's record kfifo under a spinlock, with
+ *	wait queues
+ */
+enum locklab_channel_variant {
+	LOCKLAB_CHANNEL_MPSC = 1,
+	LOCKLAB_CHANNEL_ONESHOT = 2,
+	LOCKLAB_CHANNEL_BOUNDED = 3,
+	LOCKLAB_CHANNEL_RENDEZVOUS = 4,
+	LOCKLAB_CHANNEL_KERNEL = LOCKLAB_VARIANT_KERNEL,
 };
 
 /**
