@@ -36,11 +36,23 @@ static const struct lab_obj_type *const lab_obj_types[] = {
 	&lab_obj_semaphore_type,
 	&lab_obj_condvar_type,
 	&lab_obj_arc_type,
+	&lab_obj_chan_type,
 };
 
 static void lab_dev_ctx_free(struct kref *ref)
 {
 	kfree(container_of(ref, struct lab_dev_ctx, ref));
+}
+
+/* References to a /dev/locklab open, for what outlives its objects. */
+void lab_dev_ctx_get(struct lab_dev_ctx *ctx)
+{
+	kref_get(&ctx->ref);
+}
+
+void lab_dev_ctx_put(struct lab_dev_ctx *ctx)
+{
+	kref_put(&ctx->ref, lab_dev_ctx_free);
 }
 
 /* --- Holds --------------------------------------------------------------- */
@@ -315,11 +327,18 @@ static int lab_obj_ioc_arc(struct file *file, void *arg, void __user *uarg)
 	return lab_obj_ioc_ext(file, arg, uarg, LOCKLAB_IOC_ARC);
 }
 
+static int lab_obj_ioc_chan(struct file *file, void *arg, void __user *uarg)
+{
+	return lab_obj_ioc_ext(file, arg, uarg, LOCKLAB_IOC_CHAN);
+}
+
 static const struct lab_ioctl_desc lab_obj_ioctls[] = {
 	LAB_IOCTL(LOCKLAB_IOC_OP, struct locklab_op, wait_ns, lab_obj_ioc_op),
 	LAB_IOCTL(LOCKLAB_IOC_STATS, struct locklab_stats, counter,
 		  lab_obj_ioc_stats),
 	LAB_IOCTL(LOCKLAB_IOC_ARC, struct locklab_arc_op, weak, lab_obj_ioc_arc),
+	LAB_IOCTL(LOCKLAB_IOC_CHAN, struct locklab_chan_op, __reserved,
+		  lab_obj_ioc_chan),
 	/* /dev/locklab's own commands are the wrong kind for an object. */
 	LAB_IOCTL(LOCKLAB_IOC_VERSION, struct locklab_version, backend,
 		  lab_ioc_wrong_fd),

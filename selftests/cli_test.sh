@@ -21,7 +21,7 @@ out=$(mktemp)
 
 check cli.version_names_backend sh -c 'locklab version | grep -q "atomics backend"'
 check cli.list_shows_every_kind sh -c \
-	'locklab list > '"$out"' && for k in spin mutex rwlock semaphore condvar; do grep -q "^$k " '"$out"' || exit 1; done'
+	'locklab list > '"$out"' && for k in spin mutex rwlock semaphore condvar channel arc; do grep -q "^$k " '"$out"' || exit 1; done'
 check cli.bench_table_has_kernel_baseline sh -c \
 	'locklab bench --quiet --kind mutex --threads 2 --ms 50 > '"$out"' && grep -q "^kernel .* 1.00x" '"$out"
 check cli.bench_json sh -c \

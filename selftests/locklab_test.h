@@ -100,6 +100,38 @@ static inline int ll_arc(int fd, uint32_t op, int *newfd, int64_t *strong,
 	return ret;
 }
 
+/* One LOCKLAB_IOC_CHAN; *len in/out. */
+static inline int ll_chan(int fd, uint32_t op, uint32_t flags, void *buf,
+			  uint32_t *len, uint64_t timeout_ns, int *newfd)
+{
+	struct locklab_chan_op c;
+	int ret;
+
+	memset(&c, 0, sizeof(c));
+	c.size = sizeof(c);
+	c.flags = flags | LOCKLAB_CHAN_CLOEXEC;
+	c.op = op;
+	c.buf = (uintptr_t)buf;
+	c.len = len ? *len : 0;
+	c.timeout_ns = timeout_ns;
+	ret = ll_err(ioctl(fd, LOCKLAB_IOC_CHAN, &c));
+	if (len && !ret)
+		*len = c.len;
+	if (newfd)
+		*newfd = ret ? -1 : c.fd;
+	return ret;
+}
+
+static inline int ll_send(int fd, const void *buf, uint32_t len)
+{
+	return ll_chan(fd, LOCKLAB_CHAN_SEND, 0, (void *)buf, &len, 0, NULL);
+}
+
+static inline int ll_recv(int fd, void *buf, uint32_t *len)
+{
+	return ll_chan(fd, LOCKLAB_CHAN_RECV, 0, buf, len, 0, NULL);
+}
+
 static inline double ll_now(void)
 {
 	struct timespec ts;

@@ -67,15 +67,18 @@ static const char manual[] =
 "             operations per second, per-thread min/max, Jain's fairness,\n"
 "             p50/p99 of the time each operation waited for the lock, and\n"
 "             the violations the kernel's checked section saw.\n"
+"             Lock kinds only; Arcs and channels are measured by bench.\n"
 "\n"
-"             (Lock kinds only; Arcs are measured by bench.)\n"
-"\n"
-"    bench    runs the in-kernel benchmark: THREADS kernel threads take the\n"
-"             lock in a loop and run a checked critical section (a plain\n"
-"             counter increment, plus HOLD-NS of busy time) for the given\n"
-"             time. Every selected variant runs in turn, and the kernel's own\n"
-"             primitive of the kind always runs too, so each row shows its\n"
-"             rate as a ratio to the kernel's in the same run.\n"
+"    bench    runs the in-kernel benchmark. Lock kinds: THREADS kernel\n"
+"             threads take the lock in a loop and run a checked critical\n"
+"             section (a plain counter increment, plus HOLD-NS of busy time)\n"
+"             for the given time. arc: THREADS kernel threads clone and put\n"
+"             one shared Arc (or refcount_t). channel: THREADS producers and\n"
+"             THREADS consumers move 64-byte messages; acq/s is messages\n"
+"             received per second, and lost counts messages lost or\n"
+"             invented. Every selected variant runs in turn, and the\n"
+"             kernel's own primitive of the kind always runs too, so each\n"
+"             row shows its rate as a ratio to the kernel's in the same run.\n"
 "\n"
 "BENCH OPTIONS\n"
 "    --kind KIND        family to run (default: spin)\n"
@@ -299,8 +302,9 @@ static void bench_one(int fd, struct bench_row *r, const struct bench_opts *o)
 	b->gap_ns = o->gap_ns;
 	if (r->info->kind == LOCKLAB_KIND_RWLOCK)
 		b->read_pct = o->read_pct < 0 ? 75 : o->read_pct;
-	/* The Arc benchmark reports totals only. */
-	if (r->info->kind != LOCKLAB_KIND_ARC)
+	/* The Arc and channel benchmarks report totals only. */
+	if (r->info->kind != LOCKLAB_KIND_ARC &&
+	    r->info->kind != LOCKLAB_KIND_CHANNEL)
 		b->per_thread = (uintptr_t)r->per_thread;
 	r->err = ioctl(fd, LOCKLAB_IOC_BENCH, b) ? errno : 0;
 	if (r->err)
@@ -329,6 +333,10 @@ static int cmd_bench(struct bench_opts *o)
 		if (strcmp(l->kind_name, o->kind))
 			continue;
 		if ((l->props & LOCKLAB_PROP_BROKEN) && !o->broken)
+			continue;
+		/* A one-shot channel carries one message: it has no rate. */
+		if (l->kind == LOCKLAB_KIND_CHANNEL &&
+		    l->variant == LOCKLAB_CHANNEL_ONESHOT)
 			continue;
 		if (strcmp(o->variants, "all") && !(l->props & LOCKLAB_PROP_KERNEL) &&
 		    !name_in_list(l->name, o->variants) &&
@@ -623,8 +631,9 @@ static int cmd_stress(struct bench_opts *o)
 
 		if (strcmp(l->kind_name, o->kind) || (l->props & LOCKLAB_PROP_BROKEN))
 			continue;
-		/* Condvars and Arcs have no lock to hold: see bench. */
-		if (l->kind == LOCKLAB_KIND_CONDVAR || l->kind == LOCKLAB_KIND_ARC)
+		/* Condvars, Arcs and channels have no lock to hold: see bench. */
+		if (l->kind == LOCKLAB_KIND_CONDVAR || l->kind == LOCKLAB_KIND_ARC ||
+		    l->kind == LOCKLAB_KIND_CHANNEL)
 			continue;
 		if (strcmp(o->variants, "all") && !(l->props & LOCKLAB_PROP_KERNEL) &&
 		    !name_in_list(l->name, o->variants))

@@ -325,6 +325,10 @@ enum locklab_arc_variant {
  *	kernel variant) every waiter of this condvar holds
  * @arc_size: in, %LOCKLAB_KIND_ARC: bytes of data the object carries,
  *	0..4096; the new fd is its first strong handle
+ * @chan_capacity: in, %LOCKLAB_KIND_CHANNEL: messages (bounded, kernel),
+ *	bytes (mpsc), 0 or 1 (oneshot), 0 (rendezvous); 0: the default
+ * @chan_msg_max: in, %LOCKLAB_KIND_CHANNEL: largest message, at most
+ *	32768 bytes; 0: 256
  * @params: the kind-specific parameters as raw words; a word the kind
  *	does not use must be 0
  * @fd: out: the new object's file descriptor
@@ -350,6 +354,10 @@ struct locklab_create {
 		};
 		struct {
 			__u32 arc_size;
+		};
+		struct {
+			__u32 chan_capacity;
+			__u32 chan_msg_max;
 		};
 		__u32 params[4];
 	};
@@ -515,6 +523,68 @@ struct locklab_arc_op {
 };
 
 #define LOCKLAB_IOC_ARC		_IO(LOCKLAB_TYPE, 0x12)
+
+/**
+ * enum locklab_chan_op_code - what LOCKLAB_IOC_CHAN does on a channel fd
+ * @LOCKLAB_CHAN_SEND: send @len bytes from @buf (this fd's sender)
+ * @LOCKLAB_CHAN_RECV: receive into @buf, room @len; @len is set to the
+ *	message length (this fd's receiver)
+ * @LOCKLAB_CHAN_NEW_SENDER: a new fd holding a new sender endpoint
+ * @LOCKLAB_CHAN_NEW_RECEIVER: a new fd holding a new receiver endpoint
+ * @LOCKLAB_CHAN_CLOSE_SEND: drop this fd's sender endpoint
+ * @LOCKLAB_CHAN_CLOSE_RECV: drop this fd's receiver endpoint
+ *
+ * The fd LOCKLAB_IOC_CREATE returns holds one sender and one receiver
+ * endpoint; closing an fd drops the endpoints it holds. When the last
+ * sender endpoint is gone, receivers get what is queued, then EPIPE; when
+ * the last receiver endpoint is gone, sends fail with EPIPE (the caller
+ * still has its message). Errors beside the general ones:
+ *
+ *  - EBADF: this fd holds no endpoint of the side the op needs;
+ *  - EAGAIN: LOCKLAB_OP_NONBLOCK and the op would wait;
+ *  - EPIPE: the other side is gone (receive: and nothing is left);
+ *  - EMSGSIZE: send: @len > the channel's largest message; receive: the
+ *    next message is longer than @len (it stays queued);
+ *  - EBUSY: one-shot channel: a message was already sent;
+ *  - ENOSPC: the max_queued_bytes of the creator's /dev/locklab open, or
+ *    the mpsc channel's own cap, is reached;
+ *  - EFAULT on receive: the message was taken but could not be copied.
+ */
+enum locklab_chan_op_code {
+	LOCKLAB_CHAN_SEND = 1,
+	LOCKLAB_CHAN_RECV = 2,
+	LOCKLAB_CHAN_NEW_SENDER = 3,
+	LOCKLAB_CHAN_NEW_RECEIVER = 4,
+	LOCKLAB_CHAN_CLOSE_SEND = 5,
+	LOCKLAB_CHAN_CLOSE_RECV = 6,
+};
+
+/* struct locklab_chan_op.flags, besides LOCKLAB_OP_NONBLOCK and _TIMEOUT */
+#define LOCKLAB_CHAN_CLOEXEC	(1U << 3)	/* O_CLOEXEC on a new fd */
+
+/**
+ * struct locklab_chan_op - one operation on a channel fd (LOCKLAB_IOC_CHAN)
+ * @size: sizeof(struct locklab_chan_op)
+ * @flags: LOCKLAB_OP_NONBLOCK, LOCKLAB_OP_TIMEOUT, LOCKLAB_CHAN_CLOEXEC
+ * @op: enum locklab_chan_op_code
+ * @len: SEND: bytes at @buf; RECV: room at @buf in, message length out
+ * @buf: user pointer to the message
+ * @timeout_ns: with LOCKLAB_OP_TIMEOUT: longest wait
+ * @fd: out: the new fd (NEW_SENDER, NEW_RECEIVER), else -1
+ * @__reserved: must be 0
+ */
+struct locklab_chan_op {
+	__u32 size;
+	__u32 flags;
+	__u32 op;
+	__u32 len;
+	__aligned_u64 buf;
+	__aligned_u64 timeout_ns;
+	__s32 fd;
+	__u32 __reserved;
+};
+
+#define LOCKLAB_IOC_CHAN	_IO(LOCKLAB_TYPE, 0x13)
 
 #define LOCKLAB_IOC_STATS	_IO(LOCKLAB_TYPE, 0x11)
 
