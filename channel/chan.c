@@ -35,6 +35,7 @@
 
 #include <locklab/atomic.h>
 #include <locklab/channel.h>
+#include <locklab/export.h>
 
 #include "chan.h"
 
@@ -56,7 +57,7 @@ long lab_chan_live_allocs(void)
 {
 	return lab_atomic_long_read(&lab_chan_allocs);
 }
-EXPORT_SYMBOL_GPL(lab_chan_live_allocs);
+EXPORT_SYMBOL_LOCKLAB(lab_chan_live_allocs);
 
 /* kzalloc() counted in lab_chan_live_allocs(). */
 void *lab_chan_alloc(size_t size)
@@ -134,7 +135,7 @@ const struct lab_chan_ops *lab_chan_ops_find(u32 variant)
 	/* Only channel tables carry LOCKLAB_KIND_CHANNEL. */
 	return h ? container_of(h, struct lab_chan_ops, head) : NULL;
 }
-EXPORT_SYMBOL_GPL(lab_chan_ops_find);
+EXPORT_SYMBOL_LOCKLAB(lab_chan_ops_find);
 
 /**
  * lab_chan_create() - make a channel of flavour @ops
@@ -170,7 +171,7 @@ struct lab_chan *lab_chan_create(const struct lab_chan_ops *ops,
 	atomic_set(&ch->sides, 2);
 	return ch;
 }
-EXPORT_SYMBOL_GPL(lab_chan_create);
+EXPORT_SYMBOL_LOCKLAB(lab_chan_create);
 
 /* s -> s+1 if s > 0. */
 static int lab_chan_ref_get(atomic_t *count)
@@ -218,7 +219,7 @@ int lab_chan_sender_get(struct lab_chan *ch)
 {
 	return lab_chan_ref_get(&ch->senders);
 }
-EXPORT_SYMBOL_GPL(lab_chan_sender_get);
+EXPORT_SYMBOL_LOCKLAB(lab_chan_sender_get);
 
 /**
  * lab_chan_sender_put() - drop a sender endpoint
@@ -235,7 +236,7 @@ void lab_chan_sender_put(struct lab_chan *ch)
 	ch->ops->close_send(ch);
 	lab_chan_unref(ch);
 }
-EXPORT_SYMBOL_GPL(lab_chan_sender_put);
+EXPORT_SYMBOL_LOCKLAB(lab_chan_sender_put);
 
 /**
  * lab_chan_receiver_get() - add a receiver endpoint
@@ -247,7 +248,7 @@ int lab_chan_receiver_get(struct lab_chan *ch)
 {
 	return lab_chan_ref_get(&ch->receivers);
 }
-EXPORT_SYMBOL_GPL(lab_chan_receiver_get);
+EXPORT_SYMBOL_LOCKLAB(lab_chan_receiver_get);
 
 /**
  * lab_chan_receiver_put() - drop a receiver endpoint
@@ -263,7 +264,7 @@ void lab_chan_receiver_put(struct lab_chan *ch)
 	ch->ops->close_recv(ch);
 	lab_chan_unref(ch);
 }
-EXPORT_SYMBOL_GPL(lab_chan_receiver_put);
+EXPORT_SYMBOL_LOCKLAB(lab_chan_receiver_put);
 
 /**
  * lab_chan_destroy() - drop the creator's sender and receiver endpoints
@@ -277,7 +278,7 @@ void lab_chan_destroy(struct lab_chan *ch)
 	lab_chan_sender_put(ch);
 	lab_chan_receiver_put(ch);
 }
-EXPORT_SYMBOL_GPL(lab_chan_destroy);
+EXPORT_SYMBOL_LOCKLAB(lab_chan_destroy);
 
 /**
  * lab_chan_close_send() - disconnect the sending side now
@@ -290,7 +291,7 @@ void lab_chan_close_send(struct lab_chan *ch)
 {
 	ch->ops->close_send(ch);
 }
-EXPORT_SYMBOL_GPL(lab_chan_close_send);
+EXPORT_SYMBOL_LOCKLAB(lab_chan_close_send);
 
 /**
  * lab_chan_close_recv() - disconnect the receiving side now
@@ -303,7 +304,7 @@ void lab_chan_close_recv(struct lab_chan *ch)
 {
 	ch->ops->close_recv(ch);
 }
-EXPORT_SYMBOL_GPL(lab_chan_close_recv);
+EXPORT_SYMBOL_LOCKLAB(lab_chan_close_recv);
 
 /**
  * lab_chan_send() - send @len bytes of @buf
@@ -328,7 +329,7 @@ int lab_chan_send(struct lab_chan *ch, const void *buf, size_t len,
 	might_sleep();
 	return ch->ops->send(ch, buf, len, flags, deadline);
 }
-EXPORT_SYMBOL_GPL(lab_chan_send);
+EXPORT_SYMBOL_LOCKLAB(lab_chan_send);
 
 /**
  * lab_chan_recv() - receive the next message into @buf
@@ -351,4 +352,4 @@ ssize_t lab_chan_recv(struct lab_chan *ch, void *buf, size_t len,
 	might_sleep();
 	return ch->ops->recv(ch, buf, len, flags, deadline);
 }
-EXPORT_SYMBOL_GPL(lab_chan_recv);
+EXPORT_SYMBOL_LOCKLAB(lab_chan_recv);

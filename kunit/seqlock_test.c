@@ -6,8 +6,9 @@
  *    value in every word; 1-3 readers copy it under the seqlock, and a
  *    copy that seqretry accepts always has all words equal, and its value
  *    never goes backwards;
- *  - the check can fail: the same readers copying without the seqlock
- *    (on 2+ CPUs, pinned apart) do see torn records;
+ *  - the check can fail: a reader copying without the seqlock (on 2+
+ *    CPUs, pinned apart from a writer that runs until the reader is done)
+ *    does see torn records;
  *  - writers exclude each other (two writers, exact count).
  *
  * Not tested here: reader starvation under a writer that never pauses.
@@ -21,11 +22,13 @@
 
 #define SEQ_WORDS	8
 #define SEQ_WRITES	20000
+#define SEQ_TIMED_READS	2000000	/* reads the torn-read check may take */
 
 struct seq_state {
 	struct lab_seqlock sl;
 	u64 rec[SEQ_WORDS];
 	bool use_seqlock;
+	bool timed;		/* writer runs until the readers are done */
 	bool stop;
 	atomic_t torn;
 	atomic_t backwards;
@@ -70,7 +73,7 @@ static int seq_thread(void *arg, unsigned int id)
 	int i;
 
 	if (id == 0) {		/* the writer */
-		for (i = 1; i <= SEQ_WRITES; i++) {
+		for (i = 1; s->timed ? !READ_ONCE(s->stop) : i <= SEQ_WRITES; i++) {
 			seq_write(s, i);
 			if (!(i & 63))
 				cond_resched();
@@ -79,6 +82,12 @@ static int seq_thread(void *arg, unsigned int id)
 		return 0;
 	}
 	while (!READ_ONCE(s->stop)) {
+		/* Timed: a reader stops at the first torn copy, or the budget. */
+		if (s->timed && (atomic_read(&s->torn) ||
+				 atomic_long_read(&s->reads) >= SEQ_TIMED_READS)) {
+			WRITE_ONCE(s->stop, true);
+			break;
+		}
 		seq_read(s, copy);
 		atomic_long_inc(&s->reads);
 		for (i = 1; i < SEQ_WORDS; i++) {
@@ -143,6 +152,7 @@ static void seqlock_checker_catches_unprotected_reads_test(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, s);
 	for (i = 0; i < 5 && !torn; i++) {
 		memset(s, 0, sizeof(*s));
+		s->timed = true;
 		ret = seq_run(test, s, 1, true);
 		KUNIT_ASSERT_EQ(test, ret, 0);
 		torn = atomic_read(&s->torn);

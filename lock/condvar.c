@@ -9,6 +9,7 @@
 
 #include <locklab/condvar.h>
 #include <locklab/ops.h>
+#include <locklab/export.h>
 
 /**
  * lab_condvar_init() - initialize a condition variable
@@ -22,7 +23,7 @@ void lab_condvar_init(struct lab_condvar *cv, enum lab_condvar_variant variant)
 	cv->mutex = NULL;
 	cv->variant = variant;
 }
-EXPORT_SYMBOL_GPL(lab_condvar_init);
+EXPORT_SYMBOL_LOCKLAB(lab_condvar_init);
 
 static bool lab_cv_counts(struct lab_condvar *cv)
 {
@@ -87,7 +88,7 @@ int lab_condvar_wait_flags(struct lab_condvar *cv, struct lab_mutex *m,
 	relock = lab_cv_relock(cv, m, flags);
 	return relock ?: ret;
 }
-EXPORT_SYMBOL_GPL(lab_condvar_wait_flags);
+EXPORT_SYMBOL_LOCKLAB(lab_condvar_wait_flags);
 
 /**
  * lab_condvar_notify_one() - wake one waiter
@@ -104,7 +105,7 @@ void lab_condvar_notify_one(struct lab_condvar *cv)
 	lab_atomic_fetch_add_relaxed(&cv->counter, 1);
 	lab_wake_one(&cv->counter);
 }
-EXPORT_SYMBOL_GPL(lab_condvar_notify_one);
+EXPORT_SYMBOL_LOCKLAB(lab_condvar_notify_one);
 
 /**
  * lab_condvar_notify_all() - wake every waiter (REQUEUE: wake one, move
@@ -126,7 +127,7 @@ void lab_condvar_notify_all(struct lab_condvar *cv)
 	else
 		lab_wake_all(&cv->counter);
 }
-EXPORT_SYMBOL_GPL(lab_condvar_notify_all);
+EXPORT_SYMBOL_LOCKLAB(lab_condvar_notify_all);
 
 /* The variants, for the registry (LOCKLAB_IOC_LIST) and the device. */
 const struct lab_plain_ops lab_condvar_ops[] = {

@@ -12,6 +12,7 @@
 
 #include <locklab/mutex.h>
 #include <locklab/ops.h>
+#include <locklab/export.h>
 
 void __lab_mutex_init(struct lab_mutex *m, enum lab_mutex_variant variant,
 		      const char *name, struct lock_class_key *key)
@@ -26,7 +27,7 @@ void __lab_mutex_init(struct lab_mutex *m, enum lab_mutex_variant variant,
 	lockdep_init_map(&m->dep_map, name, key, 0);
 #endif
 }
-EXPORT_SYMBOL_GPL(__lab_mutex_init);
+EXPORT_SYMBOL_LOCKLAB(__lab_mutex_init);
 
 /*
  * The book's spin phase: while the lock is held and nobody sleeps (state 1),
@@ -86,7 +87,7 @@ noinline int lab_mutex_lock_slowpath(struct lab_mutex *m, unsigned int flags,
 		return 0;
 	return lab_mutex_wait_loop(m, LAB_MUTEX_CONTENDED, flags, deadline);
 }
-EXPORT_SYMBOL_GPL(lab_mutex_lock_slowpath);
+EXPORT_SYMBOL_LOCKLAB(lab_mutex_lock_slowpath);
 
 /**
  * lab_mutex_lock_contended() - take a mutex, marking it contended
@@ -116,20 +117,20 @@ int lab_mutex_lock_contended(struct lab_mutex *m, unsigned int flags,
 	lab_mutex_set_owner(m);
 	return 0;
 }
-EXPORT_SYMBOL_GPL(lab_mutex_lock_contended);
+EXPORT_SYMBOL_LOCKLAB(lab_mutex_lock_contended);
 
 noinline void lab_mutex_unlock_slowpath(struct lab_mutex *m)
 {
 	lab_wake_one(&m->state);
 }
-EXPORT_SYMBOL_GPL(lab_mutex_unlock_slowpath);
+EXPORT_SYMBOL_LOCKLAB(lab_mutex_unlock_slowpath);
 
 void __cold lab_mutex_bad_unlock(struct lab_mutex *m)
 {
 	WARN_ONCE(1, "locklab: mutex %p unlocked by a task that does not hold it\n",
 		  m);
 }
-EXPORT_SYMBOL_GPL(lab_mutex_bad_unlock);
+EXPORT_SYMBOL_LOCKLAB(lab_mutex_bad_unlock);
 
 /* --- Ops tables ---------------------------------------------------------- */
 

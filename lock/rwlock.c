@@ -15,6 +15,7 @@
 
 #include <locklab/ops.h>
 #include <locklab/rwlock.h>
+#include <locklab/export.h>
 
 #define W	((u32)LAB_RW_WRITE_LOCKED)
 
@@ -29,7 +30,7 @@ void __lab_rwlock_init(struct lab_rwlock *l, enum lab_rwlock_variant variant,
 	lockdep_init_map(&l->dep_map, name, key, 0);
 #endif
 }
-EXPORT_SYMBOL_GPL(__lab_rwlock_init);
+EXPORT_SYMBOL_LOCKLAB(__lab_rwlock_init);
 
 static bool lab_rw_v3(struct lab_rwlock *l)
 {
@@ -102,7 +103,7 @@ int lab_rwlock_read_lock_wait(struct lab_rwlock *l, unsigned int flags,
 		rwsem_release(&l->dep_map, _RET_IP_);
 	return ret;
 }
-EXPORT_SYMBOL_GPL(lab_rwlock_read_lock_wait);
+EXPORT_SYMBOL_LOCKLAB(lab_rwlock_read_lock_wait);
 
 /**
  * lab_rwlock_read_trylock() - take a shared hold if no writer is in the way
@@ -124,7 +125,7 @@ bool lab_rwlock_read_trylock(struct lab_rwlock *l)
 	}
 	return false;
 }
-EXPORT_SYMBOL_GPL(lab_rwlock_read_trylock);
+EXPORT_SYMBOL_LOCKLAB(lab_rwlock_read_trylock);
 
 /* Let writers (or an upgrader) sleeping on writer_wake re-check. */
 static void lab_rw_kick_writers(struct lab_rwlock *l, bool all)
@@ -176,7 +177,7 @@ void lab_rwlock_read_unlock(struct lab_rwlock *l)
 		 lab_atomic_read(&l->upgrader) == LAB_RW_UPGRADING)
 		lab_rw_kick_writers(l, true);	/* only the upgrader is left */
 }
-EXPORT_SYMBOL_GPL(lab_rwlock_read_unlock);
+EXPORT_SYMBOL_LOCKLAB(lab_rwlock_read_unlock);
 
 /* --- Writers ------------------------------------------------------------- */
 
@@ -282,7 +283,7 @@ int lab_rwlock_write_lock_wait(struct lab_rwlock *l, unsigned int flags,
 		rwsem_release(&l->dep_map, _RET_IP_);
 	return ret;
 }
-EXPORT_SYMBOL_GPL(lab_rwlock_write_lock_wait);
+EXPORT_SYMBOL_LOCKLAB(lab_rwlock_write_lock_wait);
 
 /**
  * lab_rwlock_write_trylock() - take the exclusive hold if the lock is free
@@ -304,7 +305,7 @@ bool lab_rwlock_write_trylock(struct lab_rwlock *l)
 	}
 	return false;
 }
-EXPORT_SYMBOL_GPL(lab_rwlock_write_trylock);
+EXPORT_SYMBOL_LOCKLAB(lab_rwlock_write_trylock);
 
 /* After W -> free or shared: wake whoever may proceed now. */
 static void lab_rw_after_write(struct lab_rwlock *l)
@@ -327,7 +328,7 @@ void lab_rwlock_write_unlock(struct lab_rwlock *l)
 	lab_atomic_set_release(&l->state, 0);
 	lab_rw_after_write(l);
 }
-EXPORT_SYMBOL_GPL(lab_rwlock_write_unlock);
+EXPORT_SYMBOL_LOCKLAB(lab_rwlock_write_unlock);
 
 /**
  * lab_rwlock_downgrade() - turn the exclusive hold into a shared one
@@ -344,7 +345,7 @@ void lab_rwlock_downgrade(struct lab_rwlock *l)
 	lab_atomic_set_release(&l->state, lab_rw_v3(l) ? 2 : 1);
 	lab_rw_after_write(l);
 }
-EXPORT_SYMBOL_GPL(lab_rwlock_downgrade);
+EXPORT_SYMBOL_LOCKLAB(lab_rwlock_downgrade);
 
 /* --- Upgradable read lock (V3) -------------------------------------------- */
 
@@ -389,7 +390,7 @@ int lab_rwlock_upgradable_lock_wait(struct lab_rwlock *l, unsigned int flags,
 		lab_rw_token_release(l);
 	return ret;
 }
-EXPORT_SYMBOL_GPL(lab_rwlock_upgradable_lock_wait);
+EXPORT_SYMBOL_LOCKLAB(lab_rwlock_upgradable_lock_wait);
 
 /**
  * lab_rwlock_upgrade_wait() - upgradable hold -> exclusive hold (V3)
@@ -446,7 +447,7 @@ int lab_rwlock_upgrade_wait(struct lab_rwlock *l, unsigned int flags,
 	lab_rw_token_release(l);
 	return 0;
 }
-EXPORT_SYMBOL_GPL(lab_rwlock_upgrade_wait);
+EXPORT_SYMBOL_LOCKLAB(lab_rwlock_upgrade_wait);
 
 /**
  * lab_rwlock_upgradable_unlock() - release an upgradable hold (V3)
@@ -457,7 +458,7 @@ void lab_rwlock_upgradable_unlock(struct lab_rwlock *l)
 	lab_rw_token_release(l);
 	lab_rwlock_read_unlock(l);
 }
-EXPORT_SYMBOL_GPL(lab_rwlock_upgradable_unlock);
+EXPORT_SYMBOL_LOCKLAB(lab_rwlock_upgradable_unlock);
 
 /* --- Ops tables ---------------------------------------------------------- */
 

@@ -8,6 +8,7 @@
 
 #include <locklab/ops.h>
 #include <locklab/semaphore.h>
+#include <locklab/export.h>
 
 /**
  * lab_sema_init() - initialize a semaphore
@@ -25,7 +26,7 @@ int lab_sema_init(struct lab_semaphore *s, u32 count, u32 max)
 	s->max = max;
 	return 0;
 }
-EXPORT_SYMBOL_GPL(lab_sema_init);
+EXPORT_SYMBOL_LOCKLAB(lab_sema_init);
 
 /* c -> c-1 when c > 0; *c is updated on failure. */
 static bool lab_sema_take(struct lab_semaphore *s, int *c)
@@ -51,7 +52,7 @@ bool lab_sema_trydown(struct lab_semaphore *s)
 			return true;
 	return false;
 }
-EXPORT_SYMBOL_GPL(lab_sema_trydown);
+EXPORT_SYMBOL_LOCKLAB(lab_sema_trydown);
 
 /**
  * lab_sema_down_wait() - take a permit, sleeping while there is none
@@ -80,7 +81,7 @@ int lab_sema_down_wait(struct lab_semaphore *s, unsigned int flags,
 		c = lab_atomic_read(&s->count);
 	}
 }
-EXPORT_SYMBOL_GPL(lab_sema_down_wait);
+EXPORT_SYMBOL_LOCKLAB(lab_sema_down_wait);
 
 /**
  * lab_sema_up() - return a permit and wake one waiter
@@ -103,7 +104,7 @@ int lab_sema_up(struct lab_semaphore *s)
 	lab_wake_one(&s->count);
 	return 0;
 }
-EXPORT_SYMBOL_GPL(lab_sema_up);
+EXPORT_SYMBOL_LOCKLAB(lab_sema_up);
 
 /* --- Ops table: a binary semaphore driven as a lock ----------------------- */
 

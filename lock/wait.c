@@ -68,6 +68,7 @@
 #include <linux/spinlock.h>
 
 #include <locklab/wait.h>
+#include <locklab/export.h>
 
 struct lab_wait_bucket {
 	spinlock_t lock;		/* protects @list and queued waiters */
@@ -210,7 +211,7 @@ int lab_wait(atomic_t *addr, u32 expected, unsigned int flags,
 		return 0;
 	return lab_wait_reason(flags, deadline);
 }
-EXPORT_SYMBOL_GPL(lab_wait);
+EXPORT_SYMBOL_LOCKLAB(lab_wait);
 
 /* Wake up to @nr waiters of @addr in @b; bucket locked. */
 static int lab_wake_locked(struct lab_wait_bucket *b, atomic_t *addr, int nr)
@@ -261,7 +262,7 @@ int lab_wake(atomic_t *addr, int nr)
 	lab_stat_add(woken, woken);
 	return woken;
 }
-EXPORT_SYMBOL_GPL(lab_wake);
+EXPORT_SYMBOL_LOCKLAB(lab_wake);
 
 static void lab_double_lock(struct lab_wait_bucket *b1,
 			    struct lab_wait_bucket *b2)
@@ -350,7 +351,7 @@ int lab_requeue(atomic_t *from, atomic_t *to, int nr_wake, int nr_requeue)
 {
 	return __lab_requeue(from, to, nr_wake, nr_requeue, false, 0);
 }
-EXPORT_SYMBOL_GPL(lab_requeue);
+EXPORT_SYMBOL_LOCKLAB(lab_requeue);
 
 /**
  * lab_cmp_requeue() - lab_requeue() if *@from still holds @expected
@@ -370,7 +371,7 @@ int lab_cmp_requeue(atomic_t *from, u32 expected, atomic_t *to, int nr_wake,
 {
 	return __lab_requeue(from, to, nr_wake, nr_requeue, true, expected);
 }
-EXPORT_SYMBOL_GPL(lab_cmp_requeue);
+EXPORT_SYMBOL_LOCKLAB(lab_cmp_requeue);
 
 /**
  * lab_wait_queued() - count the tasks queued on @addr right now
@@ -393,7 +394,7 @@ unsigned int lab_wait_queued(atomic_t *addr)
 	spin_unlock_irq(&b->lock);
 	return n;
 }
-EXPORT_SYMBOL_GPL(lab_wait_queued);
+EXPORT_SYMBOL_LOCKLAB(lab_wait_queued);
 
 /**
  * lab_wait_stats_read() - sum the wait/wake event counters over all CPUs
@@ -418,7 +419,7 @@ void lab_wait_stats_read(struct lab_wait_stats *st)
 		st->requeued += p->requeued;
 	}
 }
-EXPORT_SYMBOL_GPL(lab_wait_stats_read);
+EXPORT_SYMBOL_LOCKLAB(lab_wait_stats_read);
 
 /* Allocate the bucket table; called once at module load. */
 int lab_wait_init(void)
