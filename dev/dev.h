@@ -52,6 +52,7 @@ long lab_ioctl_dispatch(const struct lab_ioctl_desc *table, unsigned int nr,
 			void __user *uarg);
 
 long lab_dev_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
+int lab_ioc_wrong_fd(struct file *file, void *arg, void __user *uarg);
 int lab_dev_open(struct inode *inode, struct file *file);
 int lab_dev_release(struct inode *inode, struct file *file);
 

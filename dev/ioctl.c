@@ -241,7 +241,8 @@ static int lab_ioc_create(struct file *file, void *arg, void __user *uarg)
 			      &((struct locklab_create __user *)uarg)->fd);
 }
 
-static int lab_ioc_wrong_fd(struct file *file, void *arg, void __user *uarg)
+/* A command of the other kind of fd (factory vs object): -EINVAL. */
+int lab_ioc_wrong_fd(struct file *file, void *arg, void __user *uarg)
 {
 	return -EINVAL;
 }

@@ -205,23 +205,10 @@ static int lab_obj_arc_ext(struct lab_obj *obj, unsigned int cmd, void *arg,
 	return 0;
 }
 
-static int lab_obj_arc_op(struct lab_obj *obj, struct locklab_op *op)
-{
-	return -EINVAL;		/* handles are used with LOCKLAB_IOC_ARC */
-}
-
-static void lab_obj_arc_release_hold(struct lab_obj *obj,
-				     enum lab_hold_mode mode)
-{
-	WARN_ON_ONCE(1);	/* an Arc is never held */
-}
-
 const struct lab_obj_type lab_obj_arc_type = {
 	.kind = LOCKLAB_KIND_ARC,
 	.name = "[locklab-arc]",
 	.create = lab_obj_arc_create,
 	.destroy = lab_obj_arc_destroy,
-	.op = lab_obj_arc_op,
-	.release_hold = lab_obj_arc_release_hold,
 	.ext = lab_obj_arc_ext,
 };

@@ -352,23 +352,10 @@ static int lab_obj_chan_ext(struct lab_obj *obj, unsigned int cmd, void *arg,
 	}
 }
 
-static int lab_obj_chan_op(struct lab_obj *obj, struct locklab_op *op)
-{
-	return -EINVAL;		/* channels are used with LOCKLAB_IOC_CHAN */
-}
-
-static void lab_obj_chan_release_hold(struct lab_obj *obj,
-				      enum lab_hold_mode mode)
-{
-	WARN_ON_ONCE(1);	/* a channel is never held */
-}
-
 const struct lab_obj_type lab_obj_chan_type = {
 	.kind = LOCKLAB_KIND_CHANNEL,
 	.name = "[locklab-channel]",
 	.create = lab_obj_chan_create,
 	.destroy = lab_obj_chan_destroy,
-	.op = lab_obj_chan_op,
-	.release_hold = lab_obj_chan_release_hold,
 	.ext = lab_obj_chan_ext,
 };

@@ -168,19 +168,12 @@ static int lab_obj_spin_op(struct lab_obj *obj, struct locklab_op *op)
 	return ret;
 }
 
-static void lab_obj_spin_release_hold(struct lab_obj *obj,
-				      enum lab_hold_mode mode)
-{
-	WARN_ON_ONCE(1);	/* spin locks are never held across calls */
-}
-
 const struct lab_obj_type lab_obj_spin_type = {
 	.kind = LOCKLAB_KIND_SPIN,
 	.name = "[locklab-spin]",
 	.create = lab_obj_lock_create,
 	.destroy = lab_obj_lock_destroy,
 	.op = lab_obj_spin_op,
-	.release_hold = lab_obj_spin_release_hold,
 };
 
 /* Mutexes: native and broken ones through their ops, HOLD only. */
@@ -657,19 +650,12 @@ static int lab_obj_sema_op(struct lab_obj *obj, struct locklab_op *op)
 	}
 }
 
-static void lab_obj_sema_release_hold(struct lab_obj *obj,
-				      enum lab_hold_mode mode)
-{
-	WARN_ON_ONCE(1);	/* permits are not owned: no holds recorded */
-}
-
 const struct lab_obj_type lab_obj_semaphore_type = {
 	.kind = LOCKLAB_KIND_SEMAPHORE,
 	.name = "[locklab-semaphore]",
 	.create = lab_obj_sema_create,
 	.destroy = lab_obj_sema_destroy,
 	.op = lab_obj_sema_op,
-	.release_hold = lab_obj_sema_release_hold,
 };
 
 /* --- Condition variables --------------------------------------------------- */
@@ -768,17 +754,10 @@ static int lab_obj_cv_op(struct lab_obj *obj, struct locklab_op *op)
 	}
 }
 
-static void lab_obj_cv_release_hold(struct lab_obj *obj,
-				    enum lab_hold_mode mode)
-{
-	WARN_ON_ONCE(1);	/* a condvar is never held */
-}
-
 const struct lab_obj_type lab_obj_condvar_type = {
 	.kind = LOCKLAB_KIND_CONDVAR,
 	.name = "[locklab-condvar]",
 	.create = lab_obj_cv_create,
 	.destroy = lab_obj_cv_destroy,
 	.op = lab_obj_cv_op,
-	.release_hold = lab_obj_cv_release_hold,
 };

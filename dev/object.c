@@ -273,6 +273,8 @@ static int lab_obj_ioc_op(struct file *file, void *arg, void __user *uarg)
 	if (op->hold_ns > lab_max_hold_ns)
 		return -EINVAL;
 	op->wait_ns = 0;
+	if (!obj->type->op)
+		return -EINVAL;
 	return obj->type->op(obj, op);
 }
 
@@ -304,11 +306,6 @@ static int lab_obj_ioc_stats(struct file *file, void *arg, void __user *uarg)
 				 atomic_long_read(&obj->cs.violations);
 	st->counter = READ_ONCE(obj->cs.counter);
 	return 0;
-}
-
-static int lab_ioc_wrong_fd(struct file *file, void *arg, void __user *uarg)
-{
-	return -EINVAL;
 }
 
 /* Kind-specific commands: the wrong kind of object gets -EINVAL. */

@@ -73,8 +73,9 @@ struct lab_obj;
  * @create: set up @obj->prim from the create parameters
  * @destroy: release everything @create made; no thread is inside any
  *	operation any more, but holds may remain (release them)
- * @op: LOCKLAB_IOC_OP
- * @release_hold: give up a reaped hold on the dead holder's behalf
+ * @op: LOCKLAB_IOC_OP; NULL: the kind has none (-EINVAL)
+ * @release_hold: give up a reaped hold on the dead holder's behalf; NULL
+ *	for kinds that never record holds (only mutexes and rwlocks do)
  * @ext: kind-specific ioctls (LOCKLAB_IOC_ARC, ...); NULL: none
  */
 struct lab_obj_type {

@@ -9,10 +9,14 @@
 #ifndef _LOCKLAB_KUNIT_LAB_TEST_H
 #define _LOCKLAB_KUNIT_LAB_TEST_H
 
+#include <kunit/test.h>
+#include <linux/cpumask.h>
 #include <linux/delay.h>
 #include <linux/jiffies.h>
 #include <linux/sched/signal.h>
 #include <linux/signal.h>
+
+#include "../bench/torture.h"
 
 /* Poll @cond about every millisecond for up to @ms; true once it holds. */
 #define lab_test_wait_for(cond, ms)					\
@@ -44,5 +48,37 @@ static inline void lab_test_forget_signals(void)
 }
 
 #define LAB_TEST_TIMEOUT_MS	20000	/* bound on any single wait in a test */
+
+/*
+ * The checker can fail: a broken lock, run through the same torture and
+ * checks as the real ones, must be caught. Sections only overlap when two
+ * threads run at once, so this needs two CPUs (the case is skipped
+ * otherwise); the threads are pinned apart and run for a fixed time (a
+ * fixed count can end before the other thread starts), with some hold time
+ * to widen the window. A few tries absorb a run where they never overlapped.
+ */
+static inline void lab_test_catches_broken(struct kunit *test,
+					   struct lab_torture_cfg *cfg)
+{
+	struct lab_torture_stats st = { };
+	int i;
+
+	if (num_online_cpus() < 2)
+		kunit_skip(test, "needs 2 online CPUs for sections to overlap");
+	cfg->threads = 2;
+	cfg->duration_ms = 200;
+	cfg->hold_ns = 200;
+	cfg->bind = true;
+	for (i = 1; i <= 5; i++) {
+		KUNIT_ASSERT_EQ(test, lab_torture_run(cfg, &st), 0);
+		if (st.violations || st.lost_updates)
+			break;
+	}
+	kunit_info(test, "%s: %llu violations, %llu lost updates, try %d\n",
+		   cfg->ops ? cfg->ops->name : cfg->rw->name, st.violations,
+		   st.lost_updates, i);
+	KUNIT_EXPECT_TRUE_MSG(test, st.violations || st.lost_updates,
+			      "the exclusion checker missed a lock that excludes nothing");
+}
 
 #endif /* _LOCKLAB_KUNIT_LAB_TEST_H */

@@ -87,20 +87,9 @@ static void mutex_checker_catches_broken_mutex_test(struct kunit *test)
 {
 	struct lab_torture_cfg cfg = {
 		.ops = mutex_ops(test, LOCKLAB_MUTEX_BROKEN),
-		.threads = 2,
-		.duration_ms = 200,
-		.hold_ns = 200,
-		.bind = true,
 	};
-	struct lab_torture_stats st = { };
-	int i;
 
-	if (num_online_cpus() < 2)
-		kunit_skip(test, "needs 2 online CPUs for sections to overlap");
-	for (i = 0; i < 5 && !st.violations && !st.lost_updates; i++)
-		KUNIT_ASSERT_EQ(test, lab_torture_run(&cfg, &st), 0);
-	KUNIT_EXPECT_TRUE_MSG(test, st.violations || st.lost_updates,
-			      "the exclusion checker missed a mutex that excludes nothing");
+	lab_test_catches_broken(test, &cfg);
 }
 
 static const enum lab_mutex_variant mutex_variants[] = {

@@ -38,10 +38,10 @@
 #include <locklab/spinlock.h>
 
 #include "../bench/torture.h"
+#include "lab_test.h"
 
 #define SPIN_ITERS	20000
 #define LAB_SOFTIRQ_TIMEOUT_MS	30000
-#define SPIN_BROKEN_TRIES	5
 
 struct spin_case {
 	u32 variant;
@@ -113,37 +113,13 @@ static void spin_mutual_exclusion_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, st.lost_updates, 0);
 }
 
-/*
- * The checker can fail: the broken lock, run through the same torture and
- * checks as the others, must be caught. Sections only overlap when two
- * threads run at once, so this needs two CPUs; the threads are pinned to
- * different CPUs and run for a fixed time (not a fixed count, which one
- * thread may finish before the other starts), with some hold time to widen
- * the window. A few tries absorb a run where the threads never overlapped.
- */
 static void spin_checker_catches_broken_lock_test(struct kunit *test)
 {
 	struct lab_torture_cfg cfg = {
 		.ops = spin_ops(test, LOCKLAB_SPIN_BROKEN),
-		.threads = 2,
-		.duration_ms = 200,
-		.hold_ns = 200,
-		.bind = true,
 	};
-	struct lab_torture_stats st = { };
-	int i;
 
-	if (num_online_cpus() < 2)
-		kunit_skip(test, "needs 2 online CPUs for sections to overlap");
-	for (i = 1; i <= SPIN_BROKEN_TRIES; i++) {
-		KUNIT_ASSERT_EQ(test, lab_torture_run(&cfg, &st), 0);
-		if (st.violations || st.lost_updates)
-			break;
-	}
-	kunit_info(test, "broken lock: %llu violations, %llu lost updates, try %d\n",
-		   st.violations, st.lost_updates, i);
-	KUNIT_EXPECT_TRUE_MSG(test, st.violations || st.lost_updates,
-			      "the exclusion checker missed a lock that excludes nothing");
+	lab_test_catches_broken(test, &cfg);
 }
 
 static const u32 spin_all_variants[] = {

@@ -357,20 +357,6 @@ TEST(rendezvous_send_returns_only_after_a_receive)
 	close(dev);
 }
 
-static int write_param(const char *name, const char *val)
-{
-	char path[128];
-	int fd, ret;
-
-	snprintf(path, sizeof(path), "/sys/module/locklab/parameters/%s", name);
-	fd = open(path, O_WRONLY);
-	if (fd < 0)
-		return -1;
-	ret = write(fd, val, strlen(val)) == (ssize_t)strlen(val) ? 0 : -1;
-	close(fd);
-	return ret;
-}
-
 /* The device's accounting, the same for every flavour: use a bounded one. */
 TEST(queued_bytes_are_limited_per_open)
 {
@@ -382,7 +368,7 @@ TEST(queued_bytes_are_limited_per_open)
 	if (dev < 0 && errno == ENOENT)
 		SKIP(return, LL_DEV " missing: locklab.ko not loaded");
 	ASSERT_LE(0, dev);
-	ASSERT_EQ(0, write_param("max_queued_bytes", "100"));
+	ASSERT_EQ(0, ll_write_param("max_queued_bytes", "100"));
 	ASSERT_EQ(0, ll_create(dev, LOCKLAB_KIND_CHANNEL, LOCKLAB_CHANNEL_BOUNDED,
 			       8, 64, &fd));
 	EXPECT_EQ(0, ll_send(fd, buf, 60));
@@ -395,7 +381,7 @@ TEST(queued_bytes_are_limited_per_open)
 			       8, 64, &fd));
 	EXPECT_EQ(0, ll_send(fd, buf, 60));
 	close(fd);
-	write_param("max_queued_bytes", "1048576");
+	ll_write_param("max_queued_bytes", "1048576");
 	close(dev);
 }
 

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <time.h>
@@ -130,6 +131,21 @@ static inline int ll_send(int fd, const void *buf, uint32_t len)
 static inline int ll_recv(int fd, void *buf, uint32_t *len)
 {
 	return ll_chan(fd, LOCKLAB_CHAN_RECV, 0, buf, len, 0, NULL);
+}
+
+/* Set a module parameter; 0 or -1. */
+static inline int ll_write_param(const char *name, const char *val)
+{
+	char path[128];
+	int fd, ret;
+
+	snprintf(path, sizeof(path), "/sys/module/locklab/parameters/%s", name);
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return -1;
+	ret = write(fd, val, strlen(val)) == (ssize_t)strlen(val) ? 0 : -1;
+	close(fd);
+	return ret;
 }
 
 static inline double ll_now(void)

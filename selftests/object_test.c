@@ -1149,25 +1149,11 @@ TEST_F(dev, create_abi_and_bad_parameters)
 	EXPECT_EQ(EFAULT, ll_err(ioctl(self->dev, LOCKLAB_IOC_CREATE, NULL)));
 }
 
-static int write_param(const char *name, const char *val)
-{
-	char path[128];
-	int fd, ret;
-
-	snprintf(path, sizeof(path), "/sys/module/locklab/parameters/%s", name);
-	fd = open(path, O_WRONLY);
-	if (fd < 0)
-		return -1;
-	ret = write(fd, val, strlen(val)) == (ssize_t)strlen(val) ? 0 : -1;
-	close(fd);
-	return ret;
-}
-
 TEST_F(dev, objects_per_open_are_limited)
 {
 	int fds[8], fd, dev2, i;
 
-	if (write_param("max_objects", "8"))
+	if (ll_write_param("max_objects", "8"))
 		SKIP(return, "cannot set the max_objects parameter");
 	for (i = 0; i < 8; i++)
 		ASSERT_EQ(0, ll_create(self->dev, LOCKLAB_KIND_SPIN, LOCKLAB_SPIN_TAS,
@@ -1186,7 +1172,7 @@ TEST_F(dev, objects_per_open_are_limited)
 			       0, 0, &fds[0]));
 	for (i = 0; i < 8; i++)
 		close(fds[i]);
-	write_param("max_objects", "1024");
+	ll_write_param("max_objects", "1024");
 }
 
 TEST_HARNESS_MAIN
