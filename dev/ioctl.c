@@ -17,6 +17,7 @@
 #include <uapi/linux/locklab.h>
 
 #include "../bench/arcbench.h"
+#include "../bench/rcubench.h"
 #include "../bench/torture.h"
 #include "dev.h"
 #include "object.h"
@@ -185,6 +186,29 @@ static int lab_bench_chan(struct locklab_bench *b)
 	return 0;
 }
 
+/*
+ * RCU: @threads readers run read-side sections while one more kthread
+ * keeps replacing the record and waiting for grace periods
+ * (bench/rcubench.c); "acquisitions" are read sections, "reads" grace
+ * periods, and a reader that met a retired copy counts a violation.
+ */
+static int lab_bench_rcu(struct locklab_bench *b)
+{
+	struct lab_rcu_bench_result r;
+	int ret;
+
+	if (b->flags || b->hold_ns || b->gap_ns || b->per_thread)
+		return -EINVAL;
+	ret = lab_rcu_bench(b->variant, b->threads, b->duration_ms, &r);
+	if (ret)
+		return ret;
+	b->acquisitions = r.sections;
+	b->elapsed_ns = r.elapsed_ns;
+	b->reads = r.grace_periods;
+	b->violations = r.violations;
+	return 0;
+}
+
 static int lab_ioc_bench(struct file *file, void *arg, void __user *uarg)
 {
 	struct locklab_bench *b = arg;
@@ -200,6 +224,8 @@ static int lab_ioc_bench(struct file *file, void *arg, void __user *uarg)
 		return lab_bench_arc(b);
 	if (b->kind == LOCKLAB_KIND_CHANNEL)
 		return lab_bench_chan(b);
+	if (b->kind == LOCKLAB_KIND_RCU)
+		return lab_bench_rcu(b);
 	cfg.ops = lab_lock_ops_find(b->kind, b->variant);
 	if (!cfg.ops)
 		cfg.rw = lab_rwlock_ops_find(b->kind, b->variant);

@@ -207,31 +207,13 @@ static int lab_obj_hold(struct lab_obj *obj, struct locklab_op *op,
 	return ret;
 }
 
-/* lab_mutex handed to and taken back from userspace (see file comment). */
-static void lab_mutex_to_user(struct lab_mutex *m)
+/*
+ * A sleeping lock of locklab's own handed to and taken back from userspace
+ * (see the file comment): every such variant has ->user_hold.
+ */
+static void lab_obj_user_hold(struct lab_obj *obj, bool to_user)
 {
-	mutex_release(&m->dep_map, _THIS_IP_);
-}
-
-static void lab_mutex_from_user(struct lab_mutex *m)
-{
-	mutex_acquire(&m->dep_map, 0, 0, _THIS_IP_);
-}
-
-static bool lab_obj_mutex_try(struct lab_obj *obj)
-{
-	return lab_mutex_trylock(obj->prim);
-}
-
-static int lab_obj_mutex_wait(struct lab_obj *obj, unsigned int flags,
-			      ktime_t deadline)
-{
-	return lab_mutex_lock_wait(obj->prim, flags, deadline);
-}
-
-static void lab_obj_mutex_unlock(struct lab_obj *obj)
-{
-	lab_mutex_unlock(obj->prim);
+	lab_obj_lock_ops(obj)->user_hold(obj->prim, to_user);
 }
 
 static void lab_obj_mutex_release_hold(struct lab_obj *obj,
@@ -243,13 +225,13 @@ static int lab_obj_mutex_lock(struct lab_obj *obj, struct locklab_op *op)
 
 	if (lab_obj_find_holder(obj))
 		return -EDEADLK;
-	ret = lab_obj_acquire(obj, op, lab_obj_mutex_try, lab_obj_mutex_wait,
+	ret = lab_obj_acquire(obj, op, lab_obj_trylock, lab_obj_ops_lock_wait,
 			      true);
 	if (!lab_acquired(ret))
 		return ret;
 	if (op->flags & LOCKLAB_OP_SECTION)
 		lab_cs_section(&obj->cs, op->hold_ns);
-	lab_mutex_to_user(obj->prim);
+	lab_obj_user_hold(obj, true);
 	if (lab_obj_add_holder(obj, LAB_HOLD_EXCL)) {
 		lab_obj_mutex_release_hold(obj, LAB_HOLD_EXCL);
 		return -ENOMEM;
@@ -257,24 +239,27 @@ static int lab_obj_mutex_lock(struct lab_obj *obj, struct locklab_op *op)
 	return ret;
 }
 
+/* Can userspace hold it across calls? locklab's own sleeping variants. */
+static bool lab_obj_user_holdable(struct lab_obj *obj)
+{
+	return !lab_obj_native(obj) && lab_obj_lock_ops(obj)->user_hold;
+}
+
 static int lab_obj_mutex_op(struct lab_obj *obj, struct locklab_op *op)
 {
-	bool native = lab_obj_native(obj);
+	bool holdable = lab_obj_user_holdable(obj);
 
 	switch (op->op) {
 	case LOCKLAB_OP_HOLD:
-		if (native)
-			return lab_obj_hold(obj, op, lab_obj_trylock,
-					    lab_obj_ops_lock_wait,
-					    lab_obj_ops_unlock);
-		if (lab_obj_find_holder(obj))
+		/* A thread holding it from userspace would deadlock. */
+		if (holdable && lab_obj_find_holder(obj))
 			return -EDEADLK;
-		return lab_obj_hold(obj, op, lab_obj_mutex_try,
-				    lab_obj_mutex_wait, lab_obj_mutex_unlock);
+		return lab_obj_hold(obj, op, lab_obj_trylock,
+				    lab_obj_ops_lock_wait, lab_obj_ops_unlock);
 	case LOCKLAB_OP_LOCK:
-		return native ? -EOPNOTSUPP : lab_obj_mutex_lock(obj, op);
+		return holdable ? lab_obj_mutex_lock(obj, op) : -EOPNOTSUPP;
 	case LOCKLAB_OP_UNLOCK:
-		if (native)
+		if (!holdable)
 			return -EOPNOTSUPP;
 		if (!lab_obj_take_holder(obj, LAB_HOLD_EXCL))
 			return -EPERM;
@@ -288,16 +273,13 @@ static int lab_obj_mutex_op(struct lab_obj *obj, struct locklab_op *op)
 
 /*
  * Release a hold that was handed to userspace. For a reaped hold this runs
- * on the dead holder's behalf: become the owner first.
+ * on the dead holder's behalf: ->user_hold makes us the owner first.
  */
 static void lab_obj_mutex_release_hold(struct lab_obj *obj,
 				       enum lab_hold_mode mode)
 {
-	struct lab_mutex *m = obj->prim;
-
-	lab_mutex_set_owner(m);
-	lab_mutex_from_user(m);
-	lab_mutex_unlock(m);
+	lab_obj_user_hold(obj, false);
+	lab_obj_ops_unlock(obj);
 }
 
 const struct lab_obj_type lab_obj_mutex_type = {
@@ -660,6 +642,14 @@ const struct lab_obj_type lab_obj_semaphore_type = {
 
 /* --- Condition variables --------------------------------------------------- */
 
+/* The condvars requeue onto a struct lab_mutex's word: the ch. 9 mutexes. */
+static bool lab_obj_is_lab_mutex(struct lab_obj *obj)
+{
+	const struct lab_lock_ops *ops = lab_obj_lock_ops(obj);
+
+	return ops >= lab_mutex_ops && ops < lab_mutex_ops + lab_mutex_ops_nr;
+}
+
 static int lab_obj_cv_create(struct lab_obj *obj,
 			     const struct locklab_create *c)
 {
@@ -680,8 +670,8 @@ static int lab_obj_cv_create(struct lab_obj *obj,
 	if (!mfile)
 		return -EBADF;
 	mobj = lab_obj_from_file(mfile);
-	if (!mobj || mobj->type != &lab_obj_mutex_type || lab_obj_native(mobj) ||
-	    mobj->ctx != obj->ctx) {
+	if (!mobj || mobj->type != &lab_obj_mutex_type ||
+	    !lab_obj_is_lab_mutex(mobj) || mobj->ctx != obj->ctx) {
 		fput(mfile);
 		return -EINVAL;
 	}
@@ -715,7 +705,7 @@ static int lab_obj_cv_wait(struct lab_obj *obj, struct locklab_op *op)
 	if (!h)
 		return -EPERM;
 	atomic64_inc(&obj->stats.waits);
-	lab_mutex_from_user(m);
+	lab_obj_user_hold(mobj, false);
 	ret = lab_condvar_wait_flags(obj->prim, m, LAB_WAIT_INTERRUPTIBLE,
 				     lab_op_deadline(op));
 	op->wait_ns = ktime_to_ns(ktime_sub(ktime_get(), t0));
@@ -725,7 +715,7 @@ static int lab_obj_cv_wait(struct lab_obj *obj, struct locklab_op *op)
 		atomic64_inc(&obj->stats.interrupted);
 		return -ENOLCK;
 	}
-	lab_mutex_to_user(m);
+	lab_obj_user_hold(mobj, true);
 	lab_obj_attach_holder(mobj, h);
 	if (ret == -ETIMEDOUT)
 		atomic64_inc(&obj->stats.timeouts);

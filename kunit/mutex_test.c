@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * KUnit suite for the locklab mutexes (lock/mutex.c), next to the kernel's
- * struct mutex and a broken mutex, through the same ops tables.
+ * KUnit suite for the locklab mutexes: the three of chapter 9
+ * (lock/mutex.c), the queue lock (lock/queue.c) and the parking-lot lock
+ * (lock/parking.c) of chapter 10, next to the kernel's struct mutex and a
+ * broken mutex, through the same ops tables.
  *
  *  - mutual exclusion with exact counts, 1, 2 and 4 kthreads;
  *  - the broken mutex is caught by the same checks (2+ CPUs);
@@ -12,7 +14,11 @@
  *    the mutex; both succeed once it is released;
  *  - a killable or interruptible lock returns -EINTR when the waiting
  *    kthread is signalled, without the lock;
- *  - the guard releases on scope exit.
+ *  - queue and parking locks wake waiters in arrival order, also after a
+ *    waiter at the head, in the middle or at the tail gave up;
+ *  - the parking lock's "parked" bit is exact: the last waiter to give up
+ *    clears it and the unlock then wakes nobody;
+ *  - the guards release on scope exit.
  *
  * Not tested here: lockdep reports (the debug tier runs these suites with
  * lockdep on, which checks the annotations stay balanced) and fairness.
@@ -22,6 +28,8 @@
 
 #include <locklab/mutex.h>
 #include <locklab/ops.h>
+#include <locklab/parking.h>
+#include <locklab/queue.h>
 
 #include "../bench/torture.h"
 #include "lab_test.h"
@@ -40,6 +48,10 @@ static const struct mutex_case mutex_excl_cases[] = {
 	{ LOCKLAB_MUTEX_3STATE, 4 },
 	{ LOCKLAB_MUTEX_SPIN, 1 }, { LOCKLAB_MUTEX_SPIN, 2 },
 	{ LOCKLAB_MUTEX_SPIN, 4 },
+	{ LOCKLAB_MUTEX_QUEUE, 1 }, { LOCKLAB_MUTEX_QUEUE, 2 },
+	{ LOCKLAB_MUTEX_QUEUE, 4 },
+	{ LOCKLAB_MUTEX_PARKING, 1 }, { LOCKLAB_MUTEX_PARKING, 2 },
+	{ LOCKLAB_MUTEX_PARKING, 4 },
 	{ LOCKLAB_MUTEX_KERNEL, 1 }, { LOCKLAB_MUTEX_KERNEL, 2 },
 	{ LOCKLAB_MUTEX_KERNEL, 4 },
 };
@@ -92,44 +104,108 @@ static void mutex_checker_catches_broken_mutex_test(struct kunit *test)
 	lab_test_catches_broken(test, &cfg);
 }
 
-static const enum lab_mutex_variant mutex_variants[] = {
-	LAB_MUTEX_2STATE, LAB_MUTEX_3STATE, LAB_MUTEX_SPIN,
+/* locklab's sleeping variants, driven through their ops tables. */
+static const u32 mutex_variants[] = {
+	LOCKLAB_MUTEX_2STATE, LOCKLAB_MUTEX_3STATE, LOCKLAB_MUTEX_SPIN,
+	LOCKLAB_MUTEX_QUEUE, LOCKLAB_MUTEX_PARKING,
 };
 
-static void mutex_variant_desc(const enum lab_mutex_variant *v, char *desc)
+static void mutex_variant_desc(const u32 *v, char *desc)
 {
-	static const char *const names[] = { "2state", "3state", "spin" };
+	const struct lab_lock_ops *ops =
+		lab_lock_ops_find(LOCKLAB_KIND_MUTEX, *v);
 
-	strscpy(desc, names[*v], KUNIT_PARAM_DESC_SIZE);
+	strscpy(desc, ops ? ops->name : "?", KUNIT_PARAM_DESC_SIZE);
 }
 
 KUNIT_ARRAY_PARAM(mutex_variant, mutex_variants, mutex_variant_desc);
 
+/* The ch. 10 locks, whose waiters are woken oldest first. */
+static const u32 mutex_fifo_variants[] = {
+	LOCKLAB_MUTEX_QUEUE, LOCKLAB_MUTEX_PARKING,
+};
+
+KUNIT_ARRAY_PARAM(mutex_fifo, mutex_fifo_variants, mutex_variant_desc);
+
+/* One lock object of any variant, and the ops that drive it. */
+struct mutex_obj {
+	const struct lab_lock_ops *ops;
+	void *lock;
+};
+
+static void mutex_obj_init(struct kunit *test, struct mutex_obj *o, u32 variant)
+{
+	o->ops = mutex_ops(test, variant);
+	o->lock = kzalloc(o->ops->size, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, o->lock);
+	KUNIT_ASSERT_EQ(test, o->ops->init(o->lock), 0);
+}
+
+/*
+ * Free a lock after a run. Not after -EDEADLK: stuck threads may still
+ * touch it (the test asserts that first, leaking it and its harness).
+ */
+static void mutex_obj_free(struct mutex_obj *o)
+{
+	o->ops->destroy(o->lock);
+	kfree(o->lock);
+}
+
+static int mutex_obj_lock_wait(struct mutex_obj *o, unsigned int flags,
+			       s64 timeout_ms)
+{
+	union lab_lock_ctx ctx;
+
+	return o->ops->lock_wait(o->lock, &ctx, flags,
+				 lab_deadline(timeout_ms * NSEC_PER_MSEC));
+}
+
+static bool mutex_obj_trylock(struct mutex_obj *o)
+{
+	union lab_lock_ctx ctx;
+
+	return o->ops->trylock(o->lock, &ctx);
+}
+
+static void mutex_obj_unlock(struct mutex_obj *o)
+{
+	union lab_lock_ctx ctx;
+
+	o->ops->unlock(o->lock, &ctx);
+}
+
+/* Asleep in the lock (the only place these threads sleep when flagged). */
+static bool mutex_task_sleeps(struct task_struct *t)
+{
+	return t && !task_is_running(t);
+}
+
 static void mutex_uncontended_never_wakes_test(struct kunit *test)
 {
-	enum lab_mutex_variant v = *(const enum lab_mutex_variant *)test->param_value;
+	u32 v = *(const u32 *)test->param_value;
 	struct lab_wait_stats before, after;
-	struct lab_mutex m;
+	struct mutex_obj o;
 	int i;
 
-	lab_mutex_init(&m, v);
+	mutex_obj_init(test, &o, v);
 	lab_wait_stats_read(&before);
 	for (i = 0; i < 1000; i++) {
-		lab_mutex_lock(&m);
-		lab_mutex_unlock(&m);
+		KUNIT_ASSERT_EQ(test, mutex_obj_lock_wait(&o, 0, -1), 0);
+		mutex_obj_unlock(&o);
 	}
 	lab_wait_stats_read(&after);
-	if (v == LAB_MUTEX_2STATE)
+	if (v == LOCKLAB_MUTEX_2STATE)
 		KUNIT_EXPECT_EQ(test, after.wakes - before.wakes, 1000ULL);
 	else
 		KUNIT_EXPECT_EQ(test, after.wakes - before.wakes, 0ULL);
 	KUNIT_EXPECT_EQ(test, after.waits - before.waits, 0ULL);
-	KUNIT_EXPECT_FALSE(test, lab_mutex_is_locked(&m));
+	KUNIT_EXPECT_FALSE(test, o.ops->is_locked(o.lock));
+	mutex_obj_free(&o);
 }
 
 /* A kthread holds the mutex while the test probes it. */
 struct holder {
-	struct lab_mutex m;
+	struct mutex_obj o;
 	bool held;
 	bool release;
 	struct task_struct *waiter;
@@ -140,19 +216,19 @@ struct holder {
 
 static int holder_thread(struct holder *h)
 {
-	lab_mutex_lock(&h->m);
+	int ret = mutex_obj_lock_wait(&h->o, 0, LAB_TEST_TIMEOUT_MS);
+
+	if (ret)
+		return ret;
 	WRITE_ONCE(h->held, true);
-	if (!lab_test_wait_for(READ_ONCE(h->release), LAB_TEST_TIMEOUT_MS)) {
-		lab_mutex_unlock(&h->m);
-		return -ETIMEDOUT;
-	}
-	lab_mutex_unlock(&h->m);
-	return 0;
+	if (!lab_test_wait_for(READ_ONCE(h->release), LAB_TEST_TIMEOUT_MS))
+		ret = -ETIMEDOUT;
+	mutex_obj_unlock(&h->o);
+	return ret;
 }
 
 struct probe {
 	struct holder h;
-	struct kunit *test;
 	bool trylock_failed;
 	int timed_ret;
 	s64 timed_ms;
@@ -168,31 +244,29 @@ static int probe_thread(void *arg, unsigned int id)
 		return holder_thread(&p->h);
 	if (!lab_test_wait_for(READ_ONCE(p->h.held), LAB_TEST_TIMEOUT_MS))
 		return -ETIMEDOUT;
-	p->trylock_failed = !lab_mutex_trylock(&p->h.m);
+	p->trylock_failed = !mutex_obj_trylock(&p->h.o);
 	if (!p->trylock_failed)
-		lab_mutex_unlock(&p->h.m);
+		mutex_obj_unlock(&p->h.o);
 	t0 = ktime_get();
-	p->timed_ret = lab_mutex_lock_timeout(&p->h.m, 100 * NSEC_PER_MSEC);
+	p->timed_ret = mutex_obj_lock_wait(&p->h.o, 0, 100);
 	p->timed_ms = ktime_ms_delta(ktime_get(), t0);
 	if (!p->timed_ret)
-		lab_mutex_unlock(&p->h.m);
+		mutex_obj_unlock(&p->h.o);
 	WRITE_ONCE(p->h.release, true);
-	p->after_ret = lab_mutex_lock_timeout(&p->h.m,
-					      LAB_TEST_TIMEOUT_MS * NSEC_PER_MSEC);
+	p->after_ret = mutex_obj_lock_wait(&p->h.o, 0, LAB_TEST_TIMEOUT_MS);
 	if (!p->after_ret)
-		lab_mutex_unlock(&p->h.m);
+		mutex_obj_unlock(&p->h.o);
 	return 0;
 }
 
 static void mutex_trylock_and_timeout_while_held_test(struct kunit *test)
 {
-	enum lab_mutex_variant v = *(const enum lab_mutex_variant *)test->param_value;
 	struct lab_run_opts opts = { .timeout_ms = 120000 };
 	struct probe *p = kzalloc(sizeof(*p), GFP_KERNEL);
 	int ret;
 
 	KUNIT_ASSERT_NOT_NULL(test, p);
-	lab_mutex_init(&p->h.m, v);
+	mutex_obj_init(test, &p->h.o, *(const u32 *)test->param_value);
 	ret = lab_run_threads(2, probe_thread, p, &opts);
 	KUNIT_ASSERT_NE(test, ret, -EDEADLK);
 	KUNIT_EXPECT_EQ(test, ret, 0);
@@ -200,7 +274,8 @@ static void mutex_trylock_and_timeout_while_held_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, p->timed_ret, -ETIMEDOUT);
 	KUNIT_EXPECT_GE(test, p->timed_ms, 100);
 	KUNIT_EXPECT_EQ(test, p->after_ret, 0);
-	KUNIT_EXPECT_FALSE(test, lab_mutex_is_locked(&p->h.m));
+	KUNIT_EXPECT_FALSE(test, p->h.o.ops->is_locked(p->h.o.lock));
+	mutex_obj_free(&p->h.o);
 	kfree(p);
 }
 
@@ -216,17 +291,15 @@ static int killable_thread(void *arg, unsigned int id)
 		if (!lab_test_wait_for(READ_ONCE(h->held), LAB_TEST_TIMEOUT_MS))
 			return -ETIMEDOUT;
 		WRITE_ONCE(h->waiter, current);
-		h->waiter_ret = lab_mutex_lock_wait(&h->m, h->waiter_flags,
-						    lab_deadline(LAB_TEST_TIMEOUT_MS *
-								 NSEC_PER_MSEC));
+		h->waiter_ret = mutex_obj_lock_wait(&h->o, h->waiter_flags,
+						    LAB_TEST_TIMEOUT_MS);
 		if (!h->waiter_ret)
-			lab_mutex_unlock(&h->m);
+			mutex_obj_unlock(&h->o);
 		WRITE_ONCE(h->waiter_done, true);
 		lab_test_forget_signals();
 		return 0;
-	default:	/* the killer */
-		if (!lab_test_wait_for(READ_ONCE(h->waiter) &&
-				       lab_wait_queued(&h->m.state) == 1,
+	default:	/* the killer, once the waiter sleeps in the lock */
+		if (!lab_test_wait_for(mutex_task_sleeps(READ_ONCE(h->waiter)),
 				       LAB_TEST_TIMEOUT_MS))
 			return -ETIMEDOUT;
 		send_sig(SIGKILL, h->waiter, 1);
@@ -240,7 +313,7 @@ static int killable_thread(void *arg, unsigned int id)
 
 static void mutex_lock_killable_signal_eintr_test(struct kunit *test)
 {
-	enum lab_mutex_variant v = *(const enum lab_mutex_variant *)test->param_value;
+	u32 v = *(const u32 *)test->param_value;
 	struct lab_run_opts opts = { .timeout_ms = 120000 };
 	struct holder *h = kzalloc(sizeof(*h), GFP_KERNEL);
 	unsigned int flags[] = { LAB_WAIT_KILLABLE, LAB_WAIT_INTERRUPTIBLE };
@@ -249,26 +322,221 @@ static void mutex_lock_killable_signal_eintr_test(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, h);
 	for (i = 0; i < ARRAY_SIZE(flags); i++) {
 		memset(h, 0, sizeof(*h));
-		lab_mutex_init(&h->m, v);
+		mutex_obj_init(test, &h->o, v);
 		h->waiter_flags = flags[i];
 		ret = lab_run_threads(3, killable_thread, h, &opts);
 		KUNIT_ASSERT_NE(test, ret, -EDEADLK);
 		KUNIT_EXPECT_EQ(test, ret, 0);
 		KUNIT_EXPECT_EQ(test, h->waiter_ret, -EINTR);
-		KUNIT_EXPECT_FALSE(test, lab_mutex_is_locked(&h->m));
-		KUNIT_EXPECT_EQ(test, lab_wait_queued(&h->m.state), 0U);
+		KUNIT_EXPECT_FALSE(test, h->o.ops->is_locked(h->o.lock));
+		KUNIT_EXPECT_EQ(test, lab_wait_queued(h->o.lock), 0U);
+		mutex_obj_free(&h->o);
 	}
 	kfree(h);
+}
+
+/*
+ * Arrival order: waiters 0..FIFO_WAITERS-1 queue one after another behind a
+ * holder (each starts once the previous sleeps in the lock); waiter
+ * @leaver gives up on a deadline while queued; then one more arrives after
+ * the leaver left (so a queue repaired after the removal must link it
+ * last). On release, only woken waiters compete, one at a time, so the
+ * acquisitions follow arrival order exactly, without the leaver.
+ */
+#define FIFO_WAITERS	3
+#define FIFO_LATE	FIFO_WAITERS
+#define FIFO_THREADS	(FIFO_WAITERS + 3)	/* + late, holder, driver */
+
+struct fifo {
+	struct mutex_obj o;
+	unsigned int leaver;
+	struct task_struct *task[FIFO_WAITERS + 1];
+	bool go[FIFO_WAITERS + 1];
+	int ret[FIFO_WAITERS + 1];
+	bool held, release;
+	unsigned int order[FIFO_WAITERS + 1];
+	unsigned int acquired;		/* under the lock */
+	int leaver_state;		/* lock word after the leaver left */
+};
+
+static int fifo_waiter(struct fifo *f, unsigned int i)
+{
+	s64 timeout = i == f->leaver ? 200 : LAB_TEST_TIMEOUT_MS;
+
+	if (!lab_test_wait_for(READ_ONCE(f->go[i]), LAB_TEST_TIMEOUT_MS))
+		return -ETIMEDOUT;
+	WRITE_ONCE(f->task[i], current);
+	f->ret[i] = mutex_obj_lock_wait(&f->o, 0, timeout);
+	if (f->ret[i])
+		return 0;
+	f->order[f->acquired++] = i;
+	mutex_obj_unlock(&f->o);
+	return 0;
+}
+
+static int fifo_driver(struct fifo *f)
+{
+	unsigned int i;
+
+	if (!lab_test_wait_for(READ_ONCE(f->held), LAB_TEST_TIMEOUT_MS))
+		return -ETIMEDOUT;
+	for (i = 0; i < FIFO_WAITERS; i++) {
+		WRITE_ONCE(f->go[i], true);
+		if (!lab_test_wait_for(mutex_task_sleeps(READ_ONCE(f->task[i])),
+				       LAB_TEST_TIMEOUT_MS))
+			return -ETIMEDOUT;
+	}
+	/* The leaver's deadline passes; it must be off the queue. */
+	if (!lab_test_wait_for(READ_ONCE(f->ret[f->leaver]) == -ETIMEDOUT,
+			       LAB_TEST_TIMEOUT_MS))
+		return -ETIMEDOUT;
+	WRITE_ONCE(f->go[FIFO_LATE], true);
+	if (!lab_test_wait_for(mutex_task_sleeps(READ_ONCE(f->task[FIFO_LATE])),
+			       LAB_TEST_TIMEOUT_MS))
+		return -ETIMEDOUT;
+	WRITE_ONCE(f->release, true);
+	return 0;
+}
+
+static int fifo_thread(void *arg, unsigned int id)
+{
+	struct fifo *f = arg;
+	int ret;
+
+	if (id <= FIFO_LATE)
+		return fifo_waiter(f, id);
+	if (id == FIFO_LATE + 2)
+		return fifo_driver(f);
+	ret = mutex_obj_lock_wait(&f->o, 0, LAB_TEST_TIMEOUT_MS);
+	if (ret)
+		return ret;
+	WRITE_ONCE(f->held, true);
+	if (!lab_test_wait_for(READ_ONCE(f->release), LAB_TEST_TIMEOUT_MS))
+		ret = -ETIMEDOUT;
+	mutex_obj_unlock(&f->o);
+	return ret;
+}
+
+static void mutex_wakes_in_arrival_order_after_leave_test(struct kunit *test)
+{
+	struct lab_run_opts opts = { .timeout_ms = 120000 };
+	struct fifo *f = kzalloc(sizeof(*f), GFP_KERNEL);
+	unsigned int leaver, i, n;
+	int ret;
+
+	KUNIT_ASSERT_NOT_NULL(test, f);
+	/* The head, a middle node and the tail of the queue leave. */
+	for (leaver = 0; leaver < FIFO_WAITERS; leaver++) {
+		memset(f, 0, sizeof(*f));
+		mutex_obj_init(test, &f->o, *(const u32 *)test->param_value);
+		f->leaver = leaver;
+		ret = lab_run_threads(FIFO_THREADS, fifo_thread, f, &opts);
+		KUNIT_ASSERT_NE(test, ret, -EDEADLK);
+		KUNIT_EXPECT_EQ(test, ret, 0);
+		KUNIT_EXPECT_EQ(test, f->ret[leaver], -ETIMEDOUT);
+		KUNIT_EXPECT_EQ(test, f->acquired, FIFO_WAITERS);
+		if (f->acquired != FIFO_WAITERS) {
+			mutex_obj_free(&f->o);
+			continue;
+		}
+		for (i = 0, n = 0; i <= FIFO_LATE; i++) {
+			if (i == leaver)
+				continue;
+			KUNIT_EXPECT_EQ_MSG(test, f->order[n], i,
+					    "leaver %u: acquisition %u", leaver, n);
+			n++;
+		}
+		KUNIT_EXPECT_FALSE(test, f->o.ops->is_locked(f->o.lock));
+		KUNIT_EXPECT_EQ(test, lab_wait_queued(f->o.lock), 0U);
+		mutex_obj_free(&f->o);
+	}
+	kfree(f);
+}
+
+/*
+ * The parking lock's PARKED bit is exact: set while a task is parked,
+ * cleared by the last parked task giving up, so the holder's unlock then
+ * takes the fast path and calls no unpark at all.
+ */
+struct parked {
+	struct lab_plock l;
+	struct task_struct *waiter;
+	bool held;
+	int waiter_ret;
+	u8 while_parked;	/* the byte while the waiter was parked */
+	u8 after_leave;		/* ... after it gave up */
+	u64 unlock_wakes;	/* wake/unpark calls of the unlock after that */
+};
+
+static int parked_thread(void *arg, unsigned int id)
+{
+	struct parked *p = arg;
+	struct lab_wait_stats before, after;
+
+	if (id == 1) {
+		if (!lab_test_wait_for(READ_ONCE(p->held), LAB_TEST_TIMEOUT_MS))
+			return -ETIMEDOUT;
+		WRITE_ONCE(p->waiter, current);
+		p->waiter_ret = lab_plock_lock_wait(&p->l, 0,
+						    lab_deadline(300 * NSEC_PER_MSEC));
+		if (!p->waiter_ret)
+			lab_plock_unlock(&p->l);
+		return 0;
+	}
+	lab_plock_lock(&p->l);
+	WRITE_ONCE(p->held, true);
+	if (lab_test_wait_for(mutex_task_sleeps(READ_ONCE(p->waiter)),
+			      LAB_TEST_TIMEOUT_MS))
+		p->while_parked = READ_ONCE(p->l.state);
+	/* The waiter gives up; hold on until it has. */
+	lab_test_wait_for(READ_ONCE(p->waiter_ret), LAB_TEST_TIMEOUT_MS);
+	p->after_leave = READ_ONCE(p->l.state);
+	lab_wait_stats_read(&before);
+	lab_plock_unlock(&p->l);
+	lab_wait_stats_read(&after);
+	p->unlock_wakes = after.wakes - before.wakes;
+	return 0;
+}
+
+static void plock_parked_bit_exact_test(struct kunit *test)
+{
+	struct lab_run_opts opts = { .timeout_ms = 120000 };
+	struct parked *p = kzalloc(sizeof(*p), GFP_KERNEL);
+	int ret;
+
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	lab_plock_init(&p->l);
+	ret = lab_run_threads(2, parked_thread, p, &opts);
+	KUNIT_ASSERT_NE(test, ret, -EDEADLK);
+	KUNIT_EXPECT_EQ(test, ret, 0);
+	KUNIT_EXPECT_EQ(test, p->while_parked,
+			LAB_PLOCK_LOCKED | LAB_PLOCK_PARKED);
+	KUNIT_EXPECT_EQ(test, p->waiter_ret, -ETIMEDOUT);
+	/* Still held: only PARKED went away with the last waiter. */
+	KUNIT_EXPECT_EQ(test, p->after_leave, LAB_PLOCK_LOCKED);
+	KUNIT_EXPECT_EQ(test, p->unlock_wakes, 0ULL);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(p->l.state), 0);
+	kfree(p);
 }
 
 static void mutex_guard_releases_on_scope_exit_test(struct kunit *test)
 {
 	struct lab_mutex m;
+	struct lab_qlock q;
+	struct lab_plock p;
 
 	lab_mutex_init(&m, LAB_MUTEX_SPIN);
 	scoped_guard(lab_mutex, &m)
 		KUNIT_EXPECT_TRUE(test, lab_mutex_is_locked(&m));
 	KUNIT_EXPECT_FALSE(test, lab_mutex_is_locked(&m));
+	lab_qlock_init(&q);
+	scoped_guard(lab_qlock, &q)
+		KUNIT_EXPECT_TRUE(test, lab_qlock_is_locked(&q));
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&q.state), 0);
+	lab_plock_init(&p);
+	scoped_guard(lab_plock, &p)
+		KUNIT_EXPECT_TRUE(test, lab_plock_is_locked(&p));
+	KUNIT_EXPECT_EQ(test, READ_ONCE(p.state), 0);
 }
 
 static struct kunit_case mutex_test_cases[] = {
@@ -280,6 +548,9 @@ static struct kunit_case mutex_test_cases[] = {
 			 mutex_variant_gen_params),
 	KUNIT_CASE_PARAM(mutex_lock_killable_signal_eintr_test,
 			 mutex_variant_gen_params),
+	KUNIT_CASE_PARAM(mutex_wakes_in_arrival_order_after_leave_test,
+			 mutex_fifo_gen_params),
+	KUNIT_CASE(plock_parked_bit_exact_test),
 	KUNIT_CASE(mutex_guard_releases_on_scope_exit_test),
 	{}
 };

@@ -183,6 +183,23 @@ static bool mutex_ops_is_locked(void *l)
 	return lab_mutex_is_locked(l);
 }
 
+/*
+ * A hold passed to userspace leaves lockdep's view; when it comes back the
+ * calling task (the holder, or a reaper releasing for a dead one) becomes
+ * the owner the debug check expects at unlock.
+ */
+static void mutex_ops_user_hold(void *l, bool to_user)
+{
+	struct lab_mutex *m = l;
+
+	if (to_user) {
+		mutex_release(&m->dep_map, _THIS_IP_);
+		return;
+	}
+	lab_mutex_set_owner(m);
+	mutex_acquire(&m->dep_map, 0, 0, _THIS_IP_);
+}
+
 #define MUTEX_OPS(_name, _variant, _init)				\
 	{								\
 		.name = _name,						\
@@ -197,6 +214,7 @@ static bool mutex_ops_is_locked(void *l)
 		.trylock = mutex_ops_trylock,				\
 		.unlock = mutex_ops_unlock,				\
 		.is_locked = mutex_ops_is_locked,			\
+		.user_hold = mutex_ops_user_hold,			\
 	}
 
 const struct lab_lock_ops lab_mutex_ops[] = {

@@ -34,6 +34,8 @@ static const struct lab_ops_group lab_registry[] = {
 	LOCK_GROUP(&lab_kernel_spinlock_ops, NULL),
 	LOCK_GROUP(&lab_broken_spin_ops, NULL),
 	LOCK_GROUP(lab_mutex_ops, &lab_mutex_ops_nr),
+	LOCK_GROUP(&lab_qlock_ops, NULL),
+	LOCK_GROUP(&lab_plock_ops, NULL),
 	LOCK_GROUP(&lab_kernel_mutex_ops, NULL),
 	LOCK_GROUP(&lab_broken_mutex_ops, NULL),
 	RW_GROUP(lab_rwlock_ops, &lab_rwlock_ops_nr),
@@ -43,6 +45,7 @@ static const struct lab_ops_group lab_registry[] = {
 	LOCK_GROUP(&lab_kernel_semaphore_ops, NULL),
 	PLAIN_GROUP(lab_condvar_ops, &lab_condvar_ops_nr),
 	PLAIN_GROUP(lab_arc_ops, &lab_arc_ops_nr),
+	PLAIN_GROUP(lab_rcu_ops, &lab_rcu_ops_nr),
 	CHAN_GROUP(&lab_mpsc_chan_ops),
 	CHAN_GROUP(&lab_oneshot_chan_ops),
 	CHAN_GROUP(&lab_bounded_chan_ops),
@@ -164,6 +167,8 @@ const char *lab_kind_name(u32 kind)
 		return "arc";
 	case LOCKLAB_KIND_CHANNEL:
 		return "channel";
+	case LOCKLAB_KIND_RCU:
+		return "rcu";
 	default:
 		return "?";
 	}

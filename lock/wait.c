@@ -22,10 +22,17 @@
  * and re-checks that it is still the waiter's bucket.
  *
  * Invariants, under the bucket lock:
- *   - a queued waiter's @addr hashes to its @bucket;
+ *   - a queued waiter's @key hashes to its @bucket;
  *   - @waiters counts the list, plus waiters that have incremented it and
  *     not yet taken the lock (so it is never below the list length);
- *   - a waiter is queued only if *addr == expected was seen under the lock.
+ *   - a waiter is queued only if its validation held under the lock
+ *     (for lab_wait(): *addr == expected).
+ *
+ * The same table serves as a parking lot in WebKit's and Rust parking_lot's
+ * sense (the book's ch. 10): lab_park() validates with any callback and
+ * lab_unpark_one() runs a callback under the bucket lock once it chose whom
+ * to wake, so a lock word can keep an exact "tasks are parked" bit
+ * (lock/parking.c).
  *
  * No lost wake-ups. The waker changes *addr, then calls lab_wake(). The
  * waiter increments the bucket count, then checks *addr under the lock:
@@ -78,7 +85,7 @@ struct lab_wait_bucket {
 
 struct lab_waiter {
 	struct list_head node;
-	atomic_t *addr;
+	const void *key;	/* the address waited on */
 	struct lab_wait_bucket *bucket;
 	struct task_struct *task;
 };
@@ -96,9 +103,9 @@ static DEFINE_PER_CPU(struct lab_wait_stats, lab_wait_pcpu);
 #define lab_stat_inc(field)	this_cpu_inc(lab_wait_pcpu.field)
 #define lab_stat_add(field, n)	this_cpu_add(lab_wait_pcpu.field, n)
 
-static struct lab_wait_bucket *lab_bucket(atomic_t *addr)
+static struct lab_wait_bucket *lab_bucket(const void *key)
 {
-	return &lab_bucket_table[hash_ptr(addr, lab_bucket_bits)];
+	return &lab_bucket_table[hash_ptr(key, lab_bucket_bits)];
 }
 
 static unsigned int lab_wait_state(unsigned int flags)
@@ -125,8 +132,24 @@ static struct lab_wait_bucket *lab_lock_waiter_bucket(struct lab_waiter *w)
 	}
 }
 
-/* Remove a woken-or-not waiter; returns true if a waker had removed it. */
-static bool lab_unqueue(struct lab_waiter *w)
+/* Is a waiter of @key queued in @b? Bucket locked. */
+static bool lab_key_queued(struct lab_wait_bucket *b, const void *key)
+{
+	struct lab_waiter *w;
+
+	list_for_each_entry(w, &b->list, node)
+		if (w->key == key)
+			return true;
+	return false;
+}
+
+/*
+ * Remove a waiter that stopped sleeping; returns true if a waker had
+ * removed it already. If it was still queued, @timed_out runs under the
+ * bucket lock, told whether it was the last waiter of its key.
+ */
+static bool lab_unqueue(struct lab_waiter *w,
+			void (*timed_out)(void *arg, bool last), void *arg)
 {
 	struct lab_wait_bucket *b = lab_lock_waiter_bucket(w);
 	bool woken = list_empty(&w->node);
@@ -134,6 +157,8 @@ static bool lab_unqueue(struct lab_waiter *w)
 	if (!woken) {
 		list_del_init(&w->node);
 		atomic_dec(&b->waiters);
+		if (timed_out)
+			timed_out(arg, !lab_key_queued(b, w->key));
 	}
 	spin_unlock_irq(&b->lock);
 	return woken;
@@ -159,6 +184,85 @@ static int lab_wait_reason(unsigned int flags, ktime_t deadline)
 }
 
 /**
+ * lab_park() - sleep on @key if @validate agrees, under the bucket lock
+ * @key: the address waited on (any object; waiters and wakers agree on it)
+ * @validate: called with the bucket lock held and interrupts off (must not
+ *	sleep): false means do not sleep (-EAGAIN)
+ * @timed_out: NULL, or called with the bucket lock held when the waiter
+ *	gives up (signal, deadline) while still queued; @last is true when
+ *	no other waiter of @key is left
+ * @arg: passed to @validate and @timed_out
+ * @flags: 0 (uninterruptible), LAB_WAIT_INTERRUPTIBLE or LAB_WAIT_KILLABLE
+ * @deadline: absolute CLOCK_MONOTONIC time (lab_deadline()), or
+ *	LAB_WAIT_FOREVER
+ *
+ * The parking lot's park (WebKit, Rust's parking_lot; the book's ch. 10):
+ * the check that decides to sleep runs under the same lock as the
+ * wake-up's choice of whom to wake, so the lock word can keep a "someone
+ * is parked" bit exact (see lock/parking.c). lab_wait() is lab_park() with
+ * a value comparison as @validate. Sleeps; process context.
+ *
+ * Return: 0 after a wake-up (lab_wake*(), lab_unpark_one()) or a spurious
+ * wake-up; -EAGAIN if @validate said no; -ETIMEDOUT or -EINTR (per @flags)
+ * when the waiter gave up. A waiter that was woken and then saw its
+ * deadline pass returns 0: a wake is never dropped.
+ */
+int lab_park(const void *key, bool (*validate)(void *arg),
+	     void (*timed_out)(void *arg, bool last), void *arg,
+	     unsigned int flags, ktime_t deadline)
+{
+	struct lab_waiter w = { .key = key, .task = current };
+	struct lab_wait_bucket *b = lab_bucket(key);
+
+	might_sleep();
+	lab_stat_inc(waits);
+
+	atomic_inc(&b->waiters);
+	/* Count before value: pairs with the smp_mb() in lab_wake(). */
+	smp_mb__after_atomic();
+
+	spin_lock_irq(&b->lock);
+	if (!validate(arg)) {
+		spin_unlock_irq(&b->lock);
+		atomic_dec(&b->waiters);
+		lab_stat_inc(eagain);
+		return -EAGAIN;
+	}
+	w.bucket = b;
+	list_add_tail(&w.node, &b->list);
+	/* Before the unlock: a waker that dequeues us sets TASK_RUNNING. */
+	set_current_state(lab_wait_state(flags));
+	spin_unlock_irq(&b->lock);
+
+	if (deadline == LAB_WAIT_FOREVER)
+		schedule();
+	else
+		schedule_hrtimeout_range(&deadline, 0, HRTIMER_MODE_ABS);
+	__set_current_state(TASK_RUNNING);
+
+	if (lab_unqueue(&w, timed_out, arg))
+		return 0;
+	return lab_wait_reason(flags, deadline);
+}
+EXPORT_SYMBOL_LOCKLAB(lab_park);
+
+struct lab_wait_cmp {
+	atomic_t *addr;
+	u32 expected;
+};
+
+/*
+ * lab_wait()'s validation: a plain load, ordered after the queueing by the
+ * bucket lock; it does not order the caller's later accesses.
+ */
+static bool lab_wait_validate(void *arg)
+{
+	struct lab_wait_cmp *c = arg;
+
+	return (u32)atomic_read(c->addr) == c->expected;
+}
+
+/**
  * lab_wait() - sleep while *@addr == @expected
  * @addr: the 32-bit word to wait on
  * @expected: sleep only if *@addr holds this value when the waiter queues
@@ -178,43 +282,15 @@ static int lab_wait_reason(unsigned int flags, ktime_t deadline)
 int lab_wait(atomic_t *addr, u32 expected, unsigned int flags,
 	     ktime_t deadline)
 {
-	struct lab_waiter w = { .addr = addr, .task = current };
-	struct lab_wait_bucket *b = lab_bucket(addr);
+	struct lab_wait_cmp c = { .addr = addr, .expected = expected };
 
-	might_sleep();
-	lab_stat_inc(waits);
-
-	atomic_inc(&b->waiters);
-	/* Count before value: pairs with the smp_mb() in lab_wake(). */
-	smp_mb__after_atomic();
-
-	spin_lock_irq(&b->lock);
-	if ((u32)atomic_read(addr) != expected) {
-		spin_unlock_irq(&b->lock);
-		atomic_dec(&b->waiters);
-		lab_stat_inc(eagain);
-		return -EAGAIN;
-	}
-	w.bucket = b;
-	list_add_tail(&w.node, &b->list);
-	/* Before the unlock: a waker that dequeues us sets TASK_RUNNING. */
-	set_current_state(lab_wait_state(flags));
-	spin_unlock_irq(&b->lock);
-
-	if (deadline == LAB_WAIT_FOREVER)
-		schedule();
-	else
-		schedule_hrtimeout_range(&deadline, 0, HRTIMER_MODE_ABS);
-	__set_current_state(TASK_RUNNING);
-
-	if (lab_unqueue(&w))
-		return 0;
-	return lab_wait_reason(flags, deadline);
+	return lab_park(addr, lab_wait_validate, NULL, &c, flags, deadline);
 }
 EXPORT_SYMBOL_LOCKLAB(lab_wait);
 
 /* Wake up to @nr waiters of @addr in @b; bucket locked. */
-static int lab_wake_locked(struct lab_wait_bucket *b, atomic_t *addr, int nr)
+static int lab_wake_locked(struct lab_wait_bucket *b, const void *addr,
+			   int nr)
 {
 	struct lab_waiter *w, *next;
 	int woken = 0;
@@ -222,7 +298,7 @@ static int lab_wake_locked(struct lab_wait_bucket *b, atomic_t *addr, int nr)
 	list_for_each_entry_safe(w, next, &b->list, node) {
 		if (woken >= nr)
 			break;
-		if (w->addr != addr)
+		if (w->key != addr)
 			continue;
 		list_del_init(&w->node);
 		atomic_dec(&b->waiters);
@@ -263,6 +339,41 @@ int lab_wake(atomic_t *addr, int nr)
 	return woken;
 }
 EXPORT_SYMBOL_LOCKLAB(lab_wake);
+
+/**
+ * lab_unpark_one() - wake the oldest task parked on @key
+ * @key: the address waited on
+ * @callback: called with the bucket lock held, after the waiter is chosen
+ *	and before it is woken: @unparked says whether there was one, @more
+ *	whether others of @key are still parked. It must not sleep.
+ * @arg: passed to @callback
+ *
+ * The parking lot's unpark: because @callback runs under the lock that
+ * lab_park()'s validation also takes, it can update the lock word's
+ * "parked" bit exactly (no parker is between its check and its sleep).
+ * Always takes the bucket lock: callers come here only when their word
+ * says someone is parked. Any context that may take a spinlock.
+ *
+ * Return: 1 if a task was woken, else 0.
+ */
+int lab_unpark_one(const void *key,
+		   void (*callback)(void *arg, bool unparked, bool more),
+		   void *arg)
+{
+	struct lab_wait_bucket *b = lab_bucket(key);
+	unsigned long flags;
+	int woken;
+
+	lab_stat_inc(wakes);
+	lab_stat_inc(wakes_locked);
+	spin_lock_irqsave(&b->lock, flags);
+	woken = lab_wake_locked(b, key, 1);
+	callback(arg, woken, lab_key_queued(b, key));
+	spin_unlock_irqrestore(&b->lock, flags);
+	lab_stat_add(woken, woken);
+	return woken;
+}
+EXPORT_SYMBOL_LOCKLAB(lab_unpark_one);
 
 static void lab_double_lock(struct lab_wait_bucket *b1,
 			    struct lab_wait_bucket *b2)
@@ -312,9 +423,9 @@ static int __lab_requeue(atomic_t *from, atomic_t *to, int nr_wake,
 	list_for_each_entry_safe(w, next, &b1->list, node) {
 		if (moved >= nr_requeue)
 			break;
-		if (w->addr != from)
+		if (w->key != from)
 			continue;
-		w->addr = to;
+		w->key = to;
 		if (b1 != b2) {
 			list_move_tail(&w->node, &b2->list);
 			atomic_dec(&b1->waiters);
@@ -382,7 +493,7 @@ EXPORT_SYMBOL_LOCKLAB(lab_cmp_requeue);
  *
  * Return: the number of waiters queued on @addr.
  */
-unsigned int lab_wait_queued(atomic_t *addr)
+unsigned int lab_wait_queued(const void *addr)
 {
 	struct lab_wait_bucket *b = lab_bucket(addr);
 	struct lab_waiter *w;
@@ -390,7 +501,7 @@ unsigned int lab_wait_queued(atomic_t *addr)
 
 	spin_lock_irq(&b->lock);
 	list_for_each_entry(w, &b->list, node)
-		n += w->addr == addr;
+		n += w->key == addr;
 	spin_unlock_irq(&b->lock);
 	return n;
 }

@@ -61,6 +61,7 @@ TEST_F(dev, version_handshake)
 	EXPECT_TRUE(v.kinds & (1ULL << LOCKLAB_KIND_MUTEX));
 	EXPECT_TRUE(v.kinds & (1ULL << LOCKLAB_KIND_RWLOCK));
 	EXPECT_TRUE(v.kinds & (1ULL << LOCKLAB_KIND_SEMAPHORE));
+	EXPECT_TRUE(v.kinds & (1ULL << LOCKLAB_KIND_RCU));
 	EXPECT_EQ(0, v.kinds & 1);	/* kind 0 does not exist */
 	EXPECT_LE(1, v.nr_cpus);
 	EXPECT_NE(0, v.backend[0]);
@@ -220,6 +221,8 @@ TEST_F(dev, bench_sleeping_locks_exclude)
 		{ LOCKLAB_KIND_MUTEX, LOCKLAB_MUTEX_2STATE, 0 },
 		{ LOCKLAB_KIND_MUTEX, LOCKLAB_MUTEX_3STATE, 0 },
 		{ LOCKLAB_KIND_MUTEX, LOCKLAB_MUTEX_SPIN, 0 },
+		{ LOCKLAB_KIND_MUTEX, LOCKLAB_MUTEX_QUEUE, 0 },
+		{ LOCKLAB_KIND_MUTEX, LOCKLAB_MUTEX_PARKING, 0 },
 		{ LOCKLAB_KIND_MUTEX, LOCKLAB_MUTEX_KERNEL, 0 },
 		{ LOCKLAB_KIND_RWLOCK, LOCKLAB_RWLOCK_V1, 75 },
 		{ LOCKLAB_KIND_RWLOCK, LOCKLAB_RWLOCK_V2, 75 },
@@ -255,6 +258,42 @@ TEST_F(dev, bench_sleeping_locks_exclude)
 		b.read_pct = 101;
 		EXPECT_EQ(EINVAL, ioctl_err(self->fd, LOCKLAB_IOC_BENCH, &b));
 	}
+}
+
+/*
+ * RCU, ours and the kernel's: readers run sections while an updater keeps
+ * retiring copies; no reader meets a retired copy, and grace periods pass.
+ */
+TEST_F(dev, bench_rcu_readers_never_meet_retired_copy)
+{
+	static const uint32_t variants[] = {
+		LOCKLAB_RCU_LAB, LOCKLAB_RCU_KERNEL,
+	};
+	struct locklab_create c;
+	struct locklab_bench b;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(variants); i++) {
+		bench_init(&b, variants[i], 2, 200);
+		b.kind = LOCKLAB_KIND_RCU;
+		ASSERT_EQ(0, ioctl_err(self->fd, LOCKLAB_IOC_BENCH, &b));
+		EXPECT_LT(0, b.acquisitions);
+		EXPECT_LT(0, b.reads);		/* grace periods */
+		EXPECT_EQ(0, b.violations);
+	}
+	/* No hold time, no per-thread array; and no RCU objects to create. */
+	bench_init(&b, LOCKLAB_RCU_LAB, 1, 10);
+	b.kind = LOCKLAB_KIND_RCU;
+	b.hold_ns = 100;
+	EXPECT_EQ(EINVAL, ioctl_err(self->fd, LOCKLAB_IOC_BENCH, &b));
+	bench_init(&b, 2, 1, 10);
+	b.kind = LOCKLAB_KIND_RCU;
+	EXPECT_EQ(EINVAL, ioctl_err(self->fd, LOCKLAB_IOC_BENCH, &b));
+	memset(&c, 0, sizeof(c));
+	c.size = sizeof(c);
+	c.kind = LOCKLAB_KIND_RCU;
+	c.variant = LOCKLAB_RCU_LAB;
+	EXPECT_EQ(EINVAL, ioctl_err(self->fd, LOCKLAB_IOC_CREATE, &c));
 }
 
 TEST_F(dev, bench_catches_broken_lock)

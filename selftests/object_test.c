@@ -137,6 +137,18 @@ FIXTURE_VARIANT_ADD(lock, mutex_spin) {
 	.owned = true,
 };
 
+FIXTURE_VARIANT_ADD(lock, mutex_queue) {
+	.kind = LOCKLAB_KIND_MUTEX,
+	.variant = LOCKLAB_MUTEX_QUEUE,
+	.owned = true,
+};
+
+FIXTURE_VARIANT_ADD(lock, mutex_parking) {
+	.kind = LOCKLAB_KIND_MUTEX,
+	.variant = LOCKLAB_MUTEX_PARKING,
+	.owned = true,
+};
+
 FIXTURE_VARIANT_ADD(lock, mutex_kernel) {
 	.kind = LOCKLAB_KIND_MUTEX,
 	.variant = LOCKLAB_MUTEX_KERNEL,
@@ -273,6 +285,8 @@ FIXTURE_VARIANT(owned) {
 FIXTURE_VARIANT_ADD(owned, mutex_2state) { LOCKLAB_KIND_MUTEX, LOCKLAB_MUTEX_2STATE };
 FIXTURE_VARIANT_ADD(owned, mutex_3state) { LOCKLAB_KIND_MUTEX, LOCKLAB_MUTEX_3STATE };
 FIXTURE_VARIANT_ADD(owned, mutex_spin) { LOCKLAB_KIND_MUTEX, LOCKLAB_MUTEX_SPIN };
+FIXTURE_VARIANT_ADD(owned, mutex_queue) { LOCKLAB_KIND_MUTEX, LOCKLAB_MUTEX_QUEUE };
+FIXTURE_VARIANT_ADD(owned, mutex_parking) { LOCKLAB_KIND_MUTEX, LOCKLAB_MUTEX_PARKING };
 FIXTURE_VARIANT_ADD(owned, rwlock_v1) { LOCKLAB_KIND_RWLOCK, LOCKLAB_RWLOCK_V1 };
 FIXTURE_VARIANT_ADD(owned, rwlock_v2) { LOCKLAB_KIND_RWLOCK, LOCKLAB_RWLOCK_V2 };
 FIXTURE_VARIANT_ADD(owned, rwlock_v3) { LOCKLAB_KIND_RWLOCK, LOCKLAB_RWLOCK_V3 };
@@ -1115,8 +1129,21 @@ TEST_F(dev, create_abi_and_bad_parameters)
 				    LOCKLAB_MUTEX_3STATE, 1, 0, &fd));
 	EXPECT_EQ(EBADF, ll_create(self->dev, LOCKLAB_KIND_CONDVAR,
 				   LOCKLAB_CONDVAR_COUNTER, 9999, 0, &fd));
-	/* A condvar needs a locklab mutex, not the kernel's, not a spin lock. */
+	/*
+	 * A condvar needs a ch. 9 locklab mutex (it requeues onto its word):
+	 * not the kernel's, not a queue or parking lock, not a spin lock.
+	 */
 	ASSERT_EQ(0, ll_create(self->dev, LOCKLAB_KIND_MUTEX, LOCKLAB_MUTEX_KERNEL,
+			       0, 0, &other));
+	EXPECT_EQ(EINVAL, ll_create(self->dev, LOCKLAB_KIND_CONDVAR,
+				    LOCKLAB_CONDVAR_COUNTER, other, 0, &fd));
+	close(other);
+	ASSERT_EQ(0, ll_create(self->dev, LOCKLAB_KIND_MUTEX, LOCKLAB_MUTEX_QUEUE,
+			       0, 0, &other));
+	EXPECT_EQ(EINVAL, ll_create(self->dev, LOCKLAB_KIND_CONDVAR,
+				    LOCKLAB_CONDVAR_COUNTER, other, 0, &fd));
+	close(other);
+	ASSERT_EQ(0, ll_create(self->dev, LOCKLAB_KIND_MUTEX, LOCKLAB_MUTEX_PARKING,
 			       0, 0, &other));
 	EXPECT_EQ(EINVAL, ll_create(self->dev, LOCKLAB_KIND_CONDVAR,
 				    LOCKLAB_CONDVAR_COUNTER, other, 0, &fd));

@@ -67,7 +67,7 @@ static const char manual[] =
 "             operations per second, per-thread min/max, Jain's fairness,\n"
 "             p50/p99 of the time each operation waited for the lock, and\n"
 "             the violations the kernel's checked section saw.\n"
-"             Lock kinds only; Arcs and channels are measured by bench.\n"
+"             Lock kinds only; Arcs, channels and RCU are measured by bench.\n"
 "\n"
 "    bench    runs the in-kernel benchmark. Lock kinds: THREADS kernel\n"
 "             threads take the lock in a loop and run a checked critical\n"
@@ -76,7 +76,11 @@ static const char manual[] =
 "             one shared Arc (or refcount_t). channel: THREADS producers and\n"
 "             THREADS consumers move 64-byte messages; acq/s is messages\n"
 "             received per second, and lost counts messages lost or\n"
-"             invented. Every selected variant runs in turn, and the\n"
+"             invented. rcu: THREADS kernel threads run read-side sections\n"
+"             (load the shared record, check it) while one more thread keeps\n"
+"             replacing the record and waiting for grace periods; acq/s is\n"
+"             read sections per second, and a violation is a read of a copy\n"
+"             already retired. Every selected variant runs in turn, and the\n"
 "             kernel's own primitive of the kind always runs too, so each\n"
 "             row shows its rate as a ratio to the kernel's in the same run.\n"
 "\n"
@@ -302,9 +306,10 @@ static void bench_one(int fd, struct bench_row *r, const struct bench_opts *o)
 	b->gap_ns = o->gap_ns;
 	if (r->info->kind == LOCKLAB_KIND_RWLOCK)
 		b->read_pct = o->read_pct < 0 ? 75 : o->read_pct;
-	/* The Arc and channel benchmarks report totals only. */
+	/* The Arc, channel and RCU benchmarks report totals only. */
 	if (r->info->kind != LOCKLAB_KIND_ARC &&
-	    r->info->kind != LOCKLAB_KIND_CHANNEL)
+	    r->info->kind != LOCKLAB_KIND_CHANNEL &&
+	    r->info->kind != LOCKLAB_KIND_RCU)
 		b->per_thread = (uintptr_t)r->per_thread;
 	r->err = ioctl(fd, LOCKLAB_IOC_BENCH, b) ? errno : 0;
 	if (r->err)
@@ -631,9 +636,9 @@ static int cmd_stress(struct bench_opts *o)
 
 		if (strcmp(l->kind_name, o->kind) || (l->props & LOCKLAB_PROP_BROKEN))
 			continue;
-		/* Condvars, Arcs and channels have no lock to hold: see bench. */
+		/* Condvars, Arcs, channels, RCU: no lock to hold; see bench. */
 		if (l->kind == LOCKLAB_KIND_CONDVAR || l->kind == LOCKLAB_KIND_ARC ||
-		    l->kind == LOCKLAB_KIND_CHANNEL)
+		    l->kind == LOCKLAB_KIND_CHANNEL || l->kind == LOCKLAB_KIND_RCU)
 			continue;
 		if (strcmp(o->variants, "all") && !(l->props & LOCKLAB_PROP_KERNEL) &&
 		    !name_in_list(l->name, o->variants))

@@ -63,6 +63,11 @@ union lab_lock_ctx {
  * @trylock: take the lock if free; never waits
  * @unlock: release the lock taken with the same @ctx
  * @is_locked: racy snapshot: held (or being handed over) right now
+ * @user_hold: sleeping locks that the device lets userspace hold across
+ *	calls (NULL otherwise): the hold leaves the calling task's lockdep
+ *	context (@to_user true), or comes back to be released by the calling
+ *	task, which becomes the recorded owner where the variant records one
+ *	(@to_user false)
  */
 struct lab_lock_ops {
 	LAB_OPS_HEAD;
@@ -75,6 +80,7 @@ struct lab_lock_ops {
 	bool (*trylock)(void *lock, union lab_lock_ctx *ctx);
 	void (*unlock)(void *lock, union lab_lock_ctx *ctx);
 	bool (*is_locked)(void *lock);
+	void (*user_hold)(void *lock, bool to_user);
 };
 
 /**
@@ -125,6 +131,8 @@ extern const struct lab_lock_ops lab_spin_ops[];
 extern const unsigned int lab_spin_ops_nr;
 extern const struct lab_lock_ops lab_mutex_ops[];
 extern const unsigned int lab_mutex_ops_nr;
+extern const struct lab_lock_ops lab_qlock_ops;
+extern const struct lab_lock_ops lab_plock_ops;
 extern const struct lab_lock_ops lab_semaphore_ops[];
 extern const unsigned int lab_semaphore_ops_nr;
 extern const struct lab_rwlock_ops lab_rwlock_ops[];
@@ -133,6 +141,8 @@ extern const struct lab_plain_ops lab_condvar_ops[];
 extern const unsigned int lab_condvar_ops_nr;
 extern const struct lab_plain_ops lab_arc_ops[];
 extern const unsigned int lab_arc_ops_nr;
+extern const struct lab_plain_ops lab_rcu_ops[];
+extern const unsigned int lab_rcu_ops_nr;
 
 /* Kernel-native baselines (bench/native.c). */
 extern const struct lab_lock_ops lab_kernel_spinlock_ops;

@@ -12,6 +12,12 @@
  *   lab_requeue(from, to, n_wake, n_requeue)
  *   lab_cmp_requeue(from, expected, to, n_wake, n_requeue)
  *
+ * and, for locks that keep their waiters' existence in their own word (the
+ * parking-lot locks of ch. 10), the parking lot underneath:
+ *
+ *   lab_park(key, validate, timed_out, arg, flags, deadline)
+ *   lab_unpark_one(key, callback, arg)
+ *
  * Guarantees: a wake that follows a change of *addr is never lost by a
  * waiter that saw the old value (the comparison and the queueing happen
  * under the bucket lock; see lock/wait.c for the ordering argument).
@@ -49,6 +55,12 @@ static inline ktime_t lab_deadline(s64 timeout_ns)
 int lab_wait(atomic_t *addr, u32 expected, unsigned int flags,
 	     ktime_t deadline);
 int lab_wake(atomic_t *addr, int nr);
+int lab_park(const void *key, bool (*validate)(void *arg),
+	     void (*timed_out)(void *arg, bool last), void *arg,
+	     unsigned int flags, ktime_t deadline);
+int lab_unpark_one(const void *key,
+		   void (*callback)(void *arg, bool unparked, bool more),
+		   void *arg);
 int lab_requeue(atomic_t *from, atomic_t *to, int nr_wake, int nr_requeue);
 int lab_cmp_requeue(atomic_t *from, u32 expected, atomic_t *to, int nr_wake,
 		    int nr_requeue);
@@ -92,7 +104,7 @@ struct lab_wait_stats {
 };
 
 void lab_wait_stats_read(struct lab_wait_stats *st);
-unsigned int lab_wait_queued(atomic_t *addr);
+unsigned int lab_wait_queued(const void *addr);
 
 int lab_wait_init(void);
 void lab_wait_exit(void);

@@ -61,6 +61,7 @@
  *	locklab mutex object at creation
  * @LOCKLAB_KIND_ARC: reference-counted allocations with strong and weak
  *	handles (book chapter 6); each handle is an fd
+ * @LOCKLAB_KIND_RCU: read-copy-update (book chapter 10); benchmark only
  */
 enum locklab_kind {
 	LOCKLAB_KIND_SPIN = 1,
@@ -70,6 +71,7 @@ enum locklab_kind {
 	LOCKLAB_KIND_CHANNEL = 5,
 	LOCKLAB_KIND_CONDVAR = 6,
 	LOCKLAB_KIND_ARC = 7,
+	LOCKLAB_KIND_RCU = 8,
 	LOCKLAB_KIND_MAX,
 };
 
@@ -108,6 +110,10 @@ enum locklab_spin_variant {
  * @LOCKLAB_MUTEX_2STATE: 0/1 lock word; every unlock wakes a waiter
  * @LOCKLAB_MUTEX_3STATE: 0/1/2 lock word; unlock wakes only when contended
  * @LOCKLAB_MUTEX_SPIN: 3-state, waiters spin briefly before sleeping
+ * @LOCKLAB_MUTEX_QUEUE: queue-based lock: waiters queue in the lock word
+ *	and are woken one by one, in arrival order (book ch. 10)
+ * @LOCKLAB_MUTEX_PARKING: one-byte parking-lot lock: waiters park in a
+ *	global hash table (book ch. 10)
  * @LOCKLAB_MUTEX_KERNEL: the kernel's struct mutex
  * @LOCKLAB_MUTEX_BROKEN: takes no lock at all
  */
@@ -115,6 +121,8 @@ enum locklab_mutex_variant {
 	LOCKLAB_MUTEX_2STATE = 1,
 	LOCKLAB_MUTEX_3STATE = 2,
 	LOCKLAB_MUTEX_SPIN = 3,
+	LOCKLAB_MUTEX_QUEUE = 4,
+	LOCKLAB_MUTEX_PARKING = 5,
 	LOCKLAB_MUTEX_KERNEL = LOCKLAB_VARIANT_KERNEL,
 	LOCKLAB_MUTEX_BROKEN = LOCKLAB_VARIANT_BROKEN,
 };
@@ -252,7 +260,8 @@ struct locklab_list {
  * @read_pct: in: %LOCKLAB_KIND_RWLOCK only: percent of acquisitions that
  *	are shared (read) holds, 0..100; must be 0 for other kinds
  * @__reserved: must be 0
- * @reads: out: shared acquisitions among @acquisitions
+ * @reads: out: shared acquisitions among @acquisitions; for
+ *	%LOCKLAB_KIND_RCU, grace periods the updater waited for
  * @max_readers: out: most threads seen holding shared at once
  *
  * Returns 0 when the run completed, whatever it measured: a lock that fails
@@ -310,6 +319,18 @@ enum locklab_arc_variant {
 	LOCKLAB_ARC_KERNEL = LOCKLAB_VARIANT_KERNEL,
 };
 
+/**
+ * enum locklab_rcu_variant - variants of %LOCKLAB_KIND_RCU (benchmark only:
+ *	LOCKLAB_IOC_CREATE refuses the kind)
+ * @LOCKLAB_RCU_LAB: locklab RCU: counted read sections, polled grace
+ *	periods (book chapter 10)
+ * @LOCKLAB_RCU_KERNEL: the kernel's RCU (rcu_read_lock(), synchronize_rcu())
+ */
+enum locklab_rcu_variant {
+	LOCKLAB_RCU_LAB = 1,
+	LOCKLAB_RCU_KERNEL = LOCKLAB_VARIANT_KERNEL,
+};
+
 /* struct locklab_create.flags */
 #define LOCKLAB_CREATE_CLOEXEC	(1U << 0)	/* O_CLOEXEC on the new fd */
 
@@ -321,8 +342,9 @@ enum locklab_arc_variant {
  * @variant: in: variant within @kind
  * @sem_count: in, %LOCKLAB_KIND_SEMAPHORE: initial permits
  * @sem_max: in, %LOCKLAB_KIND_SEMAPHORE: most permits, 1..INT_MAX
- * @mutex_fd: in, %LOCKLAB_KIND_CONDVAR: fd of the locklab mutex (not the
- *	kernel variant) every waiter of this condvar holds
+ * @mutex_fd: in, %LOCKLAB_KIND_CONDVAR: fd of the locklab mutex every
+ *	waiter of this condvar holds: a 2STATE, 3STATE or SPIN one (the
+ *	condvar requeues onto its word; other variants: -EINVAL)
  * @arc_size: in, %LOCKLAB_KIND_ARC: bytes of data the object carries,
  *	0..4096; the new fd is its first strong handle
  * @chan_capacity: in, %LOCKLAB_KIND_CHANNEL: messages (bounded, kernel),

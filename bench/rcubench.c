@@ -1,0 +1,211 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * locklab RCU benchmark: N reader kthreads, pinned to CPUs, each looping
+ * over read-side sections that load the shared record's pointer and check
+ * the record, for a fixed time; one updater kthread meanwhile replaces the
+ * record, waits for a grace period and retires the old copy (poisons it,
+ * then frees it). The same run through locklab RCU (lab_rcu_read_lock(),
+ * lab_rcu_synchronize()) and through the kernel's RCU (rcu_read_lock(),
+ * synchronize_rcu()) compares like with like: the kernel's readers pay
+ * nothing but a preemption-count update, ours pay two full barriers and
+ * two per-CPU increments (include/locklab/rcu.h says why).
+ *
+ * A reader that meets a poisoned copy counts a violation: a grace period
+ * that ended under a reader. Each variant has its own thread functions,
+ * so the measured loop makes direct calls.
+ */
+#include <linux/math64.h>
+#include <linux/overflow.h>
+#include <linux/rcupdate.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+
+#include <locklab/ops.h>
+#include <locklab/rcu.h>
+
+#include "rcubench.h"
+#include "torture.h"
+
+#define RCUBENCH_BATCH	64
+#define RCUBENCH_LIVE	0x4c495645U	/* "LIVE" */
+#define RCUBENCH_DEAD	0x44454144U	/* "DEAD" */
+
+struct rcubench_rec {
+	u32 live;
+	u64 seq;
+};
+
+struct rcubench {
+	struct lab_rcu rcu;
+	struct rcubench_rec *cur;		/* locklab RCU */
+	struct rcubench_rec __rcu *kcur;	/* kernel RCU */
+	unsigned int readers;
+	bool stop ____cacheline_aligned_in_smp;
+	atomic64_t violations;
+	u64 grace_periods;
+	u64 sections[];			/* per reader, written at its end */
+};
+
+static struct rcubench_rec *rcubench_rec_new(u64 seq)
+{
+	struct rcubench_rec *r = kmalloc(sizeof(*r), GFP_KERNEL);
+
+	if (r) {
+		r->live = RCUBENCH_LIVE;
+		r->seq = seq;
+	}
+	return r;
+}
+
+static void rcubench_retire(struct rcubench_rec *r)
+{
+	WRITE_ONCE(r->live, RCUBENCH_DEAD);
+	kfree(r);
+}
+
+static int rcubench_lab_thread(void *arg, unsigned int id)
+{
+	struct rcubench *b = arg;
+	struct rcubench_rec *r, *n;
+	unsigned int i;
+	u64 cnt = 0, bad = 0;
+	int idx;
+
+	if (id == b->readers) {		/* the updater */
+		while (!READ_ONCE(b->stop)) {
+			n = rcubench_rec_new(b->grace_periods + 1);
+			if (!n)
+				return -ENOMEM;
+			r = lab_rcu_replace_pointer(b->cur, n);
+			lab_rcu_synchronize(&b->rcu);
+			rcubench_retire(r);
+			b->grace_periods++;
+			cond_resched();
+		}
+		return 0;
+	}
+	while (!READ_ONCE(b->stop)) {
+		for (i = 0; i < RCUBENCH_BATCH; i++) {
+			idx = lab_rcu_read_lock(&b->rcu);
+			r = lab_rcu_dereference(b->cur);
+			bad += READ_ONCE(r->live) != RCUBENCH_LIVE;
+			lab_rcu_read_unlock(&b->rcu, idx);
+		}
+		cnt += RCUBENCH_BATCH;
+		cond_resched();
+	}
+	b->sections[id] = cnt;
+	atomic64_add(bad, &b->violations);
+	return 0;
+}
+
+static int rcubench_kernel_thread(void *arg, unsigned int id)
+{
+	struct rcubench *b = arg;
+	struct rcubench_rec *r, *n;
+	unsigned int i;
+	u64 cnt = 0, bad = 0;
+
+	if (id == b->readers) {		/* the updater */
+		while (!READ_ONCE(b->stop)) {
+			n = rcubench_rec_new(b->grace_periods + 1);
+			if (!n)
+				return -ENOMEM;
+			r = rcu_replace_pointer(b->kcur, n, true);
+			synchronize_rcu();
+			rcubench_retire(r);
+			b->grace_periods++;
+			cond_resched();
+		}
+		return 0;
+	}
+	while (!READ_ONCE(b->stop)) {
+		for (i = 0; i < RCUBENCH_BATCH; i++) {
+			rcu_read_lock();
+			r = rcu_dereference(b->kcur);
+			bad += READ_ONCE(r->live) != RCUBENCH_LIVE;
+			rcu_read_unlock();
+		}
+		cnt += RCUBENCH_BATCH;
+		cond_resched();
+	}
+	b->sections[id] = cnt;
+	atomic64_add(bad, &b->violations);
+	return 0;
+}
+
+/**
+ * lab_rcu_bench() - read-side sections per second under a busy updater
+ * @variant: LOCKLAB_RCU_LAB or LOCKLAB_RCU_KERNEL
+ * @threads: reader kthreads, 1 .. LAB_RCU_BENCH_MAX_THREADS (plus the
+ *	updater)
+ * @duration_ms: run time, at least 1
+ * @r: out: the measurements
+ *
+ * Sleeps; process context only. A signal stops the run.
+ *
+ * Return: 0; -EINVAL for bad arguments; -ENOMEM; -EINTR; -ETIMEDOUT or
+ * -EDEADLK as lab_run_threads() returns them (on -EDEADLK the shared
+ * state is leaked: a stuck thread may still use it).
+ */
+int lab_rcu_bench(u32 variant, unsigned int threads, unsigned int duration_ms,
+		  struct lab_rcu_bench_result *r)
+{
+	struct rcubench *b;
+	struct lab_run_opts opts = {
+		.timeout_ms = duration_ms + 10000,
+		.duration_ms = duration_ms,
+		.bind = true,
+		.interruptible = true,
+	};
+	bool lab = variant == LOCKLAB_RCU_LAB;
+	struct rcubench_rec *rec;
+	unsigned int i;
+	int ret;
+
+	if ((!lab && variant != LOCKLAB_RCU_KERNEL) || !threads ||
+	    threads > LAB_RCU_BENCH_MAX_THREADS || !duration_ms)
+		return -EINVAL;
+	memset(r, 0, sizeof(*r));
+	b = kzalloc(struct_size(b, sections, threads), GFP_KERNEL);
+	if (!b)
+		return -ENOMEM;
+	ret = lab_rcu_init(&b->rcu);
+	rec = rcubench_rec_new(0);
+	if (ret || !rec) {
+		kfree(rec);
+		if (!ret)
+			lab_rcu_destroy(&b->rcu);
+		kfree(b);
+		return -ENOMEM;
+	}
+	b->readers = threads;
+	if (lab)
+		b->cur = rec;
+	else
+		RCU_INIT_POINTER(b->kcur, rec);
+	opts.stop = &b->stop;
+	opts.elapsed_ns = &r->elapsed_ns;
+	ret = lab_run_threads(threads + 1, lab ? rcubench_lab_thread :
+				rcubench_kernel_thread, b, &opts);
+	if (ret == -EDEADLK)
+		return ret;	/* threads may still use b: leak it */
+
+	for (i = 0; i < threads; i++)
+		r->sections += b->sections[i];
+	r->grace_periods = b->grace_periods;
+	r->violations = atomic64_read(&b->violations);
+	kfree(lab ? b->cur : rcu_dereference_protected(b->kcur, true));
+	lab_rcu_destroy(&b->rcu);
+	kfree(b);
+	return ret;
+}
+
+/* The registry entries: the benchmark is all there is of this kind. */
+const struct lab_plain_ops lab_rcu_ops[] = {
+	{ .name = "rcu", .kind = LOCKLAB_KIND_RCU, .variant = LOCKLAB_RCU_LAB },
+	{ .name = "kernel", .kind = LOCKLAB_KIND_RCU,
+	  .variant = LOCKLAB_RCU_KERNEL, .props = LOCKLAB_PROP_KERNEL },
+};
+
+const unsigned int lab_rcu_ops_nr = ARRAY_SIZE(lab_rcu_ops);

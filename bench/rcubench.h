@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * locklab RCU benchmark (private to the module): read-side sections per
+ * second from N kthreads, through locklab RCU or the kernel's RCU, while
+ * one more kthread keeps replacing the record they read.
+ */
+#ifndef _LOCKLAB_BENCH_RCUBENCH_H
+#define _LOCKLAB_BENCH_RCUBENCH_H
+
+#include <linux/types.h>
+
+#define LAB_RCU_BENCH_MAX_THREADS	64
+
+/**
+ * struct lab_rcu_bench_result - what lab_rcu_bench() measured
+ * @sections: read-side sections completed by all readers together
+ * @elapsed_ns: from the threads' release to the last thread's return
+ * @grace_periods: grace periods the updater waited for
+ * @violations: reads that met a copy already retired (must be 0)
+ */
+struct lab_rcu_bench_result {
+	u64 sections;
+	u64 elapsed_ns;
+	u64 grace_periods;
+	u64 violations;
+};
+
+int lab_rcu_bench(u32 variant, unsigned int threads, unsigned int duration_ms,
+		  struct lab_rcu_bench_result *r);
+
+#endif /* _LOCKLAB_BENCH_RCUBENCH_H */

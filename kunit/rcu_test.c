@@ -1,0 +1,532 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit suites for locklab RCU (refcount/rcu.c) and the lock-free list
+ * built on it (refcount/list.c).
+ *
+ * locklab_rcu:
+ *  - a grace period waits for a reader that was inside when it began, even
+ *    one that sleeps in its section;
+ *  - grace periods keep completing under a stream of overlapping readers
+ *    (new readers do not hold them up), 1-3 reader threads;
+ *  - the RCU pointer: a writer keeps replacing a record and frees the old
+ *    copy after a grace period; readers (1-3) hold a copy across a delay
+ *    and never see a freed one (a poisoned "live" word, and KASAN in the
+ *    debug tier), nor a torn record, nor the sequence going backwards;
+ *  - the check can fail: a writer that poisons the old copy without
+ *    waiting for a grace period is caught by the same readers (2+ CPUs;
+ *    the copies are freed only after the readers stop).
+ *
+ * locklab_lflist:
+ *  - pop returns nodes newest first;
+ *  - 1-4 threads pop batches, wait a grace period and push them back while
+ *    a walker traverses: at the end every node is in the list exactly once
+ *    (none lost, none twice: no ABA), and the walker never met a freed or
+ *    foreign node nor a walk longer than the node count.
+ */
+#include <kunit/test.h>
+#include <linux/delay.h>
+#include <linux/slab.h>
+
+#include <locklab/lflist.h>
+#include <locklab/rcu.h>
+
+#include "../bench/torture.h"
+#include "lab_test.h"
+
+static struct lab_rcu *rcu_new(struct kunit *test)
+{
+	struct lab_rcu *d = kzalloc(sizeof(*d), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, d);
+	KUNIT_ASSERT_EQ(test, lab_rcu_init(d), 0);
+	return d;
+}
+
+static void rcu_free(struct lab_rcu *d)
+{
+	lab_rcu_destroy(d);
+	kfree(d);
+}
+
+/* --- A grace period waits for a pre-existing, sleeping reader ----------- */
+
+struct gp_wait {
+	struct lab_rcu *d;
+	bool entered;
+	bool leaving;		/* set by the reader just before it leaves */
+	bool seen_leaving;	/* what the writer saw when synchronize returned */
+	s64 gp_ms;
+};
+
+static int gp_wait_thread(void *arg, unsigned int id)
+{
+	struct gp_wait *g = arg;
+	ktime_t t0;
+	int idx, inner;
+
+	if (id == 0) {
+		idx = lab_rcu_read_lock(g->d);
+		inner = lab_rcu_read_lock(g->d);	/* nested */
+		WRITE_ONCE(g->entered, true);
+		msleep(100);				/* sleeps inside */
+		lab_rcu_read_unlock(g->d, inner);
+		WRITE_ONCE(g->leaving, true);
+		lab_rcu_read_unlock(g->d, idx);
+		return 0;
+	}
+	if (!lab_test_wait_for(READ_ONCE(g->entered), LAB_TEST_TIMEOUT_MS))
+		return -ETIMEDOUT;
+	t0 = ktime_get();
+	lab_rcu_synchronize(g->d);
+	g->seen_leaving = READ_ONCE(g->leaving);
+	g->gp_ms = ktime_ms_delta(ktime_get(), t0);
+	return 0;
+}
+
+static void rcu_synchronize_waits_for_preexisting_reader_test(struct kunit *test)
+{
+	struct lab_run_opts opts = { .timeout_ms = 60000 };
+	struct gp_wait *g = kzalloc(sizeof(*g), GFP_KERNEL);
+	int ret;
+
+	KUNIT_ASSERT_NOT_NULL(test, g);
+	g->d = rcu_new(test);
+	ret = lab_run_threads(2, gp_wait_thread, g, &opts);
+	KUNIT_ASSERT_NE(test, ret, -EDEADLK);
+	KUNIT_EXPECT_EQ(test, ret, 0);
+	KUNIT_EXPECT_TRUE(test, g->seen_leaving);
+	KUNIT_EXPECT_GE(test, g->gp_ms, 50);
+	KUNIT_EXPECT_TRUE(test, lab_rcu_readers_idle(g->d));
+	/* With no reader inside, a grace period does not wait for anyone. */
+	lab_rcu_synchronize(g->d);
+	KUNIT_EXPECT_EQ(test, g->d->gp_seq, 2UL);
+	rcu_free(g->d);
+	kfree(g);
+}
+
+/* --- Grace periods complete under a stream of readers ------------------- */
+
+#define GP_STREAM	200	/* grace periods the writer waits for */
+
+static const unsigned int rcu_reader_counts[] = { 1, 2, 3 };
+
+static void rcu_readers_desc(const unsigned int *n, char *desc)
+{
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "%u readers", *n);
+}
+
+KUNIT_ARRAY_PARAM(rcu_readers, rcu_reader_counts, rcu_readers_desc);
+
+struct gp_stream {
+	struct lab_rcu *d;
+	bool stop;
+	unsigned long sections;
+};
+
+static int gp_stream_thread(void *arg, unsigned int id)
+{
+	struct gp_stream *g = arg;
+	unsigned int i;
+	int idx;
+
+	if (id == 0) {
+		for (i = 0; i < GP_STREAM; i++)
+			lab_rcu_synchronize(g->d);
+		WRITE_ONCE(g->stop, true);
+		return 0;
+	}
+	while (!READ_ONCE(g->stop)) {
+		/* Sections overlap: the next starts before this one ends. */
+		idx = lab_rcu_read_lock(g->d);
+		ndelay(500);
+		lab_rcu_read_unlock(g->d, lab_rcu_read_lock(g->d));
+		lab_rcu_read_unlock(g->d, idx);
+		cond_resched();
+	}
+	return 0;
+}
+
+static void rcu_grace_periods_end_under_reader_stream_test(struct kunit *test)
+{
+	unsigned int readers = *(const unsigned int *)test->param_value;
+	struct lab_run_opts opts = { .timeout_ms = 120000, .bind = true };
+	struct gp_stream *g = kzalloc(sizeof(*g), GFP_KERNEL);
+	int ret;
+
+	KUNIT_ASSERT_NOT_NULL(test, g);
+	g->d = rcu_new(test);
+	opts.stop = &g->stop;
+	ret = lab_run_threads(1 + readers, gp_stream_thread, g, &opts);
+	KUNIT_ASSERT_NE(test, ret, -EDEADLK);
+	KUNIT_EXPECT_EQ(test, ret, 0);
+	KUNIT_EXPECT_EQ(test, g->d->gp_seq, (unsigned long)GP_STREAM);
+	KUNIT_EXPECT_TRUE(test, lab_rcu_readers_idle(g->d));
+	rcu_free(g->d);
+	kfree(g);
+}
+
+/* --- The RCU pointer: readers never see a freed copy --------------------- */
+
+#define REC_LIVE	0x4c495645U	/* "LIVE" */
+#define REC_DEAD	0x44454144U	/* "DEAD" */
+#define REC_UPDATES	3000
+
+struct rec {
+	u32 live;
+	u64 seq;
+	u64 check;		/* ~seq */
+	struct rec *grave;	/* broken writer: freed at the end */
+};
+
+struct rcu_ptr {
+	struct lab_rcu *d;
+	struct rec *cur;
+	bool broken;		/* poison without waiting for a grace period */
+	bool stop;
+	unsigned int updates;
+	struct rec *graveyard;
+	atomic_long_t bad;	/* reads that met a dead or torn copy */
+	atomic_long_t backwards;
+	atomic_long_t reads;
+};
+
+static bool rec_ok(const struct rec *r)
+{
+	return READ_ONCE(r->live) == REC_LIVE &&
+	       READ_ONCE(r->check) == ~READ_ONCE(r->seq);
+}
+
+static int rcu_ptr_reader(struct rcu_ptr *p)
+{
+	u64 last = 0, seq;
+	struct rec *r;
+	int idx;
+
+	while (!READ_ONCE(p->stop)) {
+		idx = lab_rcu_read_lock(p->d);
+		r = lab_rcu_dereference(p->cur);
+		seq = READ_ONCE(r->seq);
+		if (!rec_ok(r))
+			atomic_long_inc(&p->bad);
+		ndelay(300);		/* hold the copy a while */
+		if (!rec_ok(r) || READ_ONCE(r->seq) != seq)
+			atomic_long_inc(&p->bad);
+		lab_rcu_read_unlock(p->d, idx);
+		if (seq < last)
+			atomic_long_inc(&p->backwards);
+		last = seq;
+		atomic_long_inc(&p->reads);
+		cond_resched();
+	}
+	return 0;
+}
+
+static int rcu_ptr_writer(struct rcu_ptr *p)
+{
+	struct rec *n, *old;
+	unsigned int i;
+
+	/* Readers first: on one CPU the writer could otherwise run alone. */
+	if (!lab_test_wait_for(atomic_long_read(&p->reads), LAB_TEST_TIMEOUT_MS))
+		return -ETIMEDOUT;
+	for (i = 0; i < p->updates && !READ_ONCE(p->stop); i++) {
+		if (i % 64 == 63)
+			usleep_range(100, 200);	/* let readers in, on UP too */
+		n = kzalloc(sizeof(*n), GFP_KERNEL);
+		if (!n)
+			return -ENOMEM;
+		n->live = REC_LIVE;
+		n->seq = READ_ONCE(p->cur->seq) + 1;
+		n->check = ~n->seq;
+		old = lab_rcu_replace_pointer(p->cur, n);
+		if (!p->broken)
+			lab_rcu_synchronize(p->d);
+		WRITE_ONCE(old->live, REC_DEAD);
+		WRITE_ONCE(old->seq, 0);
+		if (p->broken) {
+			old->grave = p->graveyard;
+			p->graveyard = old;
+		} else {
+			kfree(old);
+		}
+		cond_resched();
+	}
+	WRITE_ONCE(p->stop, true);
+	return 0;
+}
+
+static int rcu_ptr_thread(void *arg, unsigned int id)
+{
+	struct rcu_ptr *p = arg;
+
+	return id ? rcu_ptr_reader(p) : rcu_ptr_writer(p);
+}
+
+/* Run a writer and @readers readers; the record and graveyard are freed. */
+static int rcu_ptr_run(struct kunit *test, struct rcu_ptr *p,
+		       unsigned int readers, bool broken)
+{
+	struct lab_run_opts opts = { .timeout_ms = 120000, .bind = true };
+	struct rec *r;
+	int ret;
+
+	memset(p, 0, sizeof(*p));
+	p->d = rcu_new(test);
+	p->broken = broken;
+	p->updates = REC_UPDATES;
+	p->cur = kzalloc(sizeof(*p->cur), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p->cur);
+	p->cur->live = REC_LIVE;
+	p->cur->check = ~0ULL;
+	opts.stop = &p->stop;
+	ret = lab_run_threads(1 + readers, rcu_ptr_thread, p, &opts);
+	if (ret == -EDEADLK)
+		return ret;	/* leak: threads may still read */
+	while ((r = p->graveyard)) {
+		p->graveyard = r->grave;
+		kfree(r);
+	}
+	kfree(p->cur);
+	rcu_free(p->d);
+	return ret;
+}
+
+static void rcu_pointer_readers_never_see_freed_copy_test(struct kunit *test)
+{
+	unsigned int readers = *(const unsigned int *)test->param_value;
+	struct rcu_ptr *p = kzalloc(sizeof(*p), GFP_KERNEL);
+	int ret;
+
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	ret = rcu_ptr_run(test, p, readers, false);
+	KUNIT_ASSERT_NE(test, ret, -EDEADLK);
+	KUNIT_EXPECT_EQ(test, ret, 0);
+	KUNIT_EXPECT_GT(test, atomic_long_read(&p->reads), 0L);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&p->bad), 0L);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&p->backwards), 0L);
+	kfree(p);
+}
+
+static void rcu_checker_catches_free_without_grace_period_test(struct kunit *test)
+{
+	struct rcu_ptr *p;
+	int i, ret;
+
+	if (num_online_cpus() < 2)
+		kunit_skip(test, "needs 2 online CPUs for a reader to overlap the writer");
+	p = kzalloc(sizeof(*p), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	for (i = 1; i <= 5; i++) {
+		ret = rcu_ptr_run(test, p, 1, true);
+		KUNIT_ASSERT_NE(test, ret, -EDEADLK);
+		KUNIT_ASSERT_EQ(test, ret, 0);
+		if (atomic_long_read(&p->bad))
+			break;
+	}
+	kunit_info(test, "%ld of %ld reads met a poisoned copy, try %d\n",
+		   atomic_long_read(&p->bad), atomic_long_read(&p->reads), i);
+	KUNIT_EXPECT_GT_MSG(test, atomic_long_read(&p->bad), 0L,
+			    "the checker missed copies freed under their readers");
+	kfree(p);
+}
+
+static struct kunit_case rcu_test_cases[] = {
+	KUNIT_CASE(rcu_synchronize_waits_for_preexisting_reader_test),
+	KUNIT_CASE_PARAM(rcu_grace_periods_end_under_reader_stream_test,
+			 rcu_readers_gen_params),
+	KUNIT_CASE_PARAM(rcu_pointer_readers_never_see_freed_copy_test,
+			 rcu_readers_gen_params),
+	KUNIT_CASE(rcu_checker_catches_free_without_grace_period_test),
+	{}
+};
+
+static struct kunit_suite rcu_test_suite = {
+	.name = "locklab_rcu",
+	.test_cases = rcu_test_cases,
+};
+
+/* --- Lock-free list ------------------------------------------------------ */
+
+#define LF_NODES	64	/* per thread */
+#define LF_ROUNDS	300
+#define LF_BATCH	4
+#define LF_MAGIC	0x6c666e64U	/* "lfnd" */
+
+struct lf_item {
+	struct lab_lfnode node;
+	u32 magic;
+	u32 seen;		/* final census */
+};
+
+struct lf_state {
+	struct lab_rcu *d;
+	struct lab_lflist list;
+	struct lf_item *items;
+	unsigned int nr;
+	unsigned int churners;
+	atomic_t churning;		/* churners not done yet */
+	bool stop;
+	atomic_long_t bad_walks;	/* walks that met garbage or looped */
+	atomic_long_t walks;
+};
+
+static bool lf_item_ours(struct lf_state *s, struct lab_lfnode *n)
+{
+	struct lf_item *it = container_of(n, struct lf_item, node);
+
+	return it >= s->items && it < s->items + s->nr &&
+	       READ_ONCE(it->magic) == LF_MAGIC;
+}
+
+/* Pop a batch, wait a grace period, push it back: the list's contract. */
+static int lf_churn(struct lf_state *s)
+{
+	struct lab_lfnode *batch[LF_BATCH];
+	unsigned int r, i, n;
+
+	for (r = 0; r < LF_ROUNDS; r++) {
+		for (n = 0; n < LF_BATCH; n++) {
+			batch[n] = lab_lflist_pop(&s->list);
+			if (!batch[n])
+				break;
+			if (!lf_item_ours(s, batch[n]))
+				return -EIO;
+		}
+		lab_rcu_synchronize(s->d);
+		for (i = 0; i < n; i++)
+			lab_lflist_push(&s->list, batch[i]);
+		cond_resched();
+	}
+	return 0;
+}
+
+static void lf_walk(struct lf_state *s)
+{
+	struct lab_lfnode *pos;
+	unsigned int steps = 0;
+	bool bad = false;
+	int idx;
+
+	idx = lab_rcu_read_lock(s->d);
+	for (pos = lab_lflist_first(&s->list); pos; pos = lab_lflist_next(pos)) {
+		/* A popped node keeps its link: allow one lap of slack. */
+		if (!lf_item_ours(s, pos) || ++steps > 2 * s->nr) {
+			bad = true;
+			break;
+		}
+	}
+	lab_rcu_read_unlock(s->d, idx);
+	if (bad)
+		atomic_long_inc(&s->bad_walks);
+	atomic_long_inc(&s->walks);
+}
+
+static int lf_thread(void *arg, unsigned int id)
+{
+	struct lf_state *s = arg;
+	int ret;
+
+	if (id < s->churners) {
+		ret = lf_churn(s);
+		/* The last churner out stops the walker. */
+		if (atomic_dec_and_test(&s->churning))
+			WRITE_ONCE(s->stop, true);
+		return ret;
+	}
+	while (!READ_ONCE(s->stop)) {	/* the walker */
+		lf_walk(s);
+		cond_resched();
+	}
+	return 0;
+}
+
+static const unsigned int lf_thread_counts[] = { 1, 2, 4 };
+
+static void lf_threads_desc(const unsigned int *n, char *desc)
+{
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "%u threads", *n);
+}
+
+KUNIT_ARRAY_PARAM(lf_threads, lf_thread_counts, lf_threads_desc);
+
+static void lflist_churn_keeps_every_node_once_test(struct kunit *test)
+{
+	unsigned int churners = *(const unsigned int *)test->param_value;
+	struct lab_run_opts opts = { .timeout_ms = 120000, .bind = true };
+	struct lf_state *s = kzalloc(sizeof(*s), GFP_KERNEL);
+	struct lab_lfnode *pos;
+	unsigned int i, count = 0, twice = 0;
+	int ret, idx;
+
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	s->d = rcu_new(test);
+	lab_lflist_init(&s->list, s->d);
+	s->churners = churners;
+	atomic_set(&s->churning, churners);
+	s->nr = churners * LF_NODES;
+	s->items = kcalloc(s->nr, sizeof(*s->items), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, s->items);
+	for (i = 0; i < s->nr; i++) {
+		s->items[i].magic = LF_MAGIC;
+		lab_lflist_push(&s->list, &s->items[i].node);
+	}
+	opts.stop = &s->stop;
+	/* The walker stops when the churners are done (run's stop flag). */
+	ret = lab_run_threads(churners + 1, lf_thread, s, &opts);
+	KUNIT_ASSERT_NE(test, ret, -EDEADLK);
+	KUNIT_EXPECT_EQ(test, ret, 0);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&s->bad_walks), 0L);
+
+	idx = lab_rcu_read_lock(s->d);
+	for (pos = lab_lflist_first(&s->list); pos; pos = lab_lflist_next(pos)) {
+		if (!lf_item_ours(s, pos) || count++ > s->nr)
+			break;
+		twice += container_of(pos, struct lf_item, node)->seen++ != 0;
+	}
+	lab_rcu_read_unlock(s->d, idx);
+	KUNIT_EXPECT_EQ(test, count, s->nr);
+	KUNIT_EXPECT_EQ(test, twice, 0U);
+	for (i = 0; i < s->nr; i++)
+		KUNIT_EXPECT_EQ_MSG(test, s->items[i].seen, 1U, "node %u", i);
+	kfree(s->items);
+	rcu_free(s->d);
+	kfree(s);
+}
+
+static void lflist_pops_newest_first_test(struct kunit *test)
+{
+	struct lab_rcu *d = rcu_new(test);
+	struct lf_item items[8];
+	struct lab_lflist l;
+	struct lab_lfnode *n;
+	int i;
+
+	lab_lflist_init(&l, d);
+	KUNIT_EXPECT_NULL(test, lab_lflist_pop(&l));
+	for (i = 0; i < ARRAY_SIZE(items); i++)
+		lab_lflist_push(&l, &items[i].node);
+	for (i = ARRAY_SIZE(items) - 1; i >= 0; i--)
+		KUNIT_EXPECT_PTR_EQ(test, lab_lflist_pop(&l), &items[i].node);
+	KUNIT_EXPECT_TRUE(test, lab_lflist_empty(&l));
+	for (i = 0; i < 3; i++)
+		lab_lflist_push(&l, &items[i].node);
+	n = lab_lflist_pop_all(&l);
+	KUNIT_EXPECT_PTR_EQ(test, n, &items[2].node);
+	KUNIT_EXPECT_PTR_EQ(test, n->next->next, &items[0].node);
+	KUNIT_EXPECT_TRUE(test, lab_lflist_empty(&l));
+	rcu_free(d);
+}
+
+static struct kunit_case lflist_test_cases[] = {
+	KUNIT_CASE(lflist_pops_newest_first_test),
+	KUNIT_CASE_PARAM(lflist_churn_keeps_every_node_once_test,
+			 lf_threads_gen_params),
+	{}
+};
+
+static struct kunit_suite lflist_test_suite = {
+	.name = "locklab_lflist",
+	.test_cases = lflist_test_cases,
+};
+
+kunit_test_suites(&rcu_test_suite, &lflist_test_suite);

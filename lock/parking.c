@@ -1,0 +1,201 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * locklab parking-lot lock: slow paths and the ops table.
+ *
+ * The algorithm, state encoding and invariants are in
+ * include/locklab/parking.h. Here: the contended lock (spin while nobody is
+ * parked, then set PARKED and park while the byte reads LOCKED|PARKED), the
+ * unlock that wakes the oldest parked task and rewrites PARKED under the
+ * bucket lock, and the adapter behind struct lab_lock_ops.
+ *
+ * Why the byte may be stored (not RMW'd) in the unpark callback: we hold
+ * the lock (LOCKED is ours) and the bucket lock. The only other writers
+ * are lockers setting PARKED (which then validate under the bucket lock,
+ * see the new value and retry) and a parked task giving up (under the
+ * bucket lock: serialized with us).
+ */
+#include <linux/bug.h>
+#include <linux/sched.h>
+
+#include <locklab/ops.h>
+#include <locklab/parking.h>
+#include <locklab/export.h>
+
+void __lab_plock_init(struct lab_plock *l, const char *name,
+		      struct lock_class_key *key)
+{
+	WRITE_ONCE(l->state, 0);
+#ifdef CONFIG_DEBUG_LOCK_ALLOC
+	lockdep_init_map(&l->dep_map, name, key, 0);
+#endif
+}
+EXPORT_SYMBOL_LOCKLAB(__lab_plock_init);
+
+/* Park only if the lock is still held and marked: under the bucket lock. */
+static bool lab_plock_validate(void *arg)
+{
+	struct lab_plock *l = arg;
+
+	return READ_ONCE(l->state) == (LAB_PLOCK_LOCKED | LAB_PLOCK_PARKED);
+}
+
+/*
+ * The last parked task gave up: clear PARKED so the holder's unlock takes
+ * the fast path. Under the bucket lock; relaxed, because the bit carries no
+ * data: it only steers the unlock, and both its writers here and in
+ * lab_plock_unpark() are serialized by that lock. A cmpxchg loop, as the
+ * holder may clear LOCKED concurrently (its fast path, once it sees the bit
+ * gone).
+ */
+static void lab_plock_timed_out(void *arg, bool last)
+{
+	struct lab_plock *l = arg;
+	u8 old, cur = READ_ONCE(l->state);
+
+	if (!last)
+		return;
+	do {
+		old = cur;
+		cur = cmpxchg_relaxed(&l->state, old, old & ~LAB_PLOCK_PARKED);
+	} while (cur != old);
+}
+
+/**
+ * lab_plock_lock_slowpath() - the contended part of lab_plock_lock_wait()
+ * @l: the lock
+ * @flags: lab_park() flags
+ * @deadline: lab_park() deadline
+ *
+ * Return: 0 with the lock held; -EINTR or -ETIMEDOUT without it.
+ */
+noinline int lab_plock_lock_slowpath(struct lab_plock *l, unsigned int flags,
+				     ktime_t deadline)
+{
+	unsigned int spins = 0;
+	u8 old, state = READ_ONCE(l->state);
+	int ret;
+
+	for (;;) {
+		if (!(state & LAB_PLOCK_LOCKED)) {
+			/* ACQUIRE: pairs with the RELEASE of the unlock. */
+			old = cmpxchg_acquire(&l->state, state,
+					      state | LAB_PLOCK_LOCKED);
+			if (old == state)
+				return 0;
+			state = old;
+			continue;
+		}
+		if (!(state & LAB_PLOCK_PARKED)) {
+			if (spins++ < LAB_PLOCK_SPIN) {
+				cpu_relax();
+				state = READ_ONCE(l->state);
+				continue;
+			}
+			/*
+			 * Relaxed: the mark orders nothing; lab_park()
+			 * re-reads the byte under the bucket lock.
+			 */
+			old = cmpxchg_relaxed(&l->state, state,
+					      state | LAB_PLOCK_PARKED);
+			if (old != state) {
+				state = old;
+				continue;
+			}
+		}
+		ret = lab_park(l, lab_plock_validate, lab_plock_timed_out, l,
+			       flags, deadline);
+		if (ret == -EINTR || ret == -ETIMEDOUT)
+			return ret;
+		/* Woken, spurious or stale: compete again, spinning anew. */
+		spins = 0;
+		state = READ_ONCE(l->state);
+	}
+}
+EXPORT_SYMBOL_LOCKLAB(lab_plock_lock_slowpath);
+
+/*
+ * Under the bucket lock, the oldest parked task chosen (if any): release
+ * the lock and leave PARKED set exactly when others remain parked.
+ */
+static void lab_plock_unpark(void *arg, bool unparked, bool more)
+{
+	struct lab_plock *l = arg;
+
+	/* RELEASE: pairs with the ACQUIRE of the next locker's cmpxchg. */
+	smp_store_release(&l->state, more ? LAB_PLOCK_PARKED : 0);
+}
+
+noinline void lab_plock_unlock_slowpath(struct lab_plock *l)
+{
+	if (WARN_ONCE(!(READ_ONCE(l->state) & LAB_PLOCK_LOCKED),
+		      "locklab: parking lock %p unlocked while free\n", l))
+		return;
+	lab_unpark_one(l, lab_plock_unpark, l);
+}
+EXPORT_SYMBOL_LOCKLAB(lab_plock_unlock_slowpath);
+
+/* --- Ops table ----------------------------------------------------------- */
+
+static int plock_ops_init(void *l)
+{
+	lab_plock_init((struct lab_plock *)l);
+	return 0;
+}
+
+static void plock_ops_destroy(void *l)
+{
+	WARN_ON_ONCE(READ_ONCE(((struct lab_plock *)l)->state));
+}
+
+static void plock_ops_lock(void *l, union lab_lock_ctx *c)
+{
+	lab_plock_lock(l);
+}
+
+static int plock_ops_lock_wait(void *l, union lab_lock_ctx *c,
+			       unsigned int flags, ktime_t deadline)
+{
+	return lab_plock_lock_wait(l, flags, deadline);
+}
+
+static bool plock_ops_trylock(void *l, union lab_lock_ctx *c)
+{
+	return lab_plock_trylock(l);
+}
+
+static void plock_ops_unlock(void *l, union lab_lock_ctx *c)
+{
+	lab_plock_unlock(l);
+}
+
+static bool plock_ops_is_locked(void *l)
+{
+	return lab_plock_is_locked(l);
+}
+
+/* A hold passed to userspace leaves lockdep's view, and comes back. */
+static void plock_ops_user_hold(void *lock, bool to_user)
+{
+	struct lab_plock *l __maybe_unused = lock;
+
+	if (to_user)
+		mutex_release(&l->dep_map, _THIS_IP_);
+	else
+		mutex_acquire(&l->dep_map, 0, 0, _THIS_IP_);
+}
+
+const struct lab_lock_ops lab_plock_ops = {
+	.name = "parking",
+	.kind = LOCKLAB_KIND_MUTEX,
+	.variant = LOCKLAB_MUTEX_PARKING,
+	.props = LOCKLAB_PROP_SLEEPS,
+	.size = sizeof(struct lab_plock),
+	.init = plock_ops_init,
+	.destroy = plock_ops_destroy,
+	.lock = plock_ops_lock,
+	.lock_wait = plock_ops_lock_wait,
+	.trylock = plock_ops_trylock,
+	.unlock = plock_ops_unlock,
+	.is_locked = plock_ops_is_locked,
+	.user_hold = plock_ops_user_hold,
+};
