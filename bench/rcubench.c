@@ -4,11 +4,12 @@
  * over read-side sections that load the shared record's pointer and check
  * the record, for a fixed time; one updater kthread meanwhile replaces the
  * record, waits for a grace period and retires the old copy (poisons it,
- * then frees it). The same run through locklab RCU (lab_rcu_read_lock(),
- * lab_rcu_synchronize()) and through the kernel's RCU (rcu_read_lock(),
- * synchronize_rcu()) compares like with like: the kernel's readers pay
- * nothing but a preemption-count update, ours pay two full barriers and
- * two per-CPU increments (include/locklab/rcu.h says why).
+ * frees it after the next grace period). The same run through locklab
+ * RCU (lab_rcu_read_lock(), lab_rcu_synchronize()) and through the
+ * kernel's RCU (rcu_read_lock(), synchronize_rcu()) compares like with
+ * like: the kernel's readers pay nothing but a preemption-count update,
+ * ours pay two full barriers and two per-CPU increments
+ * (include/locklab/rcu.h says why).
  *
  * A reader that meets a poisoned copy counts a violation: a grace period
  * that ended under a reader. Each variant has its own thread functions,
@@ -39,6 +40,7 @@ struct rcubench {
 	struct lab_rcu rcu;
 	struct rcubench_rec *cur;		/* locklab RCU */
 	struct rcubench_rec __rcu *kcur;	/* kernel RCU */
+	struct rcubench_rec *retired;		/* poisoned, freed one GP later */
 	unsigned int readers;
 	bool stop ____cacheline_aligned_in_smp;
 	atomic64_t violations;
@@ -57,10 +59,16 @@ static struct rcubench_rec *rcubench_rec_new(u64 seq)
 	return r;
 }
 
-static void rcubench_retire(struct rcubench_rec *r)
+/*
+ * A copy replaced and waited for: poison it now, free it after the next
+ * grace period, so that a reader holding it by mistake meets the poison
+ * rather than a reallocation (which would read LIVE again).
+ */
+static void rcubench_retire(struct rcubench *b, struct rcubench_rec *r)
 {
+	kfree(b->retired);
 	WRITE_ONCE(r->live, RCUBENCH_DEAD);
-	kfree(r);
+	b->retired = r;
 }
 
 static int rcubench_lab_thread(void *arg, unsigned int id)
@@ -78,7 +86,7 @@ static int rcubench_lab_thread(void *arg, unsigned int id)
 				return -ENOMEM;
 			r = lab_rcu_replace_pointer(b->cur, n);
 			lab_rcu_synchronize(&b->rcu);
-			rcubench_retire(r);
+			rcubench_retire(b, r);
 			b->grace_periods++;
 			cond_resched();
 		}
@@ -113,7 +121,7 @@ static int rcubench_kernel_thread(void *arg, unsigned int id)
 				return -ENOMEM;
 			r = rcu_replace_pointer(b->kcur, n, true);
 			synchronize_rcu();
-			rcubench_retire(r);
+			rcubench_retire(b, r);
 			b->grace_periods++;
 			cond_resched();
 		}
@@ -196,6 +204,7 @@ int lab_rcu_bench(u32 variant, unsigned int threads, unsigned int duration_ms,
 	r->grace_periods = b->grace_periods;
 	r->violations = atomic64_read(&b->violations);
 	kfree(lab ? b->cur : rcu_dereference_protected(b->kcur, true));
+	kfree(b->retired);
 	lab_rcu_destroy(&b->rcu);
 	kfree(b);
 	return ret;

@@ -18,6 +18,7 @@
 
 #include "../bench/arcbench.h"
 #include "../bench/rcubench.h"
+#include "../bench/seqbench.h"
 #include "../bench/torture.h"
 #include "dev.h"
 #include "object.h"
@@ -209,6 +210,29 @@ static int lab_bench_rcu(struct locklab_bench *b)
 	return 0;
 }
 
+/*
+ * Seqlocks: @threads readers take consistent copies of a record while one
+ * more kthread keeps rewriting it (bench/seqbench.c); "acquisitions" are
+ * accepted copies, "reads" write sections, and an accepted torn copy
+ * counts a violation. (Retried copies are not in the ABI.)
+ */
+static int lab_bench_seq(struct locklab_bench *b)
+{
+	struct lab_seq_bench_result r;
+	int ret;
+
+	if (b->flags || b->hold_ns || b->gap_ns || b->per_thread)
+		return -EINVAL;
+	ret = lab_seq_bench(b->variant, b->threads, b->duration_ms, &r);
+	if (ret)
+		return ret;
+	b->acquisitions = r.reads;
+	b->elapsed_ns = r.elapsed_ns;
+	b->reads = r.writes;
+	b->violations = r.torn;
+	return 0;
+}
+
 static int lab_ioc_bench(struct file *file, void *arg, void __user *uarg)
 {
 	struct locklab_bench *b = arg;
@@ -226,6 +250,8 @@ static int lab_ioc_bench(struct file *file, void *arg, void __user *uarg)
 		return lab_bench_chan(b);
 	if (b->kind == LOCKLAB_KIND_RCU)
 		return lab_bench_rcu(b);
+	if (b->kind == LOCKLAB_KIND_SEQLOCK)
+		return lab_bench_seq(b);
 	cfg.ops = lab_lock_ops_find(b->kind, b->variant);
 	if (!cfg.ops)
 		cfg.rw = lab_rwlock_ops_find(b->kind, b->variant);

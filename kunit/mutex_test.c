@@ -174,6 +174,23 @@ static void mutex_obj_unlock(struct mutex_obj *o)
 	o->ops->unlock(o->lock, &ctx);
 }
 
+/*
+ * Free, with nobody queued: for the queue and parking locks the whole word
+ * is 0 (no stale node, no stale PARKED bit); for the others, not locked
+ * and nobody left in the wait layer.
+ */
+static bool mutex_obj_idle(struct mutex_obj *o)
+{
+	switch (o->ops->variant) {
+	case LOCKLAB_MUTEX_QUEUE:
+		return !atomic_long_read(&((struct lab_qlock *)o->lock)->state);
+	case LOCKLAB_MUTEX_PARKING:
+		return !READ_ONCE(((struct lab_plock *)o->lock)->state);
+	default:
+		return !o->ops->is_locked(o->lock) && !lab_wait_queued(o->lock);
+	}
+}
+
 /* Asleep in the lock (the only place these threads sleep when flagged). */
 static bool mutex_task_sleeps(struct task_struct *t)
 {
@@ -199,7 +216,7 @@ static void mutex_uncontended_never_wakes_test(struct kunit *test)
 	else
 		KUNIT_EXPECT_EQ(test, after.wakes - before.wakes, 0ULL);
 	KUNIT_EXPECT_EQ(test, after.waits - before.waits, 0ULL);
-	KUNIT_EXPECT_FALSE(test, o.ops->is_locked(o.lock));
+	KUNIT_EXPECT_TRUE(test, mutex_obj_idle(&o));
 	mutex_obj_free(&o);
 }
 
@@ -274,7 +291,7 @@ static void mutex_trylock_and_timeout_while_held_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, p->timed_ret, -ETIMEDOUT);
 	KUNIT_EXPECT_GE(test, p->timed_ms, 100);
 	KUNIT_EXPECT_EQ(test, p->after_ret, 0);
-	KUNIT_EXPECT_FALSE(test, p->h.o.ops->is_locked(p->h.o.lock));
+	KUNIT_EXPECT_TRUE(test, mutex_obj_idle(&p->h.o));
 	mutex_obj_free(&p->h.o);
 	kfree(p);
 }
@@ -328,8 +345,7 @@ static void mutex_lock_killable_signal_eintr_test(struct kunit *test)
 		KUNIT_ASSERT_NE(test, ret, -EDEADLK);
 		KUNIT_EXPECT_EQ(test, ret, 0);
 		KUNIT_EXPECT_EQ(test, h->waiter_ret, -EINTR);
-		KUNIT_EXPECT_FALSE(test, h->o.ops->is_locked(h->o.lock));
-		KUNIT_EXPECT_EQ(test, lab_wait_queued(h->o.lock), 0U);
+		KUNIT_EXPECT_TRUE(test, mutex_obj_idle(&h->o));
 		mutex_obj_free(&h->o);
 	}
 	kfree(h);
@@ -337,10 +353,11 @@ static void mutex_lock_killable_signal_eintr_test(struct kunit *test)
 
 /*
  * Arrival order: waiters 0..FIFO_WAITERS-1 queue one after another behind a
- * holder (each starts once the previous sleeps in the lock); waiter
- * @leaver gives up on a deadline while queued; then one more arrives after
- * the leaver left (so a queue repaired after the removal must link it
- * last). On release, only woken waiters compete, one at a time, so the
+ * holder (each starts once the previous sleeps in the lock); once all
+ * sleep, waiter @leaver is signalled and gives up while queued (at the
+ * head, in the middle or at the tail); then one more arrives after the
+ * leaver left (so a queue repaired after the removal must link it last).
+ * On release, only woken waiters compete, one at a time, so the
  * acquisitions follow arrival order exactly, without the leaver.
  */
 #define FIFO_WAITERS	3
@@ -356,19 +373,26 @@ struct fifo {
 	bool held, release;
 	unsigned int order[FIFO_WAITERS + 1];
 	unsigned int acquired;		/* under the lock */
-	int leaver_state;		/* lock word after the leaver left */
 };
 
 static int fifo_waiter(struct fifo *f, unsigned int i)
 {
-	s64 timeout = i == f->leaver ? 200 : LAB_TEST_TIMEOUT_MS;
+	unsigned int flags = 0;
+	int ret;
 
+	if (i == f->leaver) {
+		lab_test_allow_kill();
+		flags = LAB_WAIT_INTERRUPTIBLE;
+	}
 	if (!lab_test_wait_for(READ_ONCE(f->go[i]), LAB_TEST_TIMEOUT_MS))
 		return -ETIMEDOUT;
 	WRITE_ONCE(f->task[i], current);
-	f->ret[i] = mutex_obj_lock_wait(&f->o, 0, timeout);
-	if (f->ret[i])
+	ret = mutex_obj_lock_wait(&f->o, flags, LAB_TEST_TIMEOUT_MS);
+	WRITE_ONCE(f->ret[i], ret);
+	if (ret) {
+		lab_test_forget_signals();
 		return 0;
+	}
 	f->order[f->acquired++] = i;
 	mutex_obj_unlock(&f->o);
 	return 0;
@@ -386,8 +410,9 @@ static int fifo_driver(struct fifo *f)
 				       LAB_TEST_TIMEOUT_MS))
 			return -ETIMEDOUT;
 	}
-	/* The leaver's deadline passes; it must be off the queue. */
-	if (!lab_test_wait_for(READ_ONCE(f->ret[f->leaver]) == -ETIMEDOUT,
+	/* The leaver is signalled while queued; it must leave the queue. */
+	send_sig(SIGKILL, f->task[f->leaver], 1);
+	if (!lab_test_wait_for(READ_ONCE(f->ret[f->leaver]) == -EINTR,
 			       LAB_TEST_TIMEOUT_MS))
 		return -ETIMEDOUT;
 	WRITE_ONCE(f->go[FIFO_LATE], true);
@@ -433,7 +458,7 @@ static void mutex_wakes_in_arrival_order_after_leave_test(struct kunit *test)
 		ret = lab_run_threads(FIFO_THREADS, fifo_thread, f, &opts);
 		KUNIT_ASSERT_NE(test, ret, -EDEADLK);
 		KUNIT_EXPECT_EQ(test, ret, 0);
-		KUNIT_EXPECT_EQ(test, f->ret[leaver], -ETIMEDOUT);
+		KUNIT_EXPECT_EQ(test, f->ret[leaver], -EINTR);
 		KUNIT_EXPECT_EQ(test, f->acquired, FIFO_WAITERS);
 		if (f->acquired != FIFO_WAITERS) {
 			mutex_obj_free(&f->o);
@@ -446,8 +471,7 @@ static void mutex_wakes_in_arrival_order_after_leave_test(struct kunit *test)
 					    "leaver %u: acquisition %u", leaver, n);
 			n++;
 		}
-		KUNIT_EXPECT_FALSE(test, f->o.ops->is_locked(f->o.lock));
-		KUNIT_EXPECT_EQ(test, lab_wait_queued(f->o.lock), 0U);
+		KUNIT_EXPECT_TRUE(test, mutex_obj_idle(&f->o));
 		mutex_obj_free(&f->o);
 	}
 	kfree(f);
@@ -472,24 +496,31 @@ static int parked_thread(void *arg, unsigned int id)
 {
 	struct parked *p = arg;
 	struct lab_wait_stats before, after;
+	int ret;
 
 	if (id == 1) {
+		lab_test_allow_kill();
 		if (!lab_test_wait_for(READ_ONCE(p->held), LAB_TEST_TIMEOUT_MS))
 			return -ETIMEDOUT;
 		WRITE_ONCE(p->waiter, current);
-		p->waiter_ret = lab_plock_lock_wait(&p->l, 0,
-						    lab_deadline(300 * NSEC_PER_MSEC));
-		if (!p->waiter_ret)
+		ret = lab_plock_lock_wait(&p->l, LAB_WAIT_INTERRUPTIBLE,
+					  lab_deadline(LAB_TEST_TIMEOUT_MS *
+						       NSEC_PER_MSEC));
+		if (!ret)
 			lab_plock_unlock(&p->l);
+		lab_test_forget_signals();
+		WRITE_ONCE(p->waiter_ret, ret);
 		return 0;
 	}
 	lab_plock_lock(&p->l);
 	WRITE_ONCE(p->held, true);
 	if (lab_test_wait_for(mutex_task_sleeps(READ_ONCE(p->waiter)),
-			      LAB_TEST_TIMEOUT_MS))
+			      LAB_TEST_TIMEOUT_MS)) {
 		p->while_parked = READ_ONCE(p->l.state);
-	/* The waiter gives up; hold on until it has. */
-	lab_test_wait_for(READ_ONCE(p->waiter_ret), LAB_TEST_TIMEOUT_MS);
+		/* The parked waiter gives up; hold on until it has. */
+		send_sig(SIGKILL, p->waiter, 1);
+		lab_test_wait_for(READ_ONCE(p->waiter_ret), LAB_TEST_TIMEOUT_MS);
+	}
 	p->after_leave = READ_ONCE(p->l.state);
 	lab_wait_stats_read(&before);
 	lab_plock_unlock(&p->l);
@@ -511,7 +542,7 @@ static void plock_parked_bit_exact_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ret, 0);
 	KUNIT_EXPECT_EQ(test, p->while_parked,
 			LAB_PLOCK_LOCKED | LAB_PLOCK_PARKED);
-	KUNIT_EXPECT_EQ(test, p->waiter_ret, -ETIMEDOUT);
+	KUNIT_EXPECT_EQ(test, p->waiter_ret, -EINTR);
 	/* Still held: only PARKED went away with the last waiter. */
 	KUNIT_EXPECT_EQ(test, p->after_leave, LAB_PLOCK_LOCKED);
 	KUNIT_EXPECT_EQ(test, p->unlock_wakes, 0ULL);

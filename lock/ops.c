@@ -46,6 +46,7 @@ static const struct lab_ops_group lab_registry[] = {
 	PLAIN_GROUP(lab_condvar_ops, &lab_condvar_ops_nr),
 	PLAIN_GROUP(lab_arc_ops, &lab_arc_ops_nr),
 	PLAIN_GROUP(lab_rcu_ops, &lab_rcu_ops_nr),
+	PLAIN_GROUP(lab_seqlock_ops, &lab_seqlock_ops_nr),
 	CHAN_GROUP(&lab_mpsc_chan_ops),
 	CHAN_GROUP(&lab_oneshot_chan_ops),
 	CHAN_GROUP(&lab_bounded_chan_ops),
@@ -169,6 +170,8 @@ const char *lab_kind_name(u32 kind)
 		return "channel";
 	case LOCKLAB_KIND_RCU:
 		return "rcu";
+	case LOCKLAB_KIND_SEQLOCK:
+		return "seqlock";
 	default:
 		return "?";
 	}

@@ -293,6 +293,11 @@ noinline void lab_qlock_unlock_slowpath(struct lab_qlock *l)
 	 * loads in lab_qlock_park() and lab_qlock_wait_handoff().
 	 */
 	smp_store_release(&head->task, NULL);
+	/*
+	 * The waiter may already have seen NULL, returned and gone to sleep
+	 * somewhere else: this wake-up is then spurious there, which every
+	 * sleep in the kernel tolerates (as with rwsem's wake_q).
+	 */
 	wake_up_process(task);
 	put_task_struct(task);
 out:

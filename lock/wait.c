@@ -189,8 +189,9 @@ static int lab_wait_reason(unsigned int flags, ktime_t deadline)
  * @validate: called with the bucket lock held and interrupts off (must not
  *	sleep): false means do not sleep (-EAGAIN)
  * @timed_out: NULL, or called with the bucket lock held when the waiter
- *	gives up (signal, deadline) while still queued; @last is true when
- *	no other waiter of @key is left
+ *	leaves the queue by itself (signal, deadline, or a spurious wake-up
+ *	after which the caller will park again); @last is true when no
+ *	other waiter of @key is left
  * @arg: passed to @validate and @timed_out
  * @flags: 0 (uninterruptible), LAB_WAIT_INTERRUPTIBLE or LAB_WAIT_KILLABLE
  * @deadline: absolute CLOCK_MONOTONIC time (lab_deadline()), or
@@ -361,17 +362,31 @@ int lab_unpark_one(const void *key,
 		   void *arg)
 {
 	struct lab_wait_bucket *b = lab_bucket(key);
+	struct lab_waiter *w;
 	unsigned long flags;
-	int woken;
+	bool found = false;
 
 	lab_stat_inc(wakes);
 	lab_stat_inc(wakes_locked);
 	spin_lock_irqsave(&b->lock, flags);
-	woken = lab_wake_locked(b, key, 1);
-	callback(arg, woken, lab_key_queued(b, key));
+	list_for_each_entry(w, &b->list, node) {
+		if (w->key == key) {
+			list_del_init(&w->node);
+			atomic_dec(&b->waiters);
+			found = true;
+			break;
+		}
+	}
+	callback(arg, found, lab_key_queued(b, key));
+	/*
+	 * Still under the bucket lock: the waiter cannot leave lab_park()
+	 * before it took the lock and saw its node empty.
+	 */
+	if (found)
+		wake_up_process(w->task);
 	spin_unlock_irqrestore(&b->lock, flags);
-	lab_stat_add(woken, woken);
-	return woken;
+	lab_stat_add(woken, found ? 1 : 0);
+	return found ? 1 : 0;
 }
 EXPORT_SYMBOL_LOCKLAB(lab_unpark_one);
 

@@ -23,7 +23,7 @@ scripts/vm.sh --timeout 600 --file tools/locklab -- sh -c "
 		echo \"== \$kind: in-kernel benchmark (kthreads)\"
 		locklab bench --quiet --kind \$kind --broken --threads $threads --ms $ms --hold-ns $hold || exit 1
 		echo
-		[ \$kind = arc ] || [ \$kind = channel ] || [ \$kind = rcu ] && continue
+		[ \$kind = arc ] || [ \$kind = channel ] || [ \$kind = rcu ] || [ \$kind = seqlock ] && continue
 		echo \"== \$kind: userspace stress through /dev/locklab (pthreads, HOLD ioctls)\"
 		locklab stress --quiet --kind \$kind --threads $threads --ms $ms --hold-ns $hold || exit 1
 		echo

@@ -118,7 +118,7 @@ timeout --foreground -k 5 "$timeout" \
 	-display none -monitor none -serial stdio -no-reboot \
 	-kernel "$kernel" -initrd "$out/initramfs.cpio.gz" \
 	-append "console=ttyS0 panic=-1 loglevel=3 rdinit=/init" \
-	</dev/null 2>&1 | tr -d '\r' | tee "$log"
+	</dev/null 2>&1 | stdbuf -oL tr -d '\r' | tee "$log"
 qrc=${PIPESTATUS[0]}
 set -e
 

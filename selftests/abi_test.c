@@ -62,6 +62,7 @@ TEST_F(dev, version_handshake)
 	EXPECT_TRUE(v.kinds & (1ULL << LOCKLAB_KIND_RWLOCK));
 	EXPECT_TRUE(v.kinds & (1ULL << LOCKLAB_KIND_SEMAPHORE));
 	EXPECT_TRUE(v.kinds & (1ULL << LOCKLAB_KIND_RCU));
+	EXPECT_TRUE(v.kinds & (1ULL << LOCKLAB_KIND_SEQLOCK));
 	EXPECT_EQ(0, v.kinds & 1);	/* kind 0 does not exist */
 	EXPECT_LE(1, v.nr_cpus);
 	EXPECT_NE(0, v.backend[0]);
@@ -294,6 +295,29 @@ TEST_F(dev, bench_rcu_readers_never_meet_retired_copy)
 	c.kind = LOCKLAB_KIND_RCU;
 	c.variant = LOCKLAB_RCU_LAB;
 	EXPECT_EQ(EINVAL, ioctl_err(self->fd, LOCKLAB_IOC_CREATE, &c));
+}
+
+/* Seqlocks, ours and seqlock_t: no accepted copy is torn. */
+TEST_F(dev, bench_seqlock_never_accepts_torn_copy)
+{
+	static const uint32_t variants[] = {
+		LOCKLAB_SEQLOCK_LAB, LOCKLAB_SEQLOCK_KERNEL,
+	};
+	struct locklab_bench b;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(variants); i++) {
+		bench_init(&b, variants[i], 2, 200);
+		b.kind = LOCKLAB_KIND_SEQLOCK;
+		ASSERT_EQ(0, ioctl_err(self->fd, LOCKLAB_IOC_BENCH, &b));
+		EXPECT_LT(0, b.acquisitions);
+		EXPECT_LT(0, b.reads);		/* write sections */
+		EXPECT_EQ(0, b.violations);
+	}
+	bench_init(&b, LOCKLAB_SEQLOCK_LAB, 1, 10);
+	b.kind = LOCKLAB_KIND_SEQLOCK;
+	b.gap_ns = 100;
+	EXPECT_EQ(EINVAL, ioctl_err(self->fd, LOCKLAB_IOC_BENCH, &b));
 }
 
 TEST_F(dev, bench_catches_broken_lock)

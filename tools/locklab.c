@@ -67,7 +67,8 @@ static const char manual[] =
 "             operations per second, per-thread min/max, Jain's fairness,\n"
 "             p50/p99 of the time each operation waited for the lock, and\n"
 "             the violations the kernel's checked section saw.\n"
-"             Lock kinds only; Arcs, channels and RCU are measured by bench.\n"
+"             Lock kinds only; Arcs, channels, RCU and seqlocks are measured\n"
+"             by bench.\n"
 "\n"
 "    bench    runs the in-kernel benchmark. Lock kinds: THREADS kernel\n"
 "             threads take the lock in a loop and run a checked critical\n"
@@ -80,7 +81,10 @@ static const char manual[] =
 "             (load the shared record, check it) while one more thread keeps\n"
 "             replacing the record and waiting for grace periods; acq/s is\n"
 "             read sections per second, and a violation is a read of a copy\n"
-"             already retired. Every selected variant runs in turn, and the\n"
+"             already retired. seqlock: THREADS kernel threads copy a\n"
+"             record under the seqlock while one more thread rewrites it\n"
+"             about once a microsecond; acq/s is accepted copies per second,\n"
+"             and a violation is an accepted torn copy. Every selected variant runs in turn, and the\n"
 "             kernel's own primitive of the kind always runs too, so each\n"
 "             row shows its rate as a ratio to the kernel's in the same run.\n"
 "\n"
@@ -309,7 +313,8 @@ static void bench_one(int fd, struct bench_row *r, const struct bench_opts *o)
 	/* The Arc, channel and RCU benchmarks report totals only. */
 	if (r->info->kind != LOCKLAB_KIND_ARC &&
 	    r->info->kind != LOCKLAB_KIND_CHANNEL &&
-	    r->info->kind != LOCKLAB_KIND_RCU)
+	    r->info->kind != LOCKLAB_KIND_RCU &&
+	    r->info->kind != LOCKLAB_KIND_SEQLOCK)
 		b->per_thread = (uintptr_t)r->per_thread;
 	r->err = ioctl(fd, LOCKLAB_IOC_BENCH, b) ? errno : 0;
 	if (r->err)
@@ -638,7 +643,8 @@ static int cmd_stress(struct bench_opts *o)
 			continue;
 		/* Condvars, Arcs, channels, RCU: no lock to hold; see bench. */
 		if (l->kind == LOCKLAB_KIND_CONDVAR || l->kind == LOCKLAB_KIND_ARC ||
-		    l->kind == LOCKLAB_KIND_CHANNEL || l->kind == LOCKLAB_KIND_RCU)
+		    l->kind == LOCKLAB_KIND_CHANNEL || l->kind == LOCKLAB_KIND_RCU ||
+		    l->kind == LOCKLAB_KIND_SEQLOCK)
 			continue;
 		if (strcmp(o->variants, "all") && !(l->props & LOCKLAB_PROP_KERNEL) &&
 		    !name_in_list(l->name, o->variants))

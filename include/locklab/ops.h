@@ -143,6 +143,8 @@ extern const struct lab_plain_ops lab_arc_ops[];
 extern const unsigned int lab_arc_ops_nr;
 extern const struct lab_plain_ops lab_rcu_ops[];
 extern const unsigned int lab_rcu_ops_nr;
+extern const struct lab_plain_ops lab_seqlock_ops[];
+extern const unsigned int lab_seqlock_ops_nr;
 
 /* Kernel-native baselines (bench/native.c). */
 extern const struct lab_lock_ops lab_kernel_spinlock_ops;

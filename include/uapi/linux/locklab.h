@@ -62,6 +62,7 @@
  * @LOCKLAB_KIND_ARC: reference-counted allocations with strong and weak
  *	handles (book chapter 6); each handle is an fd
  * @LOCKLAB_KIND_RCU: read-copy-update (book chapter 10); benchmark only
+ * @LOCKLAB_KIND_SEQLOCK: sequence locks (book chapter 10); benchmark only
  */
 enum locklab_kind {
 	LOCKLAB_KIND_SPIN = 1,
@@ -72,6 +73,7 @@ enum locklab_kind {
 	LOCKLAB_KIND_CONDVAR = 6,
 	LOCKLAB_KIND_ARC = 7,
 	LOCKLAB_KIND_RCU = 8,
+	LOCKLAB_KIND_SEQLOCK = 9,
 	LOCKLAB_KIND_MAX,
 };
 
@@ -261,7 +263,8 @@ struct locklab_list {
  *	are shared (read) holds, 0..100; must be 0 for other kinds
  * @__reserved: must be 0
  * @reads: out: shared acquisitions among @acquisitions; for
- *	%LOCKLAB_KIND_RCU, grace periods the updater waited for
+ *	%LOCKLAB_KIND_RCU, grace periods the updater waited for; for
+ *	%LOCKLAB_KIND_SEQLOCK, write sections of the writer
  * @max_readers: out: most threads seen holding shared at once
  *
  * Returns 0 when the run completed, whatever it measured: a lock that fails
@@ -329,6 +332,18 @@ enum locklab_arc_variant {
 enum locklab_rcu_variant {
 	LOCKLAB_RCU_LAB = 1,
 	LOCKLAB_RCU_KERNEL = LOCKLAB_VARIANT_KERNEL,
+};
+
+/**
+ * enum locklab_seqlock_variant - variants of %LOCKLAB_KIND_SEQLOCK
+ *	(benchmark only: LOCKLAB_IOC_CREATE refuses the kind)
+ * @LOCKLAB_SEQLOCK_LAB: locklab seqlock: sequence counter and a writer
+ *	spin lock (book chapter 10)
+ * @LOCKLAB_SEQLOCK_KERNEL: the kernel's seqlock_t
+ */
+enum locklab_seqlock_variant {
+	LOCKLAB_SEQLOCK_LAB = 1,
+	LOCKLAB_SEQLOCK_KERNEL = LOCKLAB_VARIANT_KERNEL,
 };
 
 /* struct locklab_create.flags */
