@@ -13,7 +13,10 @@
 #                warnings are errors (builds that kernel first if needed)
 #   selftests    in QEMU with Debian's kernel and the module loaded
 #   debug        KUnit on x86_64 with lockdep (PROVE_LOCKING), mutex and
-#                spinlock debugging, DEBUG_ATOMIC_SLEEP and KASAN
+#                spinlock debugging, DEBUG_ATOMIC_SLEEP, KASAN and kmemleak
+#                (kunit-x86_64-debug); then that kernel, with locklab built
+#                in, boots the selftests (selftests-debug), which end with a
+#                kmemleak scan for objects locklab allocated and lost
 #
 # A kernel warning, lockdep or KASAN report during a KUnit run fails that
 # tier (scripts/kunit.sh), as one in the selftest guest does (scripts/vm.sh).
@@ -27,7 +30,7 @@ set -uo pipefail
 cd "$LOCKLAB_TOP"
 mkdir -p build
 
-tiers=${LOCKLAB_TIERS:-"deps build style sparse kunit-um kunit-x86_64 kunit-arm64-max kunit-arm64-a57 build-arm64 selftests kunit-x86_64-debug"}
+tiers=${LOCKLAB_TIERS:-"deps build style sparse kunit-um kunit-x86_64 kunit-arm64-max kunit-arm64-a57 build-arm64 selftests kunit-x86_64-debug selftests-debug"}
 passed=0 failed=0 skipped=0
 summary=()
 
@@ -86,6 +89,7 @@ for t in $tiers; do
 	kunit-x86_64-debug) counted kunit-x86_64-debug scripts/kunit.sh x86_64 \
 		--config kunit/debug.config --name debug ;;
 	selftests) counted selftests scripts/vm-selftests.sh ;;
+	selftests-debug) counted selftests-debug scripts/vm-selftests.sh --debug ;;
 	*) echo "unknown tier $t"; failed=$((failed + 1)) ;;
 	esac
 done

@@ -174,9 +174,15 @@ else
 fi
 set -e
 
-# A finished build is reusable whatever the tests said.
+# A finished build is reusable whatever the tests said. An x86_64 kernel
+# is also linked as build/kunit-TAG.bzImage: scripts/vm-selftests.sh
+# --debug boots the debug one with the selftests.
 if grep -q 'Starting KUnit Kernel\|Testing complete' "$log"; then
 	echo "$stamp_now" >"$stamp_file"
+	if [ "$arch" = x86_64 ] && [ -f "$builddir/arch/x86/boot/bzImage" ]; then
+		ln -sfn "$builddir/arch/x86/boot/bzImage" \
+			"$LOCKLAB_TOP/build/kunit-$tag.bzImage"
+	fi
 fi
 
 # A kernel warning, lockdep report, KASAN report or oops while the tests run

@@ -2,9 +2,16 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Run the selftests in the QEMU guest (Debian kernel, -smp 2) with the
-# module loaded, and count the TAP results. Expects `make modules tools
-# selftests` to have run. Last line: "selftests: P passed, F failed, S
+# module loaded, and count the TAP results. Builds the module, the CLI and
+# the selftests first. Last line: "selftests: P passed, F failed, S
 # skipped". Exit 0 only when nothing failed.
+#
+#   --debug   boot the x86_64 debug KUnit kernel instead (lockdep, KASAN,
+#             kmemleak; locklab built in, its KUnit suites not run), so the
+#             device paths run under the same checkers as the KUnit suites,
+#             and end with the kmemleak check of selftests/run.sh. Needs
+#             `scripts/kunit.sh x86_64 --config kunit/debug.config --name
+#             debug` to have built that kernel.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 cd "$LOCKLAB_TOP"
@@ -14,14 +21,27 @@ make -s modules tools selftests >build/vm-selftests-build.log 2>&1 || {
 	exit 1
 }
 
+tag=selftests
 args=(--timeout "${VM_TIMEOUT:-900}" --file selftests/run.sh:/root/run.sh
       --file tools/locklab)
+if [ "${1:-}" = --debug ]; then
+	tag=selftests-debug
+	kernel=build/kunit-x86_64-debug.bzImage
+	if [ ! -r "$kernel" ]; then
+		echo "$tag: no debug kernel ($kernel): run the kunit-x86_64-debug tier first"
+		echo "$tag: 0 passed, 1 failed, 0 skipped"
+		exit 1
+	fi
+	# No KUnit suite matches the filter: boot straight to the tests.
+	args+=(--kernel "$kernel" --no-ko --append "kunit.filter_glob=none")
+fi
 for t in selftests/out/*_test selftests/*_test.sh; do
 	args+=(--file "$t:/root/$(basename "$t")")
 done
-scripts/vm.sh "${args[@]}" -- sh /root/run.sh /root >build/vm-selftests.out 2>&1
+scripts/vm.sh "${args[@]}" -- sh /root/run.sh /root >build/vm-$tag.out 2>&1
 rc=$?
 log=build/vm/serial.log
+cp "$log" "build/vm/serial-$tag.log" 2>/dev/null
 tap() { grep -aE "^$1 [0-9]+ " "$log" 2>/dev/null; }
 p=$(tap ok | grep -avc '# SKIP')
 s=$(tap ok | grep -ac '# SKIP')
@@ -29,8 +49,8 @@ f=$(tap 'not ok' | grep -avc '# SKIP')
 grep -aE '^(not )?ok [0-9]+ |^# selftest:|^# (PASSED|FAILED|Totals)' "$log"
 if [ $rc -ne 0 ] && [ "$f" -eq 0 ]; then
 	# The guest itself failed (boot, insmod, rmmod, kernel splat, timeout).
-	echo "selftests: the VM run failed with status $rc (see $log)"
+	echo "$tag: the VM run failed with status $rc (see $log)"
 	f=1
 fi
-echo "selftests: $p passed, $f failed, $s skipped"
+echo "$tag: $p passed, $f failed, $s skipped"
 [ "$f" -eq 0 ]

@@ -14,6 +14,7 @@
 #   --timeout SEC    hard limit for the whole boot (default 300)
 #   --smp N --mem MB guest CPUs (2) and memory (768)
 #   --kernel FILE    kernel image (default /boot/vmlinuz-<release of KDIR>)
+#   --append ARGS    more kernel command line
 #   --kvm            use KVM instead of TCG (not available on every machine)
 #   --allow-splat    do not fail on a kernel warning/oops in the guest log
 #
@@ -26,7 +27,7 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-ko=auto ko_args= timeout=300 smp=2 mem=768 kernel= kvm=0 allow_splat=0
+ko=auto ko_args= timeout=300 smp=2 mem=768 kernel= kvm=0 allow_splat=0 append=
 files=()
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -38,6 +39,7 @@ while [ $# -gt 0 ]; do
 	--smp) smp=$2; shift 2 ;;
 	--mem) mem=$2; shift 2 ;;
 	--kernel) kernel=$2; shift 2 ;;
+	--append) append=$2; shift 2 ;;
 	--kvm) kvm=1; shift ;;
 	--allow-splat) allow_splat=1; shift ;;
 	--) shift; break ;;
@@ -92,18 +94,20 @@ if [ $rc -eq 0 ]; then
 	cd /root
 	sh /cmd.sh
 	rc=$?
-	if grep -q '^locklab ' /proc/modules; then
+	if grep -qs '^locklab ' /proc/modules; then
 		rmmod locklab || { echo "LOCKLAB-VM: rmmod failed"; rc=101; }
 	fi
 fi
 echo "LOCKLAB-VM: ---- kernel log ----"
 dmesg
 echo "LOCKLAB-VM: ---- end of kernel log ----"
-if dmesg | grep -Eq 'WARNING:|BUG:|Oops|general protection|Call Trace:|UBSAN:|KASAN:|kmemleak:.*new suspected'; then
+if dmesg | grep -Eq 'WARNING:|BUG:|Oops|general protection|Call Trace:|UBSAN:|KASAN:'; then
 	echo "LOCKLAB-VM-SPLAT"
 fi
 echo "LOCKLAB-VM-EXIT: $rc"
-poweroff -f
+# -no-reboot turns a reboot into QEMU exiting, also on kernels without
+# ACPI power-off (the debug KUnit kernel)
+reboot -f
 INIT
 chmod +x "$root/init"
 
@@ -117,7 +121,7 @@ timeout --foreground -k 5 "$timeout" \
 	qemu-system-x86_64 "${accel[@]}" -smp "$smp" -m "$mem" \
 	-display none -monitor none -serial stdio -no-reboot \
 	-kernel "$kernel" -initrd "$out/initramfs.cpio.gz" \
-	-append "console=ttyS0 panic=-1 loglevel=3 rdinit=/init" \
+	-append "console=ttyS0 panic=-1 loglevel=3 rdinit=/init $append" \
 	</dev/null 2>&1 | stdbuf -oL tr -d '\r' | tee "$log"
 qrc=${PIPESTATUS[0]}
 set -e
