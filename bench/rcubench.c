@@ -103,6 +103,7 @@ static int rcubench_lab_thread(void *arg, unsigned int id)
 		cond_resched();
 	}
 	b->sections[id] = cnt;
+	/* Relaxed: summed after lab_run_threads() joined the threads. */
 	atomic64_add(bad, &b->violations);
 	return 0;
 }
@@ -138,6 +139,7 @@ static int rcubench_kernel_thread(void *arg, unsigned int id)
 		cond_resched();
 	}
 	b->sections[id] = cnt;
+	/* Relaxed: summed after lab_run_threads() joined the threads. */
 	atomic64_add(bad, &b->violations);
 	return 0;
 }

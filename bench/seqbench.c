@@ -94,6 +94,7 @@ static int seqbench_lab_thread(void *arg, unsigned int id)
 		cond_resched();
 	}
 	b->reads[id] = n;
+	/* Relaxed: summed after lab_run_threads() joined the threads. */
 	atomic64_add(torn, &b->torn);
 	return 0;
 }
@@ -126,6 +127,7 @@ static int seqbench_kernel_thread(void *arg, unsigned int id)
 		cond_resched();
 	}
 	b->reads[id] = n;
+	/* Relaxed: summed after lab_run_threads() joined the threads. */
 	atomic64_add(torn, &b->torn);
 	return 0;
 }

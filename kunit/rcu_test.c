@@ -182,6 +182,10 @@ struct rec {
 	struct rec *grave;	/* retired, poisoned, not yet freed */
 };
 
+/*
+ * The counters below are relaxed atomics: the test reads them after
+ * lab_run_threads() joined the threads, whose completion orders them.
+ */
 struct rcu_ptr {
 	struct lab_rcu *d;
 	struct rec *cur;
@@ -377,8 +381,9 @@ struct lf_state {
 	struct lf_item *items;
 	unsigned int nr;
 	unsigned int churners;
-	atomic_t churning;		/* churners not done yet */
+	atomic_t churning;		/* churners not done yet; fully ordered */
 	bool stop;
+	/* Relaxed counters, read after the join. */
 	atomic_long_t bad_walks;	/* walks that met garbage or looped */
 	atomic_long_t walks;
 };
