@@ -17,6 +17,8 @@
 #                (kunit-x86_64-debug); then that kernel, with locklab built
 #                in, boots the selftests (selftests-debug), which end with a
 #                kmemleak scan for objects locklab allocated and lost
+#   kcsan        KUnit on x86_64 with KCSAN (strict, with weak-memory
+#                modelling): any data-race report fails the tier
 #
 # A kernel warning, lockdep or KASAN report during a KUnit run fails that
 # tier (scripts/kunit.sh), as one in the selftest guest does (scripts/vm.sh).
@@ -30,7 +32,7 @@ set -uo pipefail
 cd "$LOCKLAB_TOP"
 mkdir -p build
 
-tiers=${LOCKLAB_TIERS:-"deps build style sparse kunit-um kunit-x86_64 kunit-arm64-max kunit-arm64-a57 build-arm64 selftests kunit-x86_64-debug selftests-debug"}
+tiers=${LOCKLAB_TIERS:-"deps build style sparse kunit-um kunit-x86_64 kunit-arm64-max kunit-arm64-a57 build-arm64 selftests kunit-x86_64-debug selftests-debug kunit-x86_64-kcsan"}
 passed=0 failed=0 skipped=0
 summary=()
 
@@ -90,6 +92,8 @@ for t in $tiers; do
 		--config kunit/debug.config --name debug ;;
 	selftests) counted selftests scripts/vm-selftests.sh ;;
 	selftests-debug) counted selftests-debug scripts/vm-selftests.sh --debug ;;
+	kunit-x86_64-kcsan) counted kunit-x86_64-kcsan scripts/kunit.sh x86_64 \
+		--config kunit/kcsan.config --name kcsan ;;
 	*) echo "unknown tier $t"; failed=$((failed + 1)) ;;
 	esac
 done

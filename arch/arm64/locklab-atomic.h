@@ -146,6 +146,7 @@ static __always_inline int lab_arm64_atomic_read_acquire(const atomic_t *v)
 
 static __always_inline void lab_arm64_atomic_set_release(atomic_t *v, int i)
 {
+	kcsan_release();
 	instrument_atomic_write(v, sizeof(*v));
 	/*
 	 * "=Q": the word is written, not read. "rZ": a zero (an unlock) is
@@ -171,6 +172,7 @@ lab_arm64_atomic_long_read_acquire(const atomic_long_t *v)
 static __always_inline void lab_arm64_atomic_long_set_release(atomic_long_t *v,
 							      long i)
 {
+	kcsan_release();
 	instrument_atomic_write(v, sizeof(*v));
 	asm volatile("stlr	%x[i], %[v]"
 		     : [v] "=Q" (v->counter) : [i] "rZ" (i) : "memory");
@@ -187,6 +189,7 @@ static __always_inline void lab_arm64_atomic_long_set_release(atomic_long_t *v,
  */
 static __always_inline void lab_arm64_mb(void)
 {
+	kcsan_mb();	/* what KCSAN cannot see in the asm */
 	asm volatile("dmb	ish" : : : "memory");
 }
 
@@ -198,6 +201,7 @@ static __always_inline void lab_arm64_mb(void)
  */
 static __always_inline void lab_arm64_fence_acquire(void)
 {
+	kcsan_rmb();	/* what KCSAN cannot see in the asm */
 	asm volatile("dmb	ishld" : : : "memory");
 }
 
@@ -209,6 +213,7 @@ static __always_inline void lab_arm64_fence_acquire(void)
  */
 static __always_inline void lab_arm64_fence_release(void)
 {
+	kcsan_release();	/* what KCSAN cannot see in the asm */
 	asm volatile("dmb	ish" : : : "memory");
 }
 

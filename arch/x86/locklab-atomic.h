@@ -60,12 +60,14 @@ static __always_inline int lab_x86_atomic_read_acquire(const atomic_t *v)
 
 static __always_inline void lab_x86_atomic_set_release(atomic_t *v, int i)
 {
+	kcsan_release();
 	instrument_atomic_write(v, sizeof(*v));
 	asm volatile("movl %1, %0" : "=m" (v->counter) : "r" (i) : "memory");
 }
 
 static __always_inline int lab_x86_atomic_xchg(atomic_t *v, int i)
 {
+	kcsan_mb();	/* a lock-prefixed RMW is a full barrier */
 	instrument_atomic_read_write(v, sizeof(*v));
 	/* xchg with a memory operand is locked without the prefix. */
 	asm volatile("xchgl %0, %1"
@@ -76,6 +78,7 @@ static __always_inline int lab_x86_atomic_xchg(atomic_t *v, int i)
 static __always_inline int lab_x86_atomic_cmpxchg(atomic_t *v, int old,
 						  int new)
 {
+	kcsan_mb();	/* a lock-prefixed RMW is a full barrier */
 	instrument_atomic_read_write(v, sizeof(*v));
 	/* Compare %eax with *v: if equal store @new; %eax = old *v either way. */
 	asm volatile("lock cmpxchgl %2, %1"
@@ -86,6 +89,7 @@ static __always_inline int lab_x86_atomic_cmpxchg(atomic_t *v, int old,
 
 static __always_inline int lab_x86_atomic_fetch_add(atomic_t *v, int i)
 {
+	kcsan_mb();	/* a lock-prefixed RMW is a full barrier */
 	instrument_atomic_read_write(v, sizeof(*v));
 	/* xadd leaves the old value in the register operand. */
 	asm volatile("lock xaddl %0, %1"
@@ -107,12 +111,14 @@ static __always_inline long lab_x86_atomic_long_read_acquire(const atomic_long_t
 static __always_inline void lab_x86_atomic_long_set_release(atomic_long_t *v,
 							    long i)
 {
+	kcsan_release();
 	instrument_atomic_write(v, sizeof(*v));
 	asm volatile("movq %1, %0" : "=m" (v->counter) : "r" (i) : "memory");
 }
 
 static __always_inline long lab_x86_atomic_long_xchg(atomic_long_t *v, long i)
 {
+	kcsan_mb();	/* a lock-prefixed RMW is a full barrier */
 	instrument_atomic_read_write(v, sizeof(*v));
 	asm volatile("xchgq %0, %1"
 		     : "+r" (i), "+m" (v->counter) : : "memory");
@@ -122,6 +128,7 @@ static __always_inline long lab_x86_atomic_long_xchg(atomic_long_t *v, long i)
 static __always_inline long lab_x86_atomic_long_cmpxchg(atomic_long_t *v,
 							long old, long new)
 {
+	kcsan_mb();	/* a lock-prefixed RMW is a full barrier */
 	instrument_atomic_read_write(v, sizeof(*v));
 	asm volatile("lock cmpxchgq %2, %1"
 		     : "+a" (old), "+m" (v->counter)
@@ -132,6 +139,7 @@ static __always_inline long lab_x86_atomic_long_cmpxchg(atomic_long_t *v,
 static __always_inline long lab_x86_atomic_long_fetch_add(atomic_long_t *v,
 							  long i)
 {
+	kcsan_mb();	/* a lock-prefixed RMW is a full barrier */
 	instrument_atomic_read_write(v, sizeof(*v));
 	asm volatile("lock xaddq %0, %1"
 		     : "+r" (i), "+m" (v->counter) : : "memory", "cc");
@@ -164,20 +172,28 @@ static __always_inline long lab_x86_atomic_long_fetch_add(atomic_long_t *v,
 
 static __always_inline void lab_x86_mb(void)
 {
+	kcsan_mb();
 	asm volatile("mfence" : : : "memory");
 }
 
 /*
  * Acquire and release fences need no instruction under TSO, only the
  * compiler barrier that stops GCC from moving accesses across them.
+ *
+ * The kcsan_*() calls (nothing unless CONFIG_KCSAN) tell KCSAN what each
+ * barrier orders, as the kernel's own smp_*() and atomic wrappers do: it
+ * cannot see into asm, and would otherwise model plain accesses as
+ * reordered across these.
  */
 static __always_inline void lab_x86_fence_acquire(void)
 {
+	kcsan_rmb();
 	asm volatile("" : : : "memory");
 }
 
 static __always_inline void lab_x86_fence_release(void)
 {
+	kcsan_release();
 	asm volatile("" : : : "memory");
 }
 
