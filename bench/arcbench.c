@@ -26,8 +26,8 @@
 
 #include <locklab/arc.h>
 
-#include "arcbench.h"
-#include "torture.h"
+#include "bench/arcbench.h"
+#include "bench/threads.h"
 
 /* Pairs between two looks at the stop flag and two cond_resched(). */
 #define ARCBENCH_BATCH	64
@@ -79,6 +79,14 @@ static int arcbench_refcount_thread(void *arg, unsigned int id)
 	return 0;
 }
 
+static void arcbench_free(void *arg)
+{
+	struct arcbench *b = arg;
+
+	lab_arc_put(b->arc);
+	kfree(b);
+}
+
 static int arcbench_run(struct arcbench *b, unsigned int threads,
 			unsigned int duration_ms, lab_thread_fn fn,
 			struct lab_arc_bench_stat *st)
@@ -90,6 +98,7 @@ static int arcbench_run(struct arcbench *b, unsigned int threads,
 		.interruptible = true,
 		.stop = &b->stop,
 		.elapsed_ns = &st->elapsed_ns,
+		.abandon = arcbench_free,
 	};
 	unsigned int i;
 	int ret;
@@ -122,10 +131,9 @@ static int arcbench_run(struct arcbench *b, unsigned int threads,
  * @threads kthreads pinned round-robin to the online CPUs. Sleeps; process
  * context only. A signal stops the run.
  *
- * Return: 0; -EINVAL for bad arguments; -ENOMEM; -EINTR (signal);
- * -ETIMEDOUT or -EDEADLK as lab_run_threads() returns them (on -EDEADLK
- * the shared state is leaked: a stuck thread may still use it); -EIO when
- * a count did not return to the benchmark's single reference.
+ * Return: 0; -EINVAL for bad arguments; -ENOMEM; -EINTR or -ETIMEDOUT when
+ * stopped early (at once: the threads finish and free their state); -EIO
+ * when a count did not return to the benchmark's single reference.
  */
 int lab_arc_bench(unsigned int threads, unsigned int duration_ms,
 		  struct lab_arc_bench_result *r)
@@ -154,14 +162,13 @@ int lab_arc_bench(unsigned int threads, unsigned int duration_ms,
 	if (!ret)
 		ret = arcbench_run(b, threads, duration_ms,
 				   arcbench_refcount_thread, &r->refcount);
-	if (ret == -EDEADLK)
-		return ret;	/* threads may still use b: leak it */
+	if (ret == -EINTR || ret == -ETIMEDOUT)
+		return ret;	/* abandoned: the threads free b */
 
 	if (!ret && (WARN_ON_ONCE(lab_arc_strong_count(b->arc) != 1) ||
 		     WARN_ON_ONCE(refcount_read(&b->ref) != 1 ||
 				  b->refcount_hit_zero)))
 		ret = -EIO;
-	lab_arc_put(b->arc);
-	kfree(b);
+	arcbench_free(b);
 	return ret;
 }

@@ -17,9 +17,8 @@
  *
  * Invariants: endpoints are created before the threads start; a thread
  * drops exactly the one it owns; if the threads never ran (creation
- * failed) the benchmark drops them itself; if they are stuck
- * (lab_run_threads() returned -EDEADLK) everything is leaked, as the
- * threads may still use it.
+ * failed) the benchmark drops them itself; a run stopped early leaves cb
+ * to the threads, which free it once the last is done.
  */
 #include <linux/math64.h>
 #include <linux/sched.h>
@@ -27,7 +26,8 @@
 
 #include <locklab/channel.h>
 
-#include "torture.h"
+#include "bench/chanbench.h"
+#include "bench/threads.h"
 
 struct lab_cb {
 	struct lab_chan *ch;
@@ -118,6 +118,12 @@ static int lab_cb_endpoints(struct lab_cb *cb, unsigned int consumers,
 	return 0;
 }
 
+/* Abandoned: every thread ran and dropped its endpoint; cb is all left. */
+static void lab_cb_free(void *arg)
+{
+	kfree(arg);
+}
+
 /**
  * lab_chan_bench() - measure a channel flavour's throughput
  * @ops: the flavour (not a one-shot one: -EOPNOTSUPP)
@@ -133,13 +139,17 @@ static int lab_cb_endpoints(struct lab_cb *cb, unsigned int consumers,
  * context. A signal to the caller stops the run early (-EINTR).
  *
  * Return: 0 with @r filled; -EINVAL for bad arguments; -EOPNOTSUPP;
- * -ENOMEM; -EINTR; -EDEADLK when threads got stuck (state is leaked).
+ * -ENOMEM; -EINTR or -ETIMEDOUT when stopped early (at once: the threads
+ * finish and free their state).
  */
 int lab_chan_bench(const struct lab_chan_ops *ops, unsigned int producers,
 		   unsigned int consumers, unsigned int duration_ms,
 		   size_t msg_size, struct lab_chan_bench_result *r)
 {
-	struct lab_run_opts opts = { .interruptible = true };
+	struct lab_run_opts opts = {
+		.interruptible = true,
+		.abandon = lab_cb_free,
+	};
 	unsigned int threads = producers + consumers, held_s = 1, held_r = 1;
 	struct lab_cb *cb;
 	u64 elapsed = 0;
@@ -170,8 +180,8 @@ int lab_chan_bench(const struct lab_chan_ops *ops, unsigned int producers,
 	opts.elapsed_ns = &elapsed;
 	opts.timeout_ms = duration_ms + 60000;
 	ret = lab_run_threads(threads, lab_cb_thread, cb, &opts);
-	if (ret == -EDEADLK)
-		return ret;
+	if (ret == -EINTR || ret == -ETIMEDOUT)
+		return ret;	/* abandoned: the threads free cb */
 	if (!atomic_read(&cb->ran))
 		goto out;	/* no thread ran: their endpoints are still ours */
 

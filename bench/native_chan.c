@@ -36,7 +36,7 @@
 
 #include <locklab/channel.h>
 
-#include "../channel/chan.h"
+#include "channel/chan.h"
 
 #define LAB_KFIFO_DEFAULT_CAP	64
 #define LAB_KFIFO_MAX_CAP	65536
@@ -49,6 +49,7 @@ struct lab_kfifo_chan {
 	struct kfifo_rec_ptr_2 fifo;	/* under @lock */
 	unsigned int count;		/* messages in @fifo, under @lock */
 	unsigned int cap;
+	size_t charged;			/* the kfifo buffer, to the budget */
 	bool send_closed;		/* under @lock */
 	bool recv_closed;		/* under @lock */
 	wait_queue_head_t not_empty;	/* receivers */
@@ -65,7 +66,7 @@ static struct lab_kfifo_chan *to_kf(struct lab_chan *ch)
  * LAB_KFIFO_MAX_BYTES; 0: 64, or fewer if the messages are large.
  */
 static struct lab_chan *kf_create(size_t capacity, size_t msg_max,
-				  unsigned int flags)
+				  struct lab_budget *budget)
 {
 	struct lab_kfifo_chan *kf;
 	size_t bytes;
@@ -81,12 +82,18 @@ static struct lab_chan *kf_create(size_t capacity, size_t msg_max,
 	bytes = array_size(capacity, msg_max + 2);
 	if (bytes > LAB_KFIFO_MAX_BYTES)
 		return ERR_PTR(-EINVAL);
-	kf = lab_chan_alloc(sizeof(*kf));
-	if (!kf)
-		return ERR_PTR(-ENOMEM);
+	kf = lab_chan_alloc(budget, sizeof(*kf));
+	if (IS_ERR(kf))
+		return ERR_CAST(kf);
 	/* kfifo_alloc() rounds the size up to a power of two. */
-	if (kfifo_alloc(&kf->fifo, bytes, GFP_KERNEL)) {
-		lab_chan_free(kf);
+	kf->charged = lab_charge_size(roundup_pow_of_two(bytes));
+	if (lab_budget_charge(budget, kf->charged)) {
+		lab_chan_free(budget, kf, sizeof(*kf));
+		return ERR_PTR(-ENOSPC);
+	}
+	if (kfifo_alloc(&kf->fifo, bytes, GFP_KERNEL_ACCOUNT)) {
+		lab_budget_uncharge(budget, kf->charged);
+		lab_chan_free(budget, kf, sizeof(*kf));
 		return ERR_PTR(-ENOMEM);
 	}
 	lab_chan_count_alloc(1);
@@ -102,8 +109,9 @@ static void kf_destroy(struct lab_chan *ch)
 	struct lab_kfifo_chan *kf = to_kf(ch);
 
 	kfifo_free(&kf->fifo);
+	lab_budget_uncharge(ch->budget, kf->charged);
 	lab_chan_count_alloc(-1);
-	lab_chan_free(kf);
+	lab_chan_free(ch->budget, kf, sizeof(*kf));
 }
 
 struct kf_op {

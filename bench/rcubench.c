@@ -24,8 +24,8 @@
 #include <locklab/ops.h>
 #include <locklab/rcu.h>
 
-#include "rcubench.h"
-#include "torture.h"
+#include "bench/rcubench.h"
+#include "bench/threads.h"
 
 #define RCUBENCH_BATCH	64
 #define RCUBENCH_LIVE	0x4c495645U	/* "LIVE" */
@@ -42,6 +42,7 @@ struct rcubench {
 	struct rcubench_rec __rcu *kcur;	/* kernel RCU */
 	struct rcubench_rec *retired;		/* poisoned, freed one GP later */
 	unsigned int readers;
+	bool lab;				/* locklab RCU, else the kernel's */
 	bool stop ____cacheline_aligned_in_smp;
 	atomic64_t violations;
 	u64 grace_periods;
@@ -144,6 +145,16 @@ static int rcubench_kernel_thread(void *arg, unsigned int id)
 	return 0;
 }
 
+static void rcubench_free(void *arg)
+{
+	struct rcubench *b = arg;
+
+	kfree(b->lab ? b->cur : rcu_dereference_protected(b->kcur, true));
+	kfree(b->retired);
+	lab_rcu_destroy(&b->rcu);
+	kfree(b);
+}
+
 /**
  * lab_rcu_bench() - read-side sections per second under a busy updater
  * @variant: LOCKLAB_RCU_LAB or LOCKLAB_RCU_KERNEL
@@ -154,9 +165,8 @@ static int rcubench_kernel_thread(void *arg, unsigned int id)
  *
  * Sleeps; process context only. A signal stops the run.
  *
- * Return: 0; -EINVAL for bad arguments; -ENOMEM; -EINTR; -ETIMEDOUT or
- * -EDEADLK as lab_run_threads() returns them (on -EDEADLK the shared
- * state is leaked: a stuck thread may still use it).
+ * Return: 0; -EINVAL for bad arguments; -ENOMEM; -EINTR or -ETIMEDOUT
+ * when stopped early (at once: the threads finish and free their state).
  */
 int lab_rcu_bench(u32 variant, unsigned int threads, unsigned int duration_ms,
 		  struct lab_rcu_bench_result *r)
@@ -167,6 +177,7 @@ int lab_rcu_bench(u32 variant, unsigned int threads, unsigned int duration_ms,
 		.duration_ms = duration_ms,
 		.bind = true,
 		.interruptible = true,
+		.abandon = rcubench_free,
 	};
 	bool lab = variant == LOCKLAB_RCU_LAB;
 	struct rcubench_rec *rec;
@@ -190,6 +201,7 @@ int lab_rcu_bench(u32 variant, unsigned int threads, unsigned int duration_ms,
 		return -ENOMEM;
 	}
 	b->readers = threads;
+	b->lab = lab;
 	if (lab)
 		b->cur = rec;
 	else
@@ -198,17 +210,14 @@ int lab_rcu_bench(u32 variant, unsigned int threads, unsigned int duration_ms,
 	opts.elapsed_ns = &r->elapsed_ns;
 	ret = lab_run_threads(threads + 1, lab ? rcubench_lab_thread :
 				rcubench_kernel_thread, b, &opts);
-	if (ret == -EDEADLK)
-		return ret;	/* threads may still use b: leak it */
+	if (ret == -EINTR || ret == -ETIMEDOUT)
+		return ret;	/* abandoned: the threads free b */
 
 	for (i = 0; i < threads; i++)
 		r->sections += b->sections[i];
 	r->grace_periods = b->grace_periods;
 	r->violations = atomic64_read(&b->violations);
-	kfree(lab ? b->cur : rcu_dereference_protected(b->kcur, true));
-	kfree(b->retired);
-	lab_rcu_destroy(&b->rcu);
-	kfree(b);
+	rcubench_free(b);
 	return ret;
 }
 

@@ -20,8 +20,8 @@
 #include <locklab/ops.h>
 #include <locklab/seqlock.h>
 
-#include "seqbench.h"
-#include "torture.h"
+#include "bench/seqbench.h"
+#include "bench/threads.h"
 
 #define SEQBENCH_WORDS		4
 #define SEQBENCH_BATCH		64
@@ -132,6 +132,11 @@ static int seqbench_kernel_thread(void *arg, unsigned int id)
 	return 0;
 }
 
+static void seqbench_free(void *arg)
+{
+	kfree(arg);
+}
+
 /**
  * lab_seq_bench() - consistent reads per second under a busy writer
  * @variant: LOCKLAB_SEQLOCK_LAB or LOCKLAB_SEQLOCK_KERNEL
@@ -142,9 +147,8 @@ static int seqbench_kernel_thread(void *arg, unsigned int id)
  *
  * Sleeps; process context only. A signal stops the run.
  *
- * Return: 0; -EINVAL for bad arguments; -ENOMEM; -EINTR; -ETIMEDOUT or
- * -EDEADLK as lab_run_threads() returns them (on -EDEADLK the shared
- * state is leaked: a stuck thread may still use it).
+ * Return: 0; -EINVAL for bad arguments; -ENOMEM; -EINTR or -ETIMEDOUT
+ * when stopped early (at once: the threads finish and free their state).
  */
 int lab_seq_bench(u32 variant, unsigned int threads, unsigned int duration_ms,
 		  struct lab_seq_bench_result *r)
@@ -156,6 +160,7 @@ int lab_seq_bench(u32 variant, unsigned int threads, unsigned int duration_ms,
 		.bind = true,
 		.interruptible = true,
 		.elapsed_ns = &r->elapsed_ns,
+		.abandon = seqbench_free,
 	};
 	struct seqbench *b;
 	unsigned int i;
@@ -174,8 +179,8 @@ int lab_seq_bench(u32 variant, unsigned int threads, unsigned int duration_ms,
 	opts.stop = &b->stop;
 	ret = lab_run_threads(threads + 1, lab ? seqbench_lab_thread :
 				seqbench_kernel_thread, b, &opts);
-	if (ret == -EDEADLK)
-		return ret;	/* threads may still use b: leak it */
+	if (ret == -EINTR || ret == -ETIMEDOUT)
+		return ret;	/* abandoned: the threads free b */
 
 	for (i = 0; i < threads; i++)
 		r->reads += b->reads[i];

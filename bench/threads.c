@@ -3,26 +3,39 @@
  * locklab thread groups: run one function on N kthreads, released at once,
  * with a bound on the time everything may take.
  *
- * Lifetime. Each kthread holds a task reference taken at creation, so
- * kthread_stop() is safe whether the thread has returned or not. A thread
- * that does not return within the bound even after *stop was set is stuck
- * (a lock that never hands over): the group and everything the thread
- * function uses must then stay allocated forever, because the thread may
- * still touch them. lab_run_threads() says so by returning -EDEADLK, warns,
- * and leaks the group; its callers leak their state too.
+ * Lifetime. The group is referenced by each of its threads and by the
+ * caller, and freed by the last of them. Each thread also holds a module
+ * reference from its creation to its very end (module_put_and_kthread_exit),
+ * so no thread runs locklab code that rmmod freed. Threads are never
+ * stopped with kthread_stop(): they end by themselves, when the function
+ * returns, so nothing needs their task once they are woken.
+ *
+ * Ending early. When the run is stopped early (a signal to an
+ * interruptible caller, or the time bound), *stop is set so that the
+ * thread functions return. A caller that set opts->abandon returns at
+ * once: the threads own @arg from then on and the last one hands it to
+ * abandon(). A caller that did not (the KUnit cases) waits a grace period;
+ * threads still running after it are stuck (a lock that never hands over),
+ * and since they may still touch @arg, lab_run_threads() warns, returns
+ * -EDEADLK and leaks the group, and its callers leak @arg too.
  *
  * Waits. The caller sleeps in wait_for_completion*() while the threads run,
  * so on a uniprocessor or PREEMPT_NONE kernel the threads get the CPU.
+ *
+ * lab_run_threads_wait_idle() waits until no group is left (a benchmark
+ * of the device waits for the threads of an abandoned one first).
  */
 #include <linux/completion.h>
 #include <linux/cpumask.h>
 #include <linux/kthread.h>
 #include <linux/ktime.h>
+#include <linux/module.h>
+#include <linux/refcount.h>
 #include <linux/sched.h>
-#include <linux/sched/task.h>
 #include <linux/slab.h>
+#include <linux/wait.h>
 
-#include "torture.h"
+#include "bench/threads.h"
 
 #define LAB_GRACE_MS	10000	/* after *stop, for threads to notice */
 
@@ -30,21 +43,41 @@ struct lab_tgroup;
 
 struct lab_tslot {
 	struct lab_tgroup *group;
-	struct task_struct *task;
 	unsigned int id;
 };
 
 struct lab_tgroup {
+	refcount_t ref;			/* every thread, and the caller */
 	lab_thread_fn fn;
 	void *arg;
+	void (*abandon)(void *arg);
+	bool abandoned;			/* the caller left: @arg is ours */
 	bool abort;			/* set before release: do not run fn */
 	struct completion start;
 	struct completion done;
-	atomic_t live;
+	atomic_t live;			/* threads that have not returned */
 	atomic_t err;			/* first non-zero return of fn */
 	atomic64_t end_ns;		/* latest return time */
 	struct lab_tslot slot[];
 };
+
+static atomic_t lab_groups = ATOMIC_INIT(0);
+static DECLARE_WAIT_QUEUE_HEAD(lab_groups_wq);
+
+static void lab_tgroup_put(struct lab_tgroup *g)
+{
+	/*
+	 * RELEASE, and ACQUIRE for the last one: the caller's store of
+	 * @abandoned happens before its put, so the last put sees it.
+	 */
+	if (!refcount_dec_and_test(&g->ref))
+		return;
+	if (READ_ONCE(g->abandoned))
+		g->abandon(g->arg);
+	kfree(g);
+	if (atomic_dec_and_test(&lab_groups))
+		wake_up_all(&lab_groups_wq);
+}
 
 static int lab_tgroup_thread(void *data)
 {
@@ -61,25 +94,15 @@ static int lab_tgroup_thread(void *data)
 	atomic64_set(&g->end_ns, ktime_get_ns());
 	/*
 	 * The last thread out wakes the caller; complete_all() so that every
-	 * later wait on @done returns at once. It releases the completion's
-	 * lock before the waiter can return from its wait (the waiter
-	 * reacquires that lock), so the caller may free @g right after.
+	 * later wait on @done returns at once. The group stays until our put.
 	 */
 	if (atomic_dec_and_test(&g->live))
 		complete_all(&g->done);
-	return 0;
+	lab_tgroup_put(g);
+	module_put_and_kthread_exit(0);
 }
 
-static void lab_tgroup_reap(struct lab_tgroup *g, unsigned int nr)
-{
-	unsigned int i;
-
-	for (i = 0; i < nr; i++) {
-		kthread_stop(g->slot[i].task);
-		put_task_struct(g->slot[i].task);
-	}
-}
-
+/* Create and wake the threads; on failure the made ones end by themselves. */
 static int lab_tgroup_create(struct lab_tgroup *g, unsigned int nr, bool bind)
 {
 	struct task_struct *t;
@@ -88,20 +111,23 @@ static int lab_tgroup_create(struct lab_tgroup *g, unsigned int nr, bool bind)
 	for (i = 0; i < nr; i++) {
 		g->slot[i].group = g;
 		g->slot[i].id = i;
+		__module_get(THIS_MODULE);
+		refcount_inc(&g->ref);
 		t = kthread_create(lab_tgroup_thread, &g->slot[i], "locklab/%u",
 				   i);
 		if (IS_ERR(t)) {
-			/* Created threads stop before running fn. */
+			refcount_dec(&g->ref);
+			module_put(THIS_MODULE);
+			/* Made threads stop before running fn. */
 			WRITE_ONCE(g->abort, true);
+			if (atomic_sub_and_test(nr - i, &g->live))
+				complete_all(&g->done);
 			complete_all(&g->start);
-			lab_tgroup_reap(g, i);
 			return PTR_ERR(t);
 		}
-		get_task_struct(t);
 		if (bind)
 			kthread_bind(t, cpumask_nth(i % num_online_cpus(),
 						    cpu_online_mask));
-		g->slot[i].task = t;
 		wake_up_process(t);
 	}
 	return 0;
@@ -144,9 +170,11 @@ static int lab_tgroup_wait(struct lab_tgroup *g,
  *
  * Return: 0 when every thread returned 0; the first error a thread
  * returned; -EINTR (signal) or -ETIMEDOUT (bound exceeded) when the run was
- * stopped early and every thread then returned; -EDEADLK when some thread
- * did not return even after *@opts->stop was set: @arg must then be leaked.
- * -ENOMEM or a kthread_create() error when the threads could not be made.
+ * stopped early (with @opts->abandon: at once, @arg now the threads'; else
+ * once every thread returned); -EDEADLK (no @opts->abandon only) when some
+ * thread did not return even after *@opts->stop was set: @arg must then be
+ * leaked. -ENOMEM or a kthread_create() error when the threads could not
+ * be made (@arg stays the caller's).
  */
 int lab_run_threads(unsigned int nr, lab_thread_fn fn, void *arg,
 		    const struct lab_run_opts *opts)
@@ -157,18 +185,21 @@ int lab_run_threads(unsigned int nr, lab_thread_fn fn, void *arg,
 
 	if (!nr)
 		return -EINVAL;
-	g = kzalloc(struct_size(g, slot, nr), GFP_KERNEL);
+	g = kzalloc(struct_size(g, slot, nr), GFP_KERNEL_ACCOUNT);
 	if (!g)
 		return -ENOMEM;
+	refcount_set(&g->ref, 1);
 	g->fn = fn;
 	g->arg = arg;
+	g->abandon = opts->abandon;
 	init_completion(&g->start);
 	init_completion(&g->done);
 	atomic_set(&g->live, nr);
+	atomic_inc(&lab_groups);
 
 	ret = lab_tgroup_create(g, nr, opts->bind);
 	if (ret) {
-		kfree(g);
+		lab_tgroup_put(g);
 		return ret;
 	}
 
@@ -178,6 +209,11 @@ int lab_run_threads(unsigned int nr, lab_thread_fn fn, void *arg,
 	if (ret) {
 		if (opts->stop)
 			WRITE_ONCE(*opts->stop, true);
+		if (opts->abandon) {
+			WRITE_ONCE(g->abandoned, true);
+			lab_tgroup_put(g);
+			return ret;
+		}
 		if (!wait_for_completion_timeout(&g->done,
 						 msecs_to_jiffies(LAB_GRACE_MS))) {
 			WARN(1, "locklab: threads stuck after stop; leaking them\n");
@@ -188,7 +224,24 @@ int lab_run_threads(unsigned int nr, lab_thread_fn fn, void *arg,
 		*opts->elapsed_ns = atomic64_read(&g->end_ns) - t0;
 	if (!ret)
 		ret = atomic_read(&g->err);
-	lab_tgroup_reap(g, nr);
-	kfree(g);
+	lab_tgroup_put(g);
 	return ret;
+}
+
+/* Thread groups not yet freed (running, or abandoned and finishing). */
+unsigned int lab_run_threads_live(void)
+{
+	return atomic_read(&lab_groups);
+}
+
+/**
+ * lab_run_threads_wait_idle() - wait until no thread group is left
+ *
+ * Return: 0, or -EINTR on a signal.
+ */
+int lab_run_threads_wait_idle(void)
+{
+	if (wait_event_interruptible(lab_groups_wq, !atomic_read(&lab_groups)))
+		return -EINTR;
+	return 0;
 }

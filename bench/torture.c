@@ -21,61 +21,12 @@
 
 #include <locklab/wait.h>
 
-#include "torture.h"
-
-/**
- * lab_cs_section() - one checked critical section
- * @cs: the shared section state
- * @hold_ns: busy time inside the section
- *
- * Must be called with the lock under test held. The non-atomic increment is
- * deliberate: it is the "plain counter" whose lost updates reveal a
- * section that two threads ran at once. KCSAN checks it too.
- */
-void lab_cs_section(struct lab_cs *cs, unsigned int hold_ns)
-{
-	unsigned long c;
-
-	if (READ_ONCE(cs->inside) || atomic_read(&cs->readers))
-		atomic_long_inc(&cs->violations);
-	WRITE_ONCE(cs->inside, 1);
-	ASSERT_EXCLUSIVE_ACCESS(cs->counter);
-	c = READ_ONCE(cs->counter);
-	if (hold_ns)
-		ndelay(hold_ns);
-	WRITE_ONCE(cs->counter, c + 1);
-	WRITE_ONCE(cs->inside, 0);
-}
-
-/**
- * lab_cs_read_section() - one checked shared section
- * @cs: the shared section state
- * @hold_ns: busy time inside the section
- *
- * Must be called with a shared hold of the lock under test. Finds no writer
- * inside, and the counter does not move while it looks (a writer changing
- * it under a reader is a violation); records how many readers overlapped.
- */
-void lab_cs_read_section(struct lab_cs *cs, unsigned int hold_ns)
-{
-	int r = atomic_inc_return(&cs->readers), max;
-	unsigned long c;
-
-	max = atomic_read(&cs->max_readers);
-	while (r > max && !atomic_try_cmpxchg(&cs->max_readers, &max, r))
-		;
-	c = READ_ONCE(cs->counter);
-	if (READ_ONCE(cs->inside))
-		atomic_long_inc(&cs->violations);
-	if (hold_ns)
-		ndelay(hold_ns);
-	if (READ_ONCE(cs->counter) != c || READ_ONCE(cs->inside))
-		atomic_long_inc(&cs->violations);
-	atomic_dec(&cs->readers);
-}
+#include "bench/section.h"
+#include "bench/threads.h"
+#include "bench/torture.h"
 
 struct lab_torture {
-	const struct lab_torture_cfg *cfg;
+	struct lab_torture_cfg cfg;	/* a copy: the threads may outlive the caller */
 	void *lock;
 	bool stop;
 	struct lab_cs cs;
@@ -86,7 +37,7 @@ struct lab_torture {
 /* One acquisition of a reader-writer lock: shared or exclusive. */
 static void lab_torture_rw_once(struct lab_torture *t, struct rnd_state *rs)
 {
-	const struct lab_torture_cfg *cfg = t->cfg;
+	const struct lab_torture_cfg *cfg = &t->cfg;
 	const struct lab_rwlock_ops *rw = cfg->rw;
 
 	if (prandom_u32_state(rs) % 100 < cfg->read_pct) {
@@ -104,7 +55,7 @@ static void lab_torture_rw_once(struct lab_torture *t, struct rnd_state *rs)
 static int lab_torture_thread(void *data, unsigned int id)
 {
 	struct lab_torture *t = data;
-	const struct lab_torture_cfg *cfg = t->cfg;
+	const struct lab_torture_cfg *cfg = &t->cfg;
 	const struct lab_lock_ops *ops = cfg->ops;
 	union lab_lock_ctx ctx;
 	struct rnd_state rs;
@@ -150,6 +101,18 @@ static void lab_torture_stats(struct lab_torture *t, unsigned int nr,
 	st->lost_updates = st->acquisitions - st->reads - t->cs.counter;
 }
 
+static void lab_torture_free(void *arg)
+{
+	struct lab_torture *t = arg;
+
+	if (t->cfg.ops)
+		t->cfg.ops->destroy(t->lock);
+	else
+		t->cfg.rw->destroy(t->lock);
+	kfree(t->lock);
+	kfree(t);
+}
+
 /**
  * lab_torture_run() - hammer one lock from cfg->threads kthreads
  * @cfg: what to run
@@ -159,9 +122,10 @@ static void lab_torture_stats(struct lab_torture *t, unsigned int nr,
  * here: it shows in @st.
  *
  * Return: 0; -EINVAL for a bad @cfg; -EINTR or -ETIMEDOUT when stopped
- * early (@st then covers the part that ran); -EDEADLK when a thread is
- * stuck in the lock (its state is leaked, see lab_run_threads()); or the
- * lock's init error.
+ * early (@st then covers the part that ran, except for interruptible runs,
+ * which return at once and leave the threads their state); -EDEADLK when
+ * a thread is stuck in the lock (its state is leaked, see
+ * lab_run_threads()); or the lock's init error.
  */
 int lab_torture_run(const struct lab_torture_cfg *cfg,
 		    struct lab_torture_stats *st)
@@ -170,6 +134,8 @@ int lab_torture_run(const struct lab_torture_cfg *cfg,
 		.bind = cfg->bind,
 		.interruptible = cfg->interruptible,
 		.elapsed_ns = &st->elapsed_ns,
+		/* The device's runs leave the threads their state on a stop. */
+		.abandon = cfg->interruptible ? lab_torture_free : NULL,
 	};
 	size_t size = cfg->ops ? cfg->ops->size : cfg->rw ? cfg->rw->size : 0;
 	struct lab_torture *t;
@@ -178,18 +144,21 @@ int lab_torture_run(const struct lab_torture_cfg *cfg,
 	if (!cfg->ops == !cfg->rw || !cfg->threads || cfg->read_pct > 100 ||
 	    (!cfg->iterations && !cfg->duration_ms))
 		return -EINVAL;
-	t = kzalloc(struct_size(t, count, cfg->threads), GFP_KERNEL);
+	t = kzalloc(struct_size(t, count, cfg->threads), GFP_KERNEL_ACCOUNT);
 	if (!t)
 		return -ENOMEM;
-	t->lock = kzalloc(size, GFP_KERNEL);
+	t->lock = kzalloc(size, GFP_KERNEL_ACCOUNT);
 	if (!t->lock) {
 		kfree(t);
 		return -ENOMEM;
 	}
 	ret = cfg->ops ? cfg->ops->init(t->lock) : cfg->rw->init(t->lock);
-	if (ret)
-		goto out_free;
-	t->cfg = cfg;
+	if (ret) {
+		kfree(t->lock);
+		kfree(t);
+		return ret;
+	}
+	t->cfg = *cfg;
 	atomic_long_set(&t->cs.violations, 0);
 
 	opts.stop = &t->stop;
@@ -201,14 +170,10 @@ int lab_torture_run(const struct lab_torture_cfg *cfg,
 	ret = lab_run_threads(cfg->threads, lab_torture_thread, t, &opts);
 	if (ret == -EDEADLK)
 		return ret;	/* threads still use t: leak it */
+	if (opts.abandon && (ret == -EINTR || ret == -ETIMEDOUT))
+		return ret;	/* the threads free t */
 	lab_torture_stats(t, cfg->threads, st);
-	if (cfg->ops)
-		cfg->ops->destroy(t->lock);
-	else
-		cfg->rw->destroy(t->lock);
-out_free:
-	kfree(t->lock);
-	kfree(t);
+	lab_torture_free(t);
 	return ret;
 }
 

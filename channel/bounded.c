@@ -3,8 +3,8 @@
  * locklab bounded channel: a multi-producer multi-consumer ring with a
  * sequence number per slot (Dmitry Vyukov's bounded MPMC queue, in the
  * shape crossbeam-channel's array flavour gives it), blocking through
- * lab_wait() when full or empty; and, with capacity 0, a rendezvous
- * channel whose send returns only once a receiver has taken the message.
+ * lab_wait() when full or empty. (Capacity 0, the rendezvous channel, is
+ * channel/rendezvous.c.)
  *
  * ---------------------------------------------------------------------------
  * The ring.
@@ -78,35 +78,6 @@
  * that was woken, even if its deadline passed), so the slot is used by it
  * or by someone else. Disconnection bumps @ev and wakes everybody.
  *
- * ---------------------------------------------------------------------------
- * Rendezvous (capacity 0). No ring: one offer slot (@rv_buf, @rv_len) and
- * a state word, with a lab_mutex @send_lock so that one sender offers at
- * a time:
- *
- *   bits 0-1  phase: IDLE 0, OFFERED 1, TAKING 2, TAKEN 3
- *   bit 2     SCLOSED     bit 3  RCLOSED
- *   bits 4-   generation: +1 at every offer (the check of a message's
- *             length and its claim name the same offer)
- *
- *   sender (holds send_lock)  (IDLE, g) -> (OFFERED, g+1)   RELEASE
- *   receiver                  (OFFERED, g) -> (TAKING, g)   ACQUIRE
- *   receiver, after copying   (TAKING, g) -> (TAKEN, g)     RELEASE
- *   sender, then unlocks      (TAKEN, g) -> (IDLE, g)
- *   sender gives up           (OFFERED, g) -> (IDLE, g)     cmpxchg: the
- *                             message was not taken; if it fails, a
- *                             receiver is TAKING and the send succeeds
- *
- * Everyone sleeps on the state word itself, with the exact value that made
- * them sleep, and every change that someone may wait for is followed by
- * lab_wake_all(): the futex argument, no lost wake-ups. The send returns 0
- * only after TAKEN, -EPIPE/-EINTR/-ETIMEDOUT only after withdrawing the
- * offer, so "returned 0" is exactly "a receiver has the message".
- *
- * LAB_CHAN_NONBLOCK on a rendezvous send fails with -EAGAIN unless a
- * receiver is blocked in receive right then; if one is, the message is
- * offered and the send waits (as its flags and deadline allow) for a
- * receiver to take it, which the blocked one does at once unless it gives
- * up at the same moment.
  */
 #include <linux/cache.h>
 #include <linux/log2.h>
@@ -115,7 +86,6 @@
 
 #include <locklab/atomic.h>
 #include <locklab/channel.h>
-#include <locklab/mutex.h>
 #include <locklab/wait.h>
 
 #include "chan.h"
@@ -138,7 +108,7 @@ struct lab_bside {
 
 struct lab_bounded {
 	struct lab_chan ch;
-	unsigned long cap;	/* 0: rendezvous */
+	unsigned long cap;
 	unsigned long mark_bit;
 	unsigned long one_lap;
 	size_t stride;		/* bytes per slot */
@@ -151,12 +121,7 @@ struct lab_bounded {
 	atomic_long_t head ____cacheline_aligned_in_smp;
 	struct lab_bside receivers;	/* wait for a message */
 
-	/* Rendezvous. */
-	struct lab_mutex send_lock;
-	atomic_t rv_state;
-	atomic_t rv_waiting;	/* receivers blocked in receive (a hint) */
-	u32 rv_len;		/* written under send_lock in IDLE */
-	void *rv_buf;		/* msg_max bytes */
+	size_t ring_bytes;	/* as charged */
 };
 
 static struct lab_bounded *to_bounded(struct lab_chan *ch)
@@ -370,264 +335,50 @@ static ssize_t b_try_recv(struct lab_bounded *b, struct b_op *op)
 	}
 }
 
-/* --- Rendezvous ------------------------------------------------------------ */
-
-#define RV_IDLE		0
-#define RV_OFFERED	1
-#define RV_TAKING	2
-#define RV_TAKEN	3
-#define RV_PHASE	3
-#define RV_SCLOSED	4
-#define RV_RCLOSED	8
-#define RV_CLOSED	(RV_SCLOSED | RV_RCLOSED)
-#define RV_GEN_ONE	16
-
-/* (IDLE, g) -> (OFFERED, g+1); the generation wraps (in u32). */
-static int rv_next_offer(int w)
-{
-	return (int)((u32)w + RV_GEN_ONE + RV_OFFERED);
-}
-
-/* Holding send_lock, the offer is out: wait until it is taken or withdrawn. */
-static int rv_await_taker(struct lab_bounded *b, unsigned int wflags,
-			  ktime_t deadline)
-{
-	int w, err;
-
-	for (;;) {
-		/*
-		 * ACQUIRE: pairs with the RELEASE of TAKEN in rv_recv(): the
-		 * receiver is done reading @rv_buf before we reuse it.
-		 */
-		w = lab_atomic_read_acquire(&b->rv_state);
-		switch (w & RV_PHASE) {
-		case RV_TAKEN:
-			/*
-			 * (TAKEN, g) -> (IDLE, g). Relaxed: nobody waits for
-			 * IDLE; the next sender sees it through send_lock.
-			 */
-			lab_atomic_fetch_sub_relaxed(&b->rv_state, RV_TAKEN);
-			return 0;
-		case RV_TAKING:
-			/* The taker copies and never sleeps: a short wait. */
-			lab_wait(&b->rv_state, w, 0, LAB_WAIT_FOREVER);
-			continue;
-		case RV_OFFERED:
-			err = -EPIPE;
-			if (!(w & RV_RCLOSED))
-				err = lab_wait(&b->rv_state, w, wflags, deadline);
-			if (!lab_chan_wait_failed(err) && err != -EPIPE)
-				continue;
-			/*
-			 * (OFFERED, g) -> (IDLE, g): withdraw. Relaxed: no
-			 * receiver read anything of an offer it did not claim.
-			 */
-			if (lab_atomic_try_cmpxchg_relaxed(&b->rv_state, &w,
-							   w - RV_OFFERED))
-				return err;
-			continue;	/* claimed meanwhile, or a close bit */
-		default:
-			WARN_ONCE(1, "locklab: rendezvous offer vanished\n");
-			return -EIO;
-		}
-	}
-}
-
-/* Holding send_lock: offer @buf and wait for a taker. */
-static int rv_offer(struct lab_bounded *b, const void *buf, size_t len,
-		    unsigned int wflags, ktime_t deadline)
-{
-	int w = lab_atomic_read(&b->rv_state);
-
-	if (w & RV_CLOSED)
-		return -EPIPE;
-	WARN_ON_ONCE((w & RV_PHASE) != RV_IDLE);
-	if (len)
-		memcpy(b->rv_buf, buf, len);
-	WRITE_ONCE(b->rv_len, len);
-	do {
-		if (w & RV_CLOSED)
-			return -EPIPE;
-		/*
-		 * (IDLE, g) -> (OFFERED, g+1). RELEASE: publishes @rv_buf and
-		 * @rv_len; pairs with the ACQUIRE loads in rv_recv().
-		 */
-	} while (!lab_atomic_try_cmpxchg_release(&b->rv_state, &w,
-						 rv_next_offer(w)));
-	lab_wake_all(&b->rv_state);
-	return rv_await_taker(b, wflags, deadline);
-}
-
-static int rv_send(struct lab_bounded *b, const void *buf, size_t len,
-		   unsigned int flags, ktime_t deadline)
-{
-	int ret;
-
-	if (lab_atomic_read(&b->rv_state) & RV_CLOSED)
-		return -EPIPE;
-	if (flags & LAB_CHAN_NONBLOCK) {
-		/* Relaxed: a hint, see the file comment. */
-		if (!lab_atomic_read(&b->rv_waiting) ||
-		    !lab_mutex_trylock(&b->send_lock))
-			return -EAGAIN;
-	} else {
-		ret = lab_mutex_lock_wait(&b->send_lock,
-					  lab_chan_wait_flags(flags), deadline);
-		if (ret)
-			return ret;
-	}
-	ret = rv_offer(b, buf, len, lab_chan_wait_flags(flags), deadline);
-	lab_mutex_unlock(&b->send_lock);
-	return ret;
-}
-
-/* OFFERED seen in @w: take it, or tell why not (-EAGAIN: look again). */
-static ssize_t rv_take(struct lab_bounded *b, int w, void *buf, size_t len)
-{
-	u32 mlen = READ_ONCE(b->rv_len);
-
-	if (mlen > len) {
-		/* As b_head_unchanged(): the length belongs to offer @w? */
-		lab_fence_acquire();
-		return lab_atomic_read(&b->rv_state) == w ? -EMSGSIZE : -EAGAIN;
-	}
-	/*
-	 * (OFFERED, g) -> (TAKING, g). ACQUIRE: pairs with the RELEASE of
-	 * the offer in rv_offer().
-	 */
-	if (!lab_atomic_try_cmpxchg_acquire(&b->rv_state, &w,
-					    w - RV_OFFERED + RV_TAKING))
-		return -EAGAIN;
-	if (mlen)
-		memcpy(buf, b->rv_buf, mlen);
-	/*
-	 * (TAKING, g) -> (TAKEN, g), close bits untouched. RELEASE: pairs
-	 * with the ACQUIRE in rv_await_taker().
-	 */
-	lab_atomic_fetch_add_release(&b->rv_state, RV_TAKEN - RV_TAKING);
-	lab_wake_all(&b->rv_state);
-	return mlen;
-}
-
-static ssize_t rv_recv(struct lab_bounded *b, void *buf, size_t len,
-		       unsigned int flags, ktime_t deadline)
-{
-	bool registered = false;
-	ssize_t ret;
-	int w;
-
-	for (;;) {
-		/* ACQUIRE: pairs with the RELEASE of the offer in rv_offer(). */
-		w = lab_atomic_read_acquire(&b->rv_state);
-		if (w & RV_RCLOSED) {
-			ret = -EPIPE;
-			break;
-		}
-		if ((w & RV_PHASE) == RV_OFFERED) {
-			ret = rv_take(b, w, buf, len);
-			if (ret != -EAGAIN)
-				break;
-			continue;
-		}
-		if (w & RV_SCLOSED) {
-			ret = -EPIPE;	/* no offer can come any more */
-			break;
-		}
-		if (flags & LAB_CHAN_NONBLOCK) {
-			ret = -EAGAIN;
-			break;
-		}
-		if (!registered) {
-			/* Relaxed: a hint for non-blocking senders. */
-			lab_atomic_fetch_add_relaxed(&b->rv_waiting, 1);
-			registered = true;
-		}
-		ret = lab_wait(&b->rv_state, w, lab_chan_wait_flags(flags),
-			       deadline);
-		if (lab_chan_wait_failed(ret))
-			break;
-	}
-	if (registered)
-		lab_atomic_fetch_sub_relaxed(&b->rv_waiting, 1);
-	return ret;
-}
-
-/* (p, s, r, g) -> the same with @bit set, then wake everyone. */
-static void rv_close(struct lab_bounded *b, int bit)
-{
-	int w = lab_atomic_read(&b->rv_state);
-
-	/* Fully ordered: the bit is set before the wake-up's checks. */
-	while (!(w & bit) && !lab_atomic_try_cmpxchg(&b->rv_state, &w, w | bit))
-		;
-	lab_wake_all(&b->rv_state);
-}
-
 /* --- Ops ------------------------------------------------------------------ */
-
-static struct lab_chan *b_create(size_t cap, size_t msg_max)
-{
-	struct lab_bounded *b;
-	struct lab_bslot *s;
-	size_t bytes;
-	unsigned long i;
-
-	b = lab_chan_alloc(sizeof(*b));
-	if (!b)
-		return ERR_PTR(-ENOMEM);
-	b->cap = cap;
-	lab_mutex_init(&b->send_lock, LAB_MUTEX_3STATE);
-	if (!cap) {
-		b->rv_buf = lab_chan_valloc(msg_max);
-		if (!b->rv_buf)
-			goto nomem;
-		return &b->ch;
-	}
-	b->mark_bit = roundup_pow_of_two(cap + 1);
-	b->one_lap = b->mark_bit * 2;
-	b->stride = ALIGN(struct_size(s, data, msg_max), SMP_CACHE_BYTES);
-	bytes = array_size(cap, b->stride);
-	if (bytes > LAB_BOUNDED_MAX_BYTES) {
-		lab_chan_free(b);
-		return ERR_PTR(-EINVAL);
-	}
-	b->ring = lab_chan_valloc(bytes);
-	if (!b->ring)
-		goto nomem;
-	for (i = 0; i < cap; i++)
-		atomic_long_set(&b_slot(b, i)->stamp, i);
-	return &b->ch;
-nomem:
-	lab_chan_free(b);
-	return ERR_PTR(-ENOMEM);
-}
 
 /* @capacity: slots, 1 .. 65536; 0: 64. */
 static struct lab_chan *bounded_create(size_t capacity, size_t msg_max,
-				       unsigned int flags)
+				       struct lab_budget *budget)
 {
+	size_t cap = capacity ?: LAB_BOUNDED_DEFAULT_CAP, bytes;
+	struct lab_bounded *b;
+	struct lab_bslot *s;
+	unsigned long i;
+	void *ring;
+
 	if (capacity > LAB_BOUNDED_MAX_CAP)
 		return ERR_PTR(-EINVAL);
-	return b_create(capacity ?: LAB_BOUNDED_DEFAULT_CAP, msg_max);
-}
-
-/* @capacity: must be 0. */
-static struct lab_chan *rendezvous_create(size_t capacity, size_t msg_max,
-					  unsigned int flags)
-{
-	if (capacity)
+	bytes = array_size(cap, ALIGN(struct_size(s, data, msg_max),
+				      SMP_CACHE_BYTES));
+	if (bytes > LAB_BOUNDED_MAX_BYTES)
 		return ERR_PTR(-EINVAL);
-	return b_create(0, msg_max);
+	b = lab_chan_alloc(budget, sizeof(*b));
+	if (IS_ERR(b))
+		return ERR_CAST(b);
+	ring = lab_chan_valloc(budget, bytes);
+	if (IS_ERR(ring)) {
+		lab_chan_free(budget, b, sizeof(*b));
+		return ERR_CAST(ring);
+	}
+	b->cap = cap;
+	b->mark_bit = roundup_pow_of_two(cap + 1);
+	b->one_lap = b->mark_bit * 2;
+	b->stride = ALIGN(struct_size(s, data, msg_max), SMP_CACHE_BYTES);
+	b->ring = ring;
+	b->ring_bytes = bytes;
+	for (i = 0; i < cap; i++)
+		atomic_long_set(&b_slot(b, i)->stamp, i);
+	return &b->ch;
 }
 
 static void bounded_destroy(struct lab_chan *ch)
 {
 	struct lab_bounded *b = to_bounded(ch);
 
-	WARN_ON_ONCE(lab_mutex_is_locked(&b->send_lock));
-	lab_chan_vfree(b->ring);	/* messages live in the ring */
-	lab_chan_vfree(b->rv_buf);
-	lab_chan_free(b);
+	/* Messages live in the ring. */
+	lab_chan_vfree(ch->budget, b->ring, b->ring_bytes);
+	lab_chan_free(ch->budget, b, sizeof(*b));
 }
 
 static int bounded_send(struct lab_chan *ch, const void *buf, size_t len,
@@ -636,8 +387,6 @@ static int bounded_send(struct lab_chan *ch, const void *buf, size_t len,
 	struct lab_bounded *b = to_bounded(ch);
 	struct b_op op = { .try = b_try_send, .sbuf = buf, .len = len };
 
-	if (!b->cap)
-		return rv_send(b, buf, len, flags, deadline);
 	return b_wait_loop(b, &b->senders, &op, flags, deadline);
 }
 
@@ -648,8 +397,6 @@ static ssize_t bounded_recv(struct lab_chan *ch, void *buf, size_t len,
 	struct b_op op = { .try = b_try_recv, .rbuf = buf, .len = len };
 	ssize_t ret;
 
-	if (!b->cap)
-		return rv_recv(b, buf, len, flags, deadline);
 	ret = b_wait_loop(b, &b->receivers, &op, flags, deadline);
 	/* We may have consumed the wake-up meant for it: pass it on. */
 	if (ret == -EMSGSIZE)
@@ -662,10 +409,6 @@ static void bounded_close_send(struct lab_chan *ch)
 	struct lab_bounded *b = to_bounded(ch);
 	unsigned long tail;
 
-	if (!b->cap) {
-		rv_close(b, RV_SCLOSED);
-		return;
-	}
 	tail = lab_atomic_long_read(&b->tail);
 	/* (lap, 0, index) -> (lap, 1, index). Fully ordered, before the wakes. */
 	while (!(tail & b->mark_bit) &&
@@ -679,33 +422,21 @@ static void bounded_close_recv(struct lab_chan *ch)
 {
 	struct lab_bounded *b = to_bounded(ch);
 
-	if (!b->cap) {
-		rv_close(b, RV_RCLOSED);
-		return;
-	}
 	/* Relaxed: ordered before the wake-ups by b_notify_all(). */
 	lab_atomic_set(&b->rx_closed, 1);
 	b_notify_all(&b->senders);
 	b_notify_all(&b->receivers);
 }
 
-#define BOUNDED_OPS(_name, _variant, _props, _create)			\
-	{								\
-		.name = _name,						\
-		.kind = LOCKLAB_KIND_CHANNEL,				\
-		.variant = _variant,					\
-		.props = LOCKLAB_PROP_SLEEPS | (_props),		\
-		.create = _create,					\
-		.destroy = bounded_destroy,				\
-		.send = bounded_send,					\
-		.recv = bounded_recv,					\
-		.close_send = bounded_close_send,			\
-		.close_recv = bounded_close_recv,			\
-	}
-
-const struct lab_chan_ops lab_bounded_chan_ops =
-	BOUNDED_OPS("bounded", LOCKLAB_CHANNEL_BOUNDED, LOCKLAB_PROP_FIFO,
-		    bounded_create);
-const struct lab_chan_ops lab_rendezvous_chan_ops =
-	BOUNDED_OPS("rendezvous", LOCKLAB_CHANNEL_RENDEZVOUS, 0,
-		    rendezvous_create);
+const struct lab_chan_ops lab_bounded_chan_ops = {
+	.name = "bounded",
+	.kind = LOCKLAB_KIND_CHANNEL,
+	.variant = LOCKLAB_CHANNEL_BOUNDED,
+	.props = LOCKLAB_PROP_SLEEPS | LOCKLAB_PROP_FIFO,
+	.create = bounded_create,
+	.destroy = bounded_destroy,
+	.send = bounded_send,
+	.recv = bounded_recv,
+	.close_send = bounded_close_send,
+	.close_recv = bounded_close_recv,
+};

@@ -59,50 +59,55 @@ long lab_chan_live_allocs(void)
 }
 EXPORT_SYMBOL_LOCKLAB(lab_chan_live_allocs);
 
-/* kzalloc() counted in lab_chan_live_allocs(). */
-void *lab_chan_alloc(size_t size)
+/*
+ * Channel memory: charged to the channel's budget (may be NULL) and counted
+ * in lab_chan_live_allocs(). Each returns the memory or an ERR_PTR():
+ * -ENOSPC (over budget) or -ENOMEM.
+ */
+static void *lab_chan_counted(void *p)
 {
-	void *p = kzalloc(size, GFP_KERNEL);
-
-	if (p)
+	if (!IS_ERR(p))
 		lab_chan_count_alloc(1);
 	return p;
 }
 
-void lab_chan_free(const void *p)
+void *lab_chan_alloc(struct lab_budget *b, size_t size)
 {
-	if (!p)
+	return lab_chan_counted(lab_budget_kzalloc(b, size));
+}
+
+void lab_chan_free(struct lab_budget *b, const void *p, size_t size)
+{
+	if (IS_ERR_OR_NULL(p))
 		return;
-	kfree(p);
+	lab_budget_kfree(b, p, size);
 	lab_chan_count_alloc(-1);
 }
 
-/* kvzalloc() (rings may be large) counted in lab_chan_live_allocs(). */
-void *lab_chan_valloc(size_t size)
+/* kvzalloc(): rings may be large. */
+void *lab_chan_valloc(struct lab_budget *b, size_t size)
 {
-	void *p = kvzalloc(size, GFP_KERNEL);
-
-	if (p)
-		lab_chan_count_alloc(1);
-	return p;
+	return lab_chan_counted(lab_budget_kvzalloc(b, size));
 }
 
-void lab_chan_vfree(const void *p)
+void lab_chan_vfree(struct lab_budget *b, const void *p, size_t size)
 {
-	if (!p)
+	if (IS_ERR_OR_NULL(p))
 		return;
-	kvfree(p);
+	lab_budget_kvfree(b, p, size);
 	lab_chan_count_alloc(-1);
 }
 
-/* A heap copy of @len bytes of @buf, or NULL. */
-struct lab_chan_msg *lab_chan_msg_new(const void *buf, size_t len)
+/* A heap copy of @len bytes of @buf, charged to @ch's budget. */
+struct lab_chan_msg *lab_chan_msg_new(struct lab_chan *ch, const void *buf,
+				      size_t len)
 {
-	struct lab_chan_msg *m = kmalloc(struct_size(m, data, len), GFP_KERNEL);
+	struct lab_chan_msg *m;
 
-	if (!m)
-		return NULL;
-	lab_chan_count_alloc(1);
+	m = lab_chan_counted(lab_budget_kmalloc(ch->budget,
+						struct_size(m, data, len)));
+	if (IS_ERR(m))
+		return m;
 	INIT_LIST_HEAD(&m->node);
 	m->len = len;
 	if (len)
@@ -110,9 +115,9 @@ struct lab_chan_msg *lab_chan_msg_new(const void *buf, size_t len)
 	return m;
 }
 
-void lab_chan_msg_free(struct lab_chan_msg *m)
+void lab_chan_msg_free(struct lab_chan *ch, struct lab_chan_msg *m)
 {
-	lab_chan_free(m);
+	lab_chan_free(ch->budget, m, lab_chan_msg_bytes(m));
 }
 
 /* What a message costs against the mpsc memory cap. */
@@ -138,38 +143,52 @@ const struct lab_chan_ops *lab_chan_ops_find(u32 variant)
 EXPORT_SYMBOL_LOCKLAB(lab_chan_ops_find);
 
 /**
- * lab_chan_create() - make a channel of flavour @ops
+ * lab_chan_create_charged() - make a channel of flavour @ops
  * @ops: the flavour
  * @capacity: in the flavour's unit (bounded, kfifo: messages; mpsc: bytes
  *	queued; oneshot: 0 or 1; rendezvous: 0); 0 picks the flavour's default
  * @msg_max: largest message in bytes, at most LAB_CHAN_MSG_MAX; 0 picks
  *	LAB_CHAN_MSG_DEFAULT
  * @flags: must be 0
+ * @budget: what everything the channel allocates is charged to, from the
+ *	channel itself to every queued message (NULL: nothing); it must
+ *	outlive the channel
  *
  * The caller owns the first sender and the first receiver endpoint. May
  * sleep.
  *
  * Return: the channel, or ERR_PTR(-EINVAL) for a bad argument,
- * ERR_PTR(-ENOMEM).
+ * ERR_PTR(-ENOSPC) (over budget), ERR_PTR(-ENOMEM).
  */
-struct lab_chan *lab_chan_create(const struct lab_chan_ops *ops,
-				 size_t capacity, size_t msg_max,
-				 unsigned int flags)
+struct lab_chan *lab_chan_create_charged(const struct lab_chan_ops *ops,
+					 size_t capacity, size_t msg_max,
+					 unsigned int flags,
+					 struct lab_budget *budget)
 {
 	struct lab_chan *ch;
 
 	if (flags || msg_max > LAB_CHAN_MSG_MAX)
 		return ERR_PTR(-EINVAL);
 	msg_max = msg_max ?: LAB_CHAN_MSG_DEFAULT;
-	ch = ops->create(capacity, msg_max, flags);
+	ch = ops->create(capacity, msg_max, budget);
 	if (IS_ERR(ch))
 		return ch;
 	ch->ops = ops;
 	ch->msg_max = msg_max;
+	ch->budget = budget;
 	atomic_set(&ch->senders, 1);
 	atomic_set(&ch->receivers, 1);
 	atomic_set(&ch->sides, 2);
 	return ch;
+}
+EXPORT_SYMBOL_LOCKLAB(lab_chan_create_charged);
+
+/** lab_chan_create() - lab_chan_create_charged() with no budget */
+struct lab_chan *lab_chan_create(const struct lab_chan_ops *ops,
+				 size_t capacity, size_t msg_max,
+				 unsigned int flags)
+{
+	return lab_chan_create_charged(ops, capacity, msg_max, flags, NULL);
 }
 EXPORT_SYMBOL_LOCKLAB(lab_chan_create);
 

@@ -4,9 +4,10 @@
  * heap message that the mpsc and oneshot channels queue.
  *
  * Every allocation of channel memory goes through lab_chan_alloc() /
- * lab_chan_valloc() (or is reported with lab_chan_count_alloc() when the
- * kernel allocates it for us, as kfifo_alloc() does), so that the
- * module-wide counter lab_chan_live_allocs() shows leaks.
+ * lab_chan_valloc() (or is charged with lab_budget_charge() and reported
+ * with lab_chan_count_alloc() when the kernel allocates it for us, as
+ * kfifo_alloc() does), so that it is charged to the channel's budget and
+ * the module-wide counter lab_chan_live_allocs() shows leaks.
  */
 #ifndef _LOCKLAB_CHANNEL_CHAN_H
 #define _LOCKLAB_CHANNEL_CHAN_H
@@ -28,14 +29,15 @@ struct lab_chan_msg {
 	u8 data[];
 };
 
-void *lab_chan_alloc(size_t size);
-void lab_chan_free(const void *p);
-void *lab_chan_valloc(size_t size);
-void lab_chan_vfree(const void *p);
+void *lab_chan_alloc(struct lab_budget *b, size_t size);
+void lab_chan_free(struct lab_budget *b, const void *p, size_t size);
+void *lab_chan_valloc(struct lab_budget *b, size_t size);
+void lab_chan_vfree(struct lab_budget *b, const void *p, size_t size);
 void lab_chan_count_alloc(long delta);
 
-struct lab_chan_msg *lab_chan_msg_new(const void *buf, size_t len);
-void lab_chan_msg_free(struct lab_chan_msg *m);
+struct lab_chan_msg *lab_chan_msg_new(struct lab_chan *ch, const void *buf,
+				      size_t len);
+void lab_chan_msg_free(struct lab_chan *ch, struct lab_chan_msg *m);
 size_t lab_chan_msg_bytes(const struct lab_chan_msg *m);
 
 /* The lab_wait() part of send/receive flags. */

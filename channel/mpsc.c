@@ -41,13 +41,13 @@
 #include <locklab/channel.h>
 #include <locklab/condvar.h>
 #include <locklab/mutex.h>
+#include <locklab/param.h>
 
 #include "chan.h"
 
 static unsigned long lab_mpsc_max_bytes = 4UL << 20;
-module_param_named(chan_mpsc_max_bytes, lab_mpsc_max_bytes, ulong, 0644);
-MODULE_PARM_DESC(chan_mpsc_max_bytes,
-		 "Bytes an mpsc channel may queue when created with capacity 0 (default 4 MiB)");
+LAB_PARAM_ULONG(chan_mpsc_max_bytes, lab_mpsc_max_bytes, 64, 1UL << 30, 0644,
+		"Most bytes one mpsc channel may queue (a smaller capacity asked at creation wins)");
 
 struct lab_mpsc {
 	struct lab_chan ch;
@@ -65,27 +65,30 @@ static struct lab_mpsc *to_mpsc(struct lab_chan *ch)
 	return container_of(ch, struct lab_mpsc, ch);
 }
 
-/* @capacity: bytes the queue may hold; 0: the chan_mpsc_max_bytes param. */
+/*
+ * @capacity: bytes the queue may hold, at most the chan_mpsc_max_bytes
+ * parameter (0: that parameter).
+ */
 static struct lab_chan *mpsc_create(size_t capacity, size_t msg_max,
-				    unsigned int flags)
+				    struct lab_budget *budget)
 {
-	struct lab_mpsc *q = lab_chan_alloc(sizeof(*q));
+	struct lab_mpsc *q = lab_chan_alloc(budget, sizeof(*q));
 
-	if (!q)
-		return ERR_PTR(-ENOMEM);
+	if (IS_ERR(q))
+		return ERR_CAST(q);
 	lab_mutex_init(&q->lock, LAB_MUTEX_3STATE);
 	lab_condvar_init(&q->item_ready, LAB_CONDVAR_WAITCOUNT);
 	INIT_LIST_HEAD(&q->queue);
-	q->cap = capacity ?: READ_ONCE(lab_mpsc_max_bytes);
+	q->cap = min_not_zero(capacity, READ_ONCE(lab_mpsc_max_bytes));
 	return &q->ch;
 }
 
-static void mpsc_free_list(struct list_head *list)
+static void mpsc_free_list(struct lab_chan *ch, struct list_head *list)
 {
 	struct lab_chan_msg *m, *next;
 
 	list_for_each_entry_safe(m, next, list, node)
-		lab_chan_msg_free(m);
+		lab_chan_msg_free(ch, m);
 }
 
 static void mpsc_destroy(struct lab_chan *ch)
@@ -93,20 +96,20 @@ static void mpsc_destroy(struct lab_chan *ch)
 	struct lab_mpsc *q = to_mpsc(ch);
 
 	WARN_ON_ONCE(lab_mutex_is_locked(&q->lock));
-	mpsc_free_list(&q->queue);
-	lab_chan_free(q);
+	mpsc_free_list(ch, &q->queue);
+	lab_chan_free(ch->budget, q, sizeof(*q));
 }
 
 static int mpsc_send(struct lab_chan *ch, const void *buf, size_t len,
 		     unsigned int flags, ktime_t deadline)
 {
 	struct lab_mpsc *q = to_mpsc(ch);
-	struct lab_chan_msg *m = lab_chan_msg_new(buf, len);
+	struct lab_chan_msg *m = lab_chan_msg_new(ch, buf, len);
 	size_t need;
 	int ret;
 
-	if (!m)
-		return -ENOMEM;
+	if (IS_ERR(m))
+		return PTR_ERR(m);
 	need = lab_chan_msg_bytes(m);
 	/* Never waits for room; the mutex is held only briefly by anyone. */
 	ret = lab_mutex_lock_wait(&q->lock, lab_chan_wait_flags(flags),
@@ -127,7 +130,7 @@ static int mpsc_send(struct lab_chan *ch, const void *buf, size_t len,
 	lab_condvar_notify_one(&q->item_ready);
 	return 0;
 free:
-	lab_chan_msg_free(m);
+	lab_chan_msg_free(ch, m);
 	return ret;
 }
 
@@ -204,7 +207,7 @@ static ssize_t mpsc_recv(struct lab_chan *ch, void *buf, size_t len,
 	ret = m->len;
 	if (m->len)
 		memcpy(buf, m->data, m->len);
-	lab_chan_msg_free(m);
+	lab_chan_msg_free(ch, m);
 	return ret;
 unlock:
 	lab_mutex_unlock(&q->lock);
@@ -231,7 +234,7 @@ static void mpsc_close_recv(struct lab_chan *ch)
 		q->bytes = 0;
 	}
 	lab_condvar_notify_all(&q->item_ready);
-	mpsc_free_list(&drop);
+	mpsc_free_list(ch, &drop);
 }
 
 const struct lab_chan_ops lab_mpsc_chan_ops = {

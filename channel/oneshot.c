@@ -77,15 +77,15 @@ static struct lab_oneshot *to_oneshot(struct lab_chan *ch)
 
 /* @capacity: 0 or 1, there is room for exactly one message. */
 static struct lab_chan *oneshot_create(size_t capacity, size_t msg_max,
-				       unsigned int flags)
+				       struct lab_budget *budget)
 {
 	struct lab_oneshot *os;
 
 	if (capacity > 1)
 		return ERR_PTR(-EINVAL);
-	os = lab_chan_alloc(sizeof(*os));
-	if (!os)
-		return ERR_PTR(-ENOMEM);
+	os = lab_chan_alloc(budget, sizeof(*os));
+	if (IS_ERR(os))
+		return ERR_CAST(os);
 	atomic_set(&os->state, OS_EMPTY);
 	return &os->ch;
 }
@@ -98,19 +98,19 @@ static void oneshot_destroy(struct lab_chan *ch)
 	/* Nobody else holds an endpoint: plain reads are exact. */
 	WARN_ON_ONCE(phase == OS_WRITING);
 	if (phase == OS_READY)
-		lab_chan_msg_free(os->msg);	/* sent, never received */
-	lab_chan_free(os);
+		lab_chan_msg_free(ch, os->msg);	/* sent, never received */
+	lab_chan_free(ch->budget, os, sizeof(*os));
 }
 
 static int oneshot_send(struct lab_chan *ch, const void *buf, size_t len,
 			unsigned int flags, ktime_t deadline)
 {
 	struct lab_oneshot *os = to_oneshot(ch);
-	struct lab_chan_msg *m = lab_chan_msg_new(buf, len);
+	struct lab_chan_msg *m = lab_chan_msg_new(ch, buf, len);
 	int w, ret;
 
-	if (!m)
-		return -ENOMEM;
+	if (IS_ERR(m))
+		return PTR_ERR(m);
 	w = lab_atomic_read(&os->state);
 	for (;;) {
 		if (w & (OS_SCLOSED | OS_RCLOSED)) {
@@ -133,7 +133,7 @@ static int oneshot_send(struct lab_chan *ch, const void *buf, size_t len,
 		}
 	}
 	if (ret) {
-		lab_chan_msg_free(m);	/* the caller keeps its buffer */
+		lab_chan_msg_free(ch, m);	/* the caller keeps its buffer */
 		return ret;
 	}
 	os->msg = m;
@@ -168,7 +168,7 @@ static ssize_t oneshot_take(struct lab_oneshot *os, int *w, void *buf,
 	ret = m->len;
 	if (m->len)
 		memcpy(buf, m->data, m->len);
-	lab_chan_msg_free(m);
+	lab_chan_msg_free(&os->ch, m);
 	return ret;
 }
 

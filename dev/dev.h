@@ -1,19 +1,31 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * locklab character device internals: the ioctl dispatcher shared by
- * /dev/locklab and (later) the object fds it creates.
+ * locklab character device internals: the one ioctl table of /dev/locklab
+ * and of the object fds it creates, and the gate every command passes.
+ *
+ * Each command names where it may be made (@where: /dev/locklab itself,
+ * or object fds of given kinds). lab_ioctl_dispatch() checks that first,
+ * before it reads a byte of the argument, then the size (capped at a
+ * page before any user memory is scanned), then copies the structure in
+ * with copy_struct_from_user(), so every handler starts from a structure
+ * of the kernel's size whose ABI rules are already enforced.
  */
 #ifndef _LOCKLAB_DEV_H
 #define _LOCKLAB_DEV_H
 
+#include <linux/bits.h>
 #include <linux/fs.h>
 #include <linux/stddef.h>
 #include <linux/types.h>
 
+/* Where a command may be made. */
+#define LAB_ON_DEV		BIT(0)		/* /dev/locklab */
+#define LAB_ON_KIND(kind)	BIT(kind)	/* object fds of one kind */
+
 /**
- * struct lab_ioctl_desc - one ioctl of a dispatch table (searched linearly:
- * tables are short)
+ * struct lab_ioctl_desc - one ioctl of the dispatch table
  * @cmd: the ioctl number
+ * @where: LAB_ON_* bits: the fds that take it (elsewhere: -EINVAL)
  * @size: sizeof the kernel's structure
  * @min_size: bytes of the first version of the structure (offsetofend of
  *	its last field); a smaller caller size is -EINVAL
@@ -26,36 +38,28 @@
  */
 struct lab_ioctl_desc {
 	unsigned int cmd;
+	u32 where;
 	size_t size;
 	size_t min_size;
 	int (*fn)(struct file *file, void *arg, void __user *uarg);
 	bool no_copyout;
 };
 
-#define LAB_IOCTL_FLAGS(_cmd, _struct, _last, _fn, _nocopy)		\
-	{								\
-		.cmd = _cmd,						\
-		.size = sizeof(_struct),				\
-		.min_size = offsetofend(_struct, _last),		\
-		.fn = _fn,						\
-		.no_copyout = _nocopy,					\
-	}
-
-#define LAB_IOCTL(_cmd, _struct, _last, _fn)				\
-	LAB_IOCTL_FLAGS(_cmd, _struct, _last, _fn, false)
-
-/* Largest structure any table uses: the on-stack buffer. */
+/* Largest structure any command takes: the on-stack buffer. */
 #define LAB_IOCTL_MAX_SIZE	128
 
-long lab_ioctl_dispatch(const struct lab_ioctl_desc *table, unsigned int nr,
-			struct file *file, unsigned int cmd,
+/* Largest @size a caller may pass (the kernel's extensible ABIs: a page). */
+#define LAB_IOCTL_MAX_USIZE	4096
+
+long lab_ioctl_dispatch(struct file *file, u32 where, unsigned int cmd,
 			void __user *uarg);
 
 long lab_dev_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
-int lab_ioc_wrong_fd(struct file *file, void *arg, void __user *uarg);
 int lab_dev_open(struct inode *inode, struct file *file);
 int lab_dev_release(struct inode *inode, struct file *file);
 
+/* LOCKLAB_IOC_BENCH (dev/bench.c). */
+int lab_ioc_bench(struct file *file, void *arg, void __user *uarg);
 extern unsigned int lab_bench_max_ms;
 
 #endif /* _LOCKLAB_DEV_H */

@@ -3,10 +3,12 @@
  * locklab: the primitives of "Rust Atomics and Locks" on kernel atomics and
  * wait queues, and /dev/locklab to drive them from userspace.
  *
- * Module load sets up the CLH node pool and the wait/wake table, then
- * registers the misc device.
- * Unload is possible whenever no file of the device is open (the misc core
- * holds a module reference per open file).
+ * Module load sets up the CLH node pool, the wait/wake table and the hold
+ * table (with its thread-exit hook), then registers the misc device.
+ * Unload is possible whenever no file of the device or of an object is
+ * open (each open file holds a module reference) and no benchmark thread
+ * is left (each holds one too); it unhooks the exit probe and waits for
+ * the last reaping to finish before anything is freed.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -21,10 +23,7 @@
 #include <uapi/linux/locklab.h>
 
 #include "dev.h"
-
-unsigned int lab_bench_max_ms = 10000;
-module_param_named(bench_max_ms, lab_bench_max_ms, uint, 0644);
-MODULE_PARM_DESC(bench_max_ms, "Longest LOCKLAB_IOC_BENCH run in ms (default 10000)");
+#include "hold.h"
 
 static const struct file_operations lab_dev_fops = {
 	.owner = THIS_MODULE,
@@ -56,13 +55,18 @@ static int __init locklab_init(void)
 	ret = lab_wait_init();
 	if (ret)
 		goto err_pool;
-	ret = misc_register(&lab_miscdev);
+	ret = lab_hold_init();
 	if (ret)
 		goto err_wait;
+	ret = misc_register(&lab_miscdev);
+	if (ret)
+		goto err_hold;
 	pr_info("ABI %u.%u, atomics: %s\n", LOCKLAB_ABI_MAJOR,
 		LOCKLAB_ABI_MINOR, lab_atomic_backend_name());
 	return 0;
 
+err_hold:
+	lab_hold_exit();
 err_wait:
 	lab_wait_exit();
 err_pool:
@@ -73,6 +77,7 @@ err_pool:
 static void __exit locklab_exit(void)
 {
 	misc_deregister(&lab_miscdev);
+	lab_hold_exit();
 	lab_wait_exit();
 	lab_clh_pool_exit();
 }

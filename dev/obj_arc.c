@@ -11,11 +11,17 @@
  * only, so userspace compares like with like.
  *
  * Each handle object's prim is a struct lab_arc_handle; the primitive
- * behind it is shared by all handles of one Arc.
+ * behind it is shared by all handles of one Arc. Everything is charged to
+ * the open the Arc was created through (every handle object belongs to
+ * it): each handle, and the shared allocation, whose charge a struct
+ * lab_arc_charge shared by the handles gives back with the last of them
+ * (which is also when the allocation itself is freed).
  */
 #include <linux/refcount.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+
+#include <locklab/budget.h>
 
 #include <locklab/arc.h>
 
@@ -29,7 +35,14 @@ struct lab_kref_obj {
 	char data[];
 };
 
+/* The shared allocation's charge, given back with the last handle. */
+struct lab_arc_charge {
+	refcount_t handles;
+	size_t bytes;			/* the allocation, and this record */
+};
+
 struct lab_arc_handle {
+	struct lab_arc_charge *charge;
 	bool weak;
 	union {
 		struct lab_arc *arc;
@@ -51,10 +64,45 @@ static bool lab_obj_is_kref(struct lab_obj *obj)
 	return obj->ops->variant == LOCKLAB_ARC_KERNEL;
 }
 
+static void lab_arc_handle_free(struct lab_obj *obj, struct lab_arc_handle *h)
+{
+	lab_budget_kfree(&obj->ctx->budget, h, sizeof(*h));
+}
+
+/* The handles' shared allocation (@bytes of it) and its charge record. */
+static struct lab_arc_charge *lab_arc_charge_new(struct lab_obj *obj,
+						 size_t bytes)
+{
+	struct lab_budget *b = &obj->ctx->budget;
+	struct lab_arc_charge *ch;
+
+	bytes = lab_charge_size(bytes) + lab_charge_size(sizeof(*ch));
+	if (lab_budget_charge(b, bytes))
+		return ERR_PTR(-ENOSPC);
+	ch = kmalloc(sizeof(*ch), GFP_KERNEL_ACCOUNT);
+	if (!ch) {
+		lab_budget_uncharge(b, bytes);
+		return ERR_PTR(-ENOMEM);
+	}
+	refcount_set(&ch->handles, 1);
+	ch->bytes = bytes;
+	return ch;
+}
+
+static void lab_arc_charge_put(struct lab_obj *obj, struct lab_arc_charge *ch)
+{
+	if (!refcount_dec_and_test(&ch->handles))
+		return;
+	lab_budget_uncharge(&obj->ctx->budget, ch->bytes);
+	kfree(ch);
+}
+
 static int lab_obj_arc_create(struct lab_obj *obj,
 			      const struct locklab_create *c)
 {
+	struct lab_arc_inner *in;
 	struct lab_arc_handle *h;
+	int ret = -ENOMEM;
 
 	if (c->params[1] || c->params[2] || c->params[3] ||
 	    c->arc_size > LAB_ARC_MAX_SIZE)
@@ -62,24 +110,34 @@ static int lab_obj_arc_create(struct lab_obj *obj,
 	obj->ops = lab_ops_find(c->kind, c->variant);
 	if (!obj->ops)
 		return -EINVAL;
-	h = kzalloc(sizeof(*h), GFP_KERNEL);
-	if (!h)
-		return -ENOMEM;
+	h = lab_budget_kzalloc(&obj->ctx->budget, sizeof(*h));
+	if (IS_ERR(h))
+		return PTR_ERR(h);
+	h->charge = lab_arc_charge_new(obj, lab_obj_is_kref(obj) ?
+				       struct_size(h->kobj, data, c->arc_size) :
+				       struct_size(in, data, c->arc_size));
+	if (IS_ERR(h->charge)) {
+		ret = PTR_ERR(h->charge);
+		goto err;
+	}
 	if (lab_obj_is_kref(obj)) {
 		h->kobj = kzalloc(struct_size(h->kobj, data, c->arc_size),
-				  GFP_KERNEL);
+				  GFP_KERNEL_ACCOUNT);
 		if (h->kobj)
 			refcount_set(&h->kobj->ref, 1);
 	} else {
 		/* The data has no destructor of its own: freeing is enough. */
-		h->arc = lab_arc_new(c->arc_size, NULL, GFP_KERNEL);
+		h->arc = lab_arc_new(c->arc_size, NULL, GFP_KERNEL_ACCOUNT);
 	}
 	if (lab_obj_is_kref(obj) ? !h->kobj : !h->arc) {
-		kfree(h);
-		return -ENOMEM;
+		lab_arc_charge_put(obj, h->charge);
+		goto err;
 	}
 	obj->prim = h;
 	return 0;
+err:
+	lab_arc_handle_free(obj, h);
+	return ret;
 }
 
 static void lab_kref_put(struct lab_kref_obj *kobj)
@@ -98,7 +156,8 @@ static void lab_obj_arc_destroy(struct lab_obj *obj)
 		lab_weak_put(h->wk);
 	else
 		lab_arc_put(h->arc);
-	kfree(h);
+	lab_arc_charge_put(obj, h->charge);
+	lab_arc_handle_free(obj, h);
 }
 
 static void lab_arc_counts(struct lab_obj *obj, struct locklab_arc_op *a)
@@ -123,8 +182,8 @@ static int lab_arc_publish(struct lab_obj *obj, struct lab_arc_handle *nh,
 {
 	struct locklab_arc_op __user *ua = uarg;
 
-	return lab_obj_new_handle(obj, obj->type, obj->ops, nh,
-				  a->flags & LOCKLAB_CREATE_CLOEXEC, &ua->fd);
+	return lab_obj_new_handle(obj, nh, a->flags & LOCKLAB_CREATE_CLOEXEC,
+				  &ua->fd);
 }
 
 static int lab_arc_new_handle(struct lab_obj *obj, struct locklab_arc_op *a,
@@ -132,9 +191,9 @@ static int lab_arc_new_handle(struct lab_obj *obj, struct locklab_arc_op *a,
 {
 	struct lab_arc_handle *h = obj->prim, *nh;
 
-	nh = kzalloc(sizeof(*nh), GFP_KERNEL);
-	if (!nh)
-		return -ENOMEM;
+	nh = lab_budget_kzalloc(&obj->ctx->budget, sizeof(*nh));
+	if (IS_ERR(nh))
+		return PTR_ERR(nh);
 	switch (a->op) {
 	case LOCKLAB_ARC_CLONE:
 		if (lab_obj_is_kref(obj)) {
@@ -151,18 +210,20 @@ static int lab_arc_new_handle(struct lab_obj *obj, struct locklab_arc_op *a,
 	case LOCKLAB_ARC_UPGRADE:
 		nh->arc = lab_weak_upgrade(h->wk);
 		if (!nh->arc) {
-			kfree(nh);
+			lab_arc_handle_free(obj, nh);
 			return -ENOENT;
 		}
 		break;
 	}
+	nh->charge = h->charge;
+	refcount_inc(&nh->charge->handles);
 	/* On failure the new handle object's destroy puts the handle. */
 	return lab_arc_publish(obj, nh, a, uarg);
 }
 
-static int lab_obj_arc_ext(struct lab_obj *obj, unsigned int cmd, void *arg,
-			   void __user *uarg)
+int lab_arc_ioc(struct file *file, void *arg, void __user *uarg)
 {
+	struct lab_obj *obj = lab_obj_of(file);
 	struct lab_arc_handle *h = obj->prim;
 	struct locklab_arc_op *a = arg;
 	bool kref = lab_obj_is_kref(obj);
@@ -210,5 +271,4 @@ const struct lab_obj_type lab_obj_arc_type = {
 	.name = "[locklab-arc]",
 	.create = lab_obj_arc_create,
 	.destroy = lab_obj_arc_destroy,
-	.ext = lab_obj_arc_ext,
 };

@@ -11,67 +11,51 @@
  * receiver gone: senders get EPIPE and keep their message
  * (include/locklab/channel.h).
  *
- * Endpoint lifetime. A send or receive must run through an endpoint that
- * stays held for the whole call: it is what keeps the channel alive. So
- * each side of an fd counts the calls using it (@users); CLOSE_* clears
- * the side at once (new calls get EBADF) and the last call in flight drops
- * the endpoint. All under @lock, a spinlock: the counts change around
- * calls, never during one.
+ * Endpoint lifetime, by construction. The channel is reached only through
+ * lab_chan_end_get(), which returns it with a use of one side of this fd
+ * counted (@users), or -EBADF when the fd has no endpoint of that side:
+ * an endpoint is what keeps the channel allocated, and a counted use keeps
+ * the endpoint. CLOSE_* clears the side at once (new calls get EBADF) and
+ * the last use in flight drops the endpoint (lab_chan_end_put()). So no
+ * call ever touches a channel that its endpoints have left, whatever the
+ * order of sends, receives and closes from any number of threads. All of
+ * it under @lock, a spinlock: the counts change around calls, never
+ * during one.
  *
  * Messages are copied between user memory and a kernel buffer around the
  * channel's send and receive. A receive whose copy to the user faults has
  * consumed the message: the ioctl returns EFAULT and the message is gone.
  *
- * Queued bytes are charged to the /dev/locklab open that created the
- * channel, against the max_queued_bytes module parameter: a send that
- * would go past it is ENOSPC. What is still queued when the channel's last
- * fd goes is uncharged then.
+ * Memory. The channel is created charged to the budget of the open that
+ * made it (lab_chan_create_charged()), so everything it allocates, each
+ * queued message with its header, each ring, is charged there and to its
+ * user; so are the endpoints' own state and the bounce buffers of calls
+ * in flight. A send past the budget is ENOSPC.
  */
-#include <linux/module.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
+#include <locklab/budget.h>
 #include <locklab/channel.h>
 
 #include "object.h"
 
-static unsigned long lab_max_queued_bytes = 1UL << 20;
-module_param_named(max_queued_bytes, lab_max_queued_bytes, ulong, 0644);
-MODULE_PARM_DESC(max_queued_bytes,
-		 "Bytes one open of /dev/locklab may have queued in its channels (default 1 MiB)");
-
-/* Shared by every fd of one channel. */
-struct lab_chan_acct {
-	struct kref ref;
-	struct lab_dev_ctx *ctx;	/* charged for queued bytes */
-	atomic_long_t queued;		/* bytes sent and not yet received */
-};
-
 struct lab_chan_side {
-	bool open;
-	bool closing;		/* closed with calls in flight */
-	unsigned int users;
+	bool open;		/* this fd has an endpoint of the side */
+	bool closing;		/* closed with uses in flight */
+	unsigned int users;	/* uses in flight */
 };
 
 /* One channel fd. */
 struct lab_chan_end {
 	struct lab_chan *ch;
-	struct lab_chan_acct *acct;
 	spinlock_t lock;	/* protects tx and rx */
 	struct lab_chan_side tx, rx;
 };
 
-static void lab_chan_acct_free(struct kref *ref)
-{
-	struct lab_chan_acct *a = container_of(ref, struct lab_chan_acct, ref);
-
-	atomic_long_sub(atomic_long_read(&a->queued), &a->ctx->queued_bytes);
-	lab_dev_ctx_put(a->ctx);
-	kfree(a);
-}
-
 /* Drop the endpoint of @side (the channel may be freed here). */
-static void lab_chan_end_put(struct lab_chan_end *e, struct lab_chan_side *side)
+static void lab_chan_end_drop(struct lab_chan_end *e,
+			      struct lab_chan_side *side)
 {
 	if (side == &e->tx)
 		lab_chan_sender_put(e->ch);
@@ -79,40 +63,47 @@ static void lab_chan_end_put(struct lab_chan_end *e, struct lab_chan_side *side)
 		lab_chan_receiver_put(e->ch);
 }
 
-/* Start a call on @side: -EBADF when this fd has no such endpoint. */
-static int lab_chan_side_enter(struct lab_chan_end *e,
-			       struct lab_chan_side *side)
+/**
+ * lab_chan_end_get() - the channel, through this fd's endpoint of @side
+ * @e: the fd's endpoints
+ * @side: &e->tx or &e->rx
+ *
+ * Return: the channel, valid until lab_chan_end_put(@e, @side); or
+ * ERR_PTR(-EBADF) when this fd has no endpoint of @side.
+ */
+static struct lab_chan *lab_chan_end_get(struct lab_chan_end *e,
+					 struct lab_chan_side *side)
 {
-	int ret = 0;
+	struct lab_chan *ch = ERR_PTR(-EBADF);
 
 	spin_lock(&e->lock);
-	if (side->open)
+	if (side->open) {
 		side->users++;
-	else
-		ret = -EBADF;
+		ch = e->ch;
+	}
 	spin_unlock(&e->lock);
-	return ret;
+	return ch;
 }
 
-static void lab_chan_side_exit(struct lab_chan_end *e,
-			       struct lab_chan_side *side)
+static void lab_chan_end_put(struct lab_chan_end *e,
+			     struct lab_chan_side *side)
 {
-	bool put;
+	bool drop;
 
 	spin_lock(&e->lock);
-	put = !--side->users && side->closing;
-	if (put)
+	drop = !--side->users && side->closing;
+	if (drop)
 		side->closing = false;
 	spin_unlock(&e->lock);
-	if (put)
-		lab_chan_end_put(e, side);
+	if (drop)
+		lab_chan_end_drop(e, side);
 }
 
 /* CLOSE_SEND / CLOSE_RECV. */
 static int lab_chan_side_close(struct lab_chan_end *e,
 			       struct lab_chan_side *side)
 {
-	bool put = false;
+	bool drop = false;
 	int ret = 0;
 
 	spin_lock(&e->lock);
@@ -123,23 +114,23 @@ static int lab_chan_side_close(struct lab_chan_end *e,
 		if (side->users)
 			side->closing = true;
 		else
-			put = true;
+			drop = true;
 	}
 	spin_unlock(&e->lock);
-	if (put)
-		lab_chan_end_put(e, side);
+	if (drop)
+		lab_chan_end_drop(e, side);
 	return ret;
 }
 
-static struct lab_chan_end *lab_chan_end_alloc(struct lab_chan *ch,
-					       struct lab_chan_acct *acct)
+static struct lab_chan_end *lab_chan_end_new(struct lab_obj *obj,
+					     struct lab_chan *ch)
 {
-	struct lab_chan_end *e = kzalloc(sizeof(*e), GFP_KERNEL);
+	struct lab_chan_end *e = lab_budget_kzalloc(&obj->ctx->budget,
+						    sizeof(*e));
 
-	if (!e)
-		return NULL;
+	if (IS_ERR(e))
+		return e;
 	e->ch = ch;
-	e->acct = acct;
 	spin_lock_init(&e->lock);
 	return e;
 }
@@ -148,30 +139,20 @@ static int lab_obj_chan_create(struct lab_obj *obj,
 			       const struct locklab_create *c)
 {
 	const struct lab_chan_ops *ops = lab_chan_ops_find(c->variant);
-	struct lab_chan_acct *acct;
 	struct lab_chan_end *e;
 	struct lab_chan *ch;
 
 	if (!ops || c->params[2] || c->params[3])
 		return -EINVAL;
-	acct = kzalloc(sizeof(*acct), GFP_KERNEL);
-	if (!acct)
-		return -ENOMEM;
-	ch = lab_chan_create(ops, c->chan_capacity, c->chan_msg_max, 0);
-	if (IS_ERR(ch)) {
-		kfree(acct);
+	ch = lab_chan_create_charged(ops, c->chan_capacity, c->chan_msg_max,
+				     0, &obj->ctx->budget);
+	if (IS_ERR(ch))
 		return PTR_ERR(ch);
+	e = lab_chan_end_new(obj, ch);
+	if (IS_ERR(e)) {
+		lab_chan_destroy(ch);
+		return PTR_ERR(e);
 	}
-	e = lab_chan_end_alloc(ch, acct);
-	if (!e) {
-		lab_chan_sender_put(ch);
-		lab_chan_receiver_put(ch);
-		kfree(acct);
-		return -ENOMEM;
-	}
-	kref_init(&acct->ref);
-	acct->ctx = obj->ctx;
-	lab_dev_ctx_get(obj->ctx);
 	e->tx.open = true;
 	e->rx.open = true;
 	obj->ops = &ops->head;
@@ -179,18 +160,16 @@ static int lab_obj_chan_create(struct lab_obj *obj,
 	return 0;
 }
 
+/* The file is gone: no use is in flight; drop what the fd still has. */
 static void lab_obj_chan_destroy(struct lab_obj *obj)
 {
 	struct lab_chan_end *e = obj->prim;
-	struct lab_chan_acct *acct = e->acct;
 
-	/* No call is in flight: the file is going away. */
 	if (e->tx.open || e->tx.closing)
 		lab_chan_sender_put(e->ch);
 	if (e->rx.open || e->rx.closing)
 		lab_chan_receiver_put(e->ch);
-	kfree(e);
-	kref_put(&acct->ref, lab_chan_acct_free);
+	lab_budget_kfree(&obj->ctx->budget, e, sizeof(*e));
 }
 
 static unsigned int lab_chan_flags(const struct locklab_chan_op *c)
@@ -206,80 +185,71 @@ static ktime_t lab_chan_deadline(const struct locklab_chan_op *c)
 	return lab_deadline(min_t(u64, c->timeout_ns, S64_MAX));
 }
 
-static int lab_chan_charge(struct lab_chan_acct *a, long len)
-{
-	if (atomic_long_add_return(len, &a->ctx->queued_bytes) >
-	    lab_max_queued_bytes) {
-		atomic_long_sub(len, &a->ctx->queued_bytes);
-		return -ENOSPC;
-	}
-	atomic_long_add(len, &a->queued);
-	return 0;
-}
-
-static void lab_chan_uncharge(struct lab_chan_acct *a, long len)
-{
-	atomic_long_sub(len, &a->queued);
-	atomic_long_sub(len, &a->ctx->queued_bytes);
-}
-
 static int lab_obj_chan_send(struct lab_obj *obj, struct locklab_chan_op *c)
 {
+	struct lab_budget *b = &obj->ctx->budget;
 	struct lab_chan_end *e = obj->prim;
+	struct lab_chan *ch;
+	size_t len = c->len;
 	void *buf;
 	int ret;
 
-	if (c->len > e->ch->msg_max)
-		return -EMSGSIZE;
-	buf = memdup_user(u64_to_user_ptr(c->buf), c->len);
-	if (IS_ERR(buf))
-		return PTR_ERR(buf);
-	ret = lab_chan_side_enter(e, &e->tx);
+	ch = lab_chan_end_get(e, &e->tx);
+	if (IS_ERR(ch))
+		return PTR_ERR(ch);
+	ret = -EMSGSIZE;
+	if (len > ch->msg_max)
+		goto out;
+	buf = lab_budget_kmalloc(b, len ?: 1);
+	ret = PTR_ERR_OR_ZERO(buf);
 	if (ret)
 		goto out;
-	ret = lab_chan_charge(e->acct, c->len);
-	if (!ret) {
-		ret = lab_chan_send(e->ch, buf, c->len, lab_chan_flags(c),
-				    lab_chan_deadline(c));
-		if (ret)
-			lab_chan_uncharge(e->acct, c->len);
-		else
-			atomic64_inc(&obj->stats.wakeups);
-	}
-	lab_chan_side_exit(e, &e->tx);
+	ret = -EFAULT;
+	if (copy_from_user(buf, u64_to_user_ptr(c->buf), len))
+		goto free;
+	ret = lab_chan_send(ch, buf, len, lab_chan_flags(c),
+			    lab_chan_deadline(c));
+	if (!ret)
+		atomic64_inc(&obj->stats.wakeups);
+free:
+	lab_budget_kfree(b, buf, len ?: 1);
 out:
-	kfree(buf);
+	lab_chan_end_put(e, &e->tx);
 	return ret;
 }
 
 static int lab_obj_chan_recv(struct lab_obj *obj, struct locklab_chan_op *c)
 {
+	struct lab_budget *b = &obj->ctx->budget;
 	struct lab_chan_end *e = obj->prim;
-	size_t room = min_t(size_t, c->len, e->ch->msg_max);
+	struct lab_chan *ch;
 	ssize_t got;
+	size_t room;
 	void *buf;
 	int ret;
 
-	buf = kmalloc(room ?: 1, GFP_KERNEL);
-	if (!buf)
-		return -ENOMEM;
-	ret = lab_chan_side_enter(e, &e->rx);
+	ch = lab_chan_end_get(e, &e->rx);
+	if (IS_ERR(ch))
+		return PTR_ERR(ch);
+	room = min_t(size_t, c->len, ch->msg_max);
+	buf = lab_budget_kmalloc(b, room ?: 1);
+	ret = PTR_ERR_OR_ZERO(buf);
 	if (ret)
 		goto out;
-	got = lab_chan_recv(e->ch, buf, room, lab_chan_flags(c),
+	got = lab_chan_recv(ch, buf, room, lab_chan_flags(c),
 			    lab_chan_deadline(c));
-	lab_chan_side_exit(e, &e->rx);
 	if (got < 0) {
 		ret = got;
-		goto out;
+		goto free;
 	}
-	lab_chan_uncharge(e->acct, got);
 	atomic64_inc(&obj->stats.acquisitions);
 	c->len = got;
 	if (copy_to_user(u64_to_user_ptr(c->buf), buf, got))
 		ret = -EFAULT;	/* the message is consumed */
+free:
+	lab_budget_kfree(b, buf, room ?: 1);
 out:
-	kfree(buf);
+	lab_chan_end_put(e, &e->rx);
 	return ret;
 }
 
@@ -291,41 +261,45 @@ static int lab_obj_chan_new_end(struct lab_obj *obj, struct locklab_chan_op *c,
 	bool sender = c->op == LOCKLAB_CHAN_NEW_SENDER;
 	struct locklab_chan_op __user *uc = uarg;
 	struct lab_chan_side *any;
+	struct lab_chan *ch;
 	int ret;
 
 	/* Any endpoint of ours keeps the channel alive during the get. */
-	any = e->tx.open ? &e->tx : &e->rx;
-	ret = lab_chan_side_enter(e, any);
-	if (ret)
-		return ret;
-	ne = lab_chan_end_alloc(e->ch, e->acct);
-	if (!ne) {
-		ret = -ENOMEM;
+	any = &e->tx;
+	ch = lab_chan_end_get(e, any);
+	if (IS_ERR(ch)) {
+		any = &e->rx;
+		ch = lab_chan_end_get(e, any);
+		if (IS_ERR(ch))
+			return PTR_ERR(ch);
+	}
+	ne = lab_chan_end_new(obj, ch);
+	if (IS_ERR(ne)) {
+		ret = PTR_ERR(ne);
 		goto out;
 	}
-	ret = sender ? lab_chan_sender_get(e->ch) : lab_chan_receiver_get(e->ch);
+	ret = sender ? lab_chan_sender_get(ch) : lab_chan_receiver_get(ch);
 	if (ret) {
-		kfree(ne);
+		lab_budget_kfree(&obj->ctx->budget, ne, sizeof(*ne));
 		goto out;
 	}
 	if (sender)
 		ne->tx.open = true;
 	else
 		ne->rx.open = true;
-	kref_get(&e->acct->ref);
 	/* On failure the new object's destroy drops what ne holds. */
-	ret = lab_obj_new_handle(obj, obj->type, obj->ops, ne,
-				 c->flags & LOCKLAB_CHAN_CLOEXEC, &uc->fd);
+	ret = lab_obj_new_handle(obj, ne, c->flags & LOCKLAB_CHAN_CLOEXEC,
+				 &uc->fd);
 	if (!ret && get_user(c->fd, &uc->fd))
 		ret = -EFAULT;
 out:
-	lab_chan_side_exit(e, any);
+	lab_chan_end_put(e, any);
 	return ret;
 }
 
-static int lab_obj_chan_ext(struct lab_obj *obj, unsigned int cmd, void *arg,
-			    void __user *uarg)
+int lab_chan_ioc(struct file *file, void *arg, void __user *uarg)
 {
+	struct lab_obj *obj = lab_obj_of(file);
 	struct lab_chan_end *e = obj->prim;
 	struct locklab_chan_op *c = arg;
 
@@ -357,5 +331,4 @@ const struct lab_obj_type lab_obj_chan_type = {
 	.name = "[locklab-channel]",
 	.create = lab_obj_chan_create,
 	.destroy = lab_obj_chan_destroy,
-	.ext = lab_obj_chan_ext,
 };

@@ -48,8 +48,10 @@
 
 #include <locklab/arc.h>
 
-#include "../bench/arcbench.h"
-#include "../bench/torture.h"
+#include "bench/arcbench.h"
+#include "bench/section.h"
+#include "bench/threads.h"
+#include "bench/torture.h"
 
 #define ARC_MAGIC		0x4c41b0c5u
 #define ARC_POISON		0xdeadbeefu

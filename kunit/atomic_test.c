@@ -52,7 +52,9 @@
 #include <asm/sysreg.h>
 #endif
 
-#include "../bench/torture.h"
+#include "bench/section.h"
+#include "bench/threads.h"
+#include "bench/torture.h"
 
 static char *expect_atomics = "";
 module_param(expect_atomics, charp, 0444);

@@ -50,8 +50,11 @@
 
 #include <locklab/channel.h>
 
-#include "../bench/torture.h"
-#include "../channel/chan.h"
+#include "bench/chanbench.h"
+#include "bench/section.h"
+#include "bench/threads.h"
+#include "bench/torture.h"
+#include "channel/chan.h"
 #include "lab_test.h"
 
 #define CHAN_MSG_MAX	16

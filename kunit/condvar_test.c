@@ -21,7 +21,9 @@
 #include <locklab/condvar.h>
 #include <locklab/mutex.h>
 
-#include "../bench/torture.h"
+#include "bench/section.h"
+#include "bench/threads.h"
+#include "bench/torture.h"
 #include "lab_test.h"
 
 #define PC_ITEMS	100000

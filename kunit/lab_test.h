@@ -16,7 +16,9 @@
 #include <linux/sched/signal.h>
 #include <linux/signal.h>
 
-#include "../bench/torture.h"
+#include "bench/section.h"
+#include "bench/threads.h"
+#include "bench/torture.h"
 
 /* Poll @cond about every millisecond for up to @ms; true once it holds. */
 #define lab_test_wait_for(cond, ms)					\

@@ -31,7 +31,9 @@
 #include <locklab/parking.h>
 #include <locklab/queue.h>
 
-#include "../bench/torture.h"
+#include "bench/section.h"
+#include "bench/threads.h"
+#include "bench/torture.h"
 #include "lab_test.h"
 
 #define MUTEX_ITERS	5000

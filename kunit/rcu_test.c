@@ -33,7 +33,9 @@
 #include <locklab/lflist.h>
 #include <locklab/rcu.h>
 
-#include "../bench/torture.h"
+#include "bench/section.h"
+#include "bench/threads.h"
+#include "bench/torture.h"
 #include "lab_test.h"
 
 static struct lab_rcu *rcu_new(struct kunit *test)

@@ -19,7 +19,9 @@
 #include <locklab/ops.h>
 #include <locklab/semaphore.h>
 
-#include "../bench/torture.h"
+#include "bench/section.h"
+#include "bench/threads.h"
+#include "bench/torture.h"
 #include "lab_test.h"
 
 #define SEMA_ITERS	5000

@@ -18,7 +18,9 @@
 
 #include <locklab/seqlock.h>
 
-#include "../bench/torture.h"
+#include "bench/section.h"
+#include "bench/threads.h"
+#include "bench/torture.h"
 
 #define SEQ_WORDS	8
 #define SEQ_WRITES	20000

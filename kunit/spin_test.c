@@ -37,7 +37,9 @@
 #include <locklab/ops.h>
 #include <locklab/spinlock.h>
 
-#include "../bench/torture.h"
+#include "bench/section.h"
+#include "bench/threads.h"
+#include "bench/torture.h"
 #include "lab_test.h"
 
 #define SPIN_ITERS	20000

@@ -23,7 +23,9 @@
 
 #include <locklab/wait.h>
 
-#include "../bench/torture.h"
+#include "bench/section.h"
+#include "bench/threads.h"
+#include "bench/torture.h"
 #include "lab_test.h"
 
 #define PINGPONG_ROUNDS	100000

@@ -30,12 +30,18 @@ static bool lab_cv_counts(struct lab_condvar *cv)
 	return cv->variant != LAB_CONDVAR_COUNTER;
 }
 
-/* Relock after a wait; see "Requeue relocking" in the header. */
+/*
+ * Relock after a wait; see "Requeue relocking" in the header. As
+ * pthread_cond_wait() does, the caller gets the mutex back whatever ended
+ * the wait: only a fatal signal (the task is dying) stops the relock.
+ */
 static int lab_cv_relock(struct lab_condvar *cv, struct lab_mutex *m,
 			 unsigned int flags)
 {
 	int ret;
 
+	flags = flags & (LAB_WAIT_INTERRUPTIBLE | LAB_WAIT_KILLABLE) ?
+		LAB_WAIT_KILLABLE : 0;
 	if (cv->variant != LAB_CONDVAR_REQUEUE) {
 		ret = lab_mutex_lock_wait(m, flags, LAB_WAIT_FOREVER);
 		return ret ? -ENOLCK : 0;
@@ -52,14 +58,15 @@ static int lab_cv_relock(struct lab_condvar *cv, struct lab_mutex *m,
  * lab_condvar_wait_flags() - unlock @m, sleep until notified, relock @m
  * @cv: the condition variable
  * @m: the mutex the caller holds; every waiter of @cv must use the same one
- * @flags: lab_wait() flags; they also apply to relocking @m
+ * @flags: lab_wait() flags for the sleep; relocking @m is killable if they
+ *	let any signal through, else uninterruptible
  * @deadline: lab_wait() deadline for the sleep (not for relocking)
  *
  * May sleep. May return spuriously: re-check the condition.
  *
  * Return: 0 (notified or spurious), -ETIMEDOUT or -EINTR, each with @m
- * held again; -ENOLCK when a signal interrupted relocking @m: the caller
- * then does NOT hold @m.
+ * held again; -ENOLCK when a fatal signal interrupted relocking @m: the
+ * caller then does NOT hold @m.
  */
 int lab_condvar_wait_flags(struct lab_condvar *cv, struct lab_mutex *m,
 			   unsigned int flags, ktime_t deadline)

@@ -206,6 +206,7 @@ static void mutex_ops_user_hold(void *l, bool to_user)
 		.kind = LOCKLAB_KIND_MUTEX,				\
 		.variant = _variant,					\
 		.props = LOCKLAB_PROP_SLEEPS,				\
+		.caps = LAB_CAP_CONDVAR_MUTEX,				\
 		.size = sizeof(struct lab_mutex),			\
 		.init = _init,						\
 		.destroy = mutex_ops_destroy,				\

@@ -535,6 +535,19 @@ static void rw_upgradable_unlock(void *l)
 	lab_rwlock_upgradable_unlock(l);
 }
 
+/* A hold passed to userspace leaves lockdep's view, and comes back. */
+static void rw_user_hold(void *lock, bool read, bool to_user)
+{
+	struct lab_rwlock *l __maybe_unused = lock;
+
+	if (to_user)
+		rwsem_release(&l->dep_map, _THIS_IP_);
+	else if (read)
+		rwsem_acquire_read(&l->dep_map, 0, 0, _THIS_IP_);
+	else
+		rwsem_acquire(&l->dep_map, 0, 0, _THIS_IP_);
+}
+
 #define RW_OPS(_name, _variant, _init)					\
 	.name = _name,							\
 	.kind = LOCKLAB_KIND_RWLOCK,					\
@@ -549,7 +562,8 @@ static void rw_upgradable_unlock(void *l)
 	.wr_trylock = rw_write_trylock,				\
 	.rd_unlock = rw_read_unlock,					\
 	.wr_unlock = rw_write_unlock,				\
-	.downgrade = rw_downgrade
+	.downgrade = rw_downgrade,					\
+	.user_hold = rw_user_hold
 
 const struct lab_rwlock_ops lab_rwlock_ops[] = {
 	{ RW_OPS("v1", LOCKLAB_RWLOCK_V1, rw_v1_init) },

@@ -113,9 +113,9 @@ static int sema_ops_init(void *l)
 	return lab_sema_init(l, 1, 1);
 }
 
+/* Permits are not owned: a semaphore may go with any count. */
 static void sema_ops_destroy(void *l)
 {
-	WARN_ON_ONCE(lab_sema_count(l) != 1);
 }
 
 static void sema_ops_lock(void *l, union lab_lock_ctx *c)
@@ -144,12 +144,23 @@ static bool sema_ops_is_locked(void *l)
 	return lab_sema_count(l) == 0;
 }
 
+static int sema_ops_init_count(void *l, u32 count, u32 max)
+{
+	return lab_sema_init(l, count, max);
+}
+
+static int sema_ops_up(void *l)
+{
+	return lab_sema_up(l);
+}
+
 const struct lab_lock_ops lab_semaphore_ops[] = {
 	{
 		.name = "atomic",
 		.kind = LOCKLAB_KIND_SEMAPHORE,
 		.variant = LOCKLAB_SEMAPHORE_ATOMIC,
 		.props = LOCKLAB_PROP_SLEEPS,
+		.caps = LAB_CAP_COUNTING,
 		.size = sizeof(struct lab_semaphore),
 		.init = sema_ops_init,
 		.destroy = sema_ops_destroy,
@@ -158,6 +169,8 @@ const struct lab_lock_ops lab_semaphore_ops[] = {
 		.trylock = sema_ops_trylock,
 		.unlock = sema_ops_unlock,
 		.is_locked = sema_ops_is_locked,
+		.init_count = sema_ops_init_count,
+		.up = sema_ops_up,
 	},
 };
 

@@ -74,8 +74,9 @@
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 
-#include <locklab/wait.h>
 #include <locklab/export.h>
+#include <locklab/param.h>
+#include <locklab/wait.h>
 
 struct lab_wait_bucket {
 	spinlock_t lock;		/* protects @list and queued waiters */
@@ -90,10 +91,10 @@ struct lab_waiter {
 	struct task_struct *task;
 };
 
+/* At least 2: hash_ptr() wants at least one bit. */
 static unsigned int lab_wait_buckets = 256;
-module_param_named(wait_buckets, lab_wait_buckets, uint, 0444);
-MODULE_PARM_DESC(wait_buckets,
-		 "Buckets of the wait/wake hash table, rounded up to a power of two (default 256)");
+LAB_PARAM_UINT(wait_buckets, lab_wait_buckets, 2, 1U << 16, 0444,
+	       "Buckets of the wait/wake hash table, rounded up to a power of two");
 
 static struct lab_wait_bucket *lab_bucket_table;
 static unsigned int lab_bucket_bits;
@@ -106,15 +107,6 @@ static DEFINE_PER_CPU(struct lab_wait_stats, lab_wait_pcpu);
 static struct lab_wait_bucket *lab_bucket(const void *key)
 {
 	return &lab_bucket_table[hash_ptr(key, lab_bucket_bits)];
-}
-
-static unsigned int lab_wait_state(unsigned int flags)
-{
-	if (flags & LAB_WAIT_INTERRUPTIBLE)
-		return TASK_INTERRUPTIBLE;
-	if (flags & LAB_WAIT_KILLABLE)
-		return TASK_KILLABLE;
-	return TASK_UNINTERRUPTIBLE;
 }
 
 /* Lock the bucket @w is queued in, following requeues. */
@@ -167,20 +159,15 @@ static bool lab_unqueue(struct lab_waiter *w,
 /* Why did a waiter that was not woken stop sleeping? */
 static int lab_wait_reason(unsigned int flags, ktime_t deadline)
 {
-	if ((flags & LAB_WAIT_INTERRUPTIBLE) && signal_pending(current)) {
+	int ret = lab_wait_should_end(flags, deadline);
+
+	if (ret == -EINTR)
 		lab_stat_inc(interrupted);
-		return -EINTR;
-	}
-	if ((flags & LAB_WAIT_KILLABLE) && fatal_signal_pending(current)) {
-		lab_stat_inc(interrupted);
-		return -EINTR;
-	}
-	if (deadline != LAB_WAIT_FOREVER && ktime_compare(ktime_get(), deadline) >= 0) {
+	else if (ret == -ETIMEDOUT)
 		lab_stat_inc(timeouts);
-		return -ETIMEDOUT;
-	}
-	lab_stat_inc(spurious);
-	return 0;
+	else
+		lab_stat_inc(spurious);
+	return ret;
 }
 
 /**
@@ -232,13 +219,10 @@ int lab_park(const void *key, bool (*validate)(void *arg),
 	w.bucket = b;
 	list_add_tail(&w.node, &b->list);
 	/* Before the unlock: a waker that dequeues us sets TASK_RUNNING. */
-	set_current_state(lab_wait_state(flags));
+	set_current_state(lab_wait_task_state(flags));
 	spin_unlock_irq(&b->lock);
 
-	if (deadline == LAB_WAIT_FOREVER)
-		schedule();
-	else
-		schedule_hrtimeout_range(&deadline, 0, HRTIMER_MODE_ABS);
+	lab_wait_schedule(deadline);
 	__set_current_state(TASK_RUNNING);
 
 	if (lab_unqueue(&w, timed_out, arg))
@@ -552,7 +536,7 @@ int lab_wait_init(void)
 {
 	unsigned int n, i;
 
-	n = roundup_pow_of_two(clamp(lab_wait_buckets, 1U, 1U << 16));
+	n = roundup_pow_of_two(lab_wait_buckets);	/* 2 .. 65536 */
 	lab_bucket_table = kvcalloc(n, sizeof(*lab_bucket_table), GFP_KERNEL);
 	if (!lab_bucket_table)
 		return -ENOMEM;

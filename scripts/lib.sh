@@ -38,11 +38,18 @@ ksrc_ensure() {
 }
 
 # The kernel build tree the module is built against: the running kernel's,
-# or else the newest installed Debian linux-headers-*-amd64.
+# or else Debian's default kernel (the one linux-headers-amd64 points at),
+# or else the newest installed linux-headers-*-amd64.
 kdir_default() {
-	local k="/lib/modules/$(uname -r)/build"
+	local k="/lib/modules/$(uname -r)/build" h
 	if [ -d "$k" ]; then
 		echo "$k"
+		return
+	fi
+	h=$(dpkg-query -W -f='${Depends}' linux-headers-amd64 2>/dev/null |
+		sed -n 's/^\(linux-headers-[^ ,]*\).*/\1/p')
+	if [ -n "$h" ] && [ -d "/usr/src/$h" ]; then
+		echo "/usr/src/$h"
 		return
 	fi
 	ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | sort -V | tail -n 1

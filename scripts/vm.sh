@@ -60,6 +60,10 @@ busybox=$(command -v busybox || true)
 	busybox=/bin/busybox
 [ -x "$busybox" ] || die "busybox-static missing: run scripts/deps.sh"
 
+# One guest at a time on this machine (kunit.sh takes the same lock): the
+# cores are few, and the initramfs directory below is shared.
+with_lock
+
 out=$LOCKLAB_TOP/build/vm
 root=$out/root
 rm -rf "$root"

@@ -357,34 +357,6 @@ TEST(rendezvous_send_returns_only_after_a_receive)
 	close(dev);
 }
 
-/* The device's accounting, the same for every flavour: use a bounded one. */
-TEST(queued_bytes_are_limited_per_open)
-{
-	char buf[64] = { 0 };
-	uint32_t len = sizeof(buf);
-	int dev, fd;
-
-	dev = open(LL_DEV, O_RDWR | O_CLOEXEC);
-	if (dev < 0 && errno == ENOENT)
-		SKIP(return, LL_DEV " missing: locklab.ko not loaded");
-	ASSERT_LE(0, dev);
-	ASSERT_EQ(0, ll_write_param("max_queued_bytes", "100"));
-	ASSERT_EQ(0, ll_create(dev, LOCKLAB_KIND_CHANNEL, LOCKLAB_CHANNEL_BOUNDED,
-			       8, 64, &fd));
-	EXPECT_EQ(0, ll_send(fd, buf, 60));
-	EXPECT_EQ(ENOSPC, ll_send(fd, buf, 60));
-	EXPECT_EQ(0, ll_recv(fd, buf, &len));
-	EXPECT_EQ(0, ll_send(fd, buf, 60));
-	close(fd);
-	/* What was queued is uncharged with the channel: room again. */
-	ASSERT_EQ(0, ll_create(dev, LOCKLAB_KIND_CHANNEL, LOCKLAB_CHANNEL_BOUNDED,
-			       8, 64, &fd));
-	EXPECT_EQ(0, ll_send(fd, buf, 60));
-	close(fd);
-	ll_write_param("max_queued_bytes", "1048576");
-	close(dev);
-}
-
 TEST_F(chan, chan_op_abi)
 {
 	struct {

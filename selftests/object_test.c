@@ -7,8 +7,10 @@
  *    several threads exclude (exact counter, no violation); non-blocking
  *    and timed waits; unlock by a non-holder, double unlock and relock are
  *    refused; a signal interrupts a wait; a holder killed with SIGKILL, a
- *    holder thread that exits, and a close with a waiter blocked all let
- *    the next locker in with EOWNERDEAD; fork and SCM_RIGHTS share one
+ *    holder thread that exits, and a holder that closes a descriptor of
+ *    the object all let the next locker in with EOWNERDEAD, and another
+ *    thread's close does not end a live holder's hold; fork and SCM_RIGHTS
+ *    share one
  *    object; spin and kernel-native locks refuse to be held across calls;
  *  - fixture "rw": readers share, writers wait, downgrade, v3 upgrade;
  *  - fixture "cv": condition variables bound to a mutex object;
@@ -496,30 +498,79 @@ TEST_F(owned, holder_thread_exit_next_locker_gets_ownerdead)
 	holder_stop(&h, t);	/* joined: the holder thread is gone */
 	t0 = ll_now();
 	EXPECT_EQ(EOWNERDEAD, ll_op_timeout(self->fd, LOCKLAB_OP_LOCK, 5000 * MS));
-	EXPECT_GT(5.0, ll_now() - t0);	/* reaped within a few 100 ms slices */
+	EXPECT_GT(0.5, ll_now() - t0);	/* reaped when it exits: no polling */
 	EXPECT_EQ(0, ll_op(self->fd, LOCKLAB_OP_UNLOCK));
 }
 
-TEST_F(owned, close_with_waiter_blocked_lets_it_return)
+/* The holder closes a descriptor of the object while a waiter waits. */
+static void *holder_close_main(void *p)
+{
+	struct holder_thread *h = p;
+	char c = 'h';
+
+	h->lock_ret = ll_op(h->fd, LOCKLAB_OP_LOCK);
+	if (write(h->pipe_held[1], &c, 1) != 1)
+		return NULL;
+	if (read(h->pipe_go[0], &c, 1) != 1)
+		return NULL;
+	close(h->fd);	/* a dup: the object stays open */
+	h->unlock_ret = ll_op(h->fd, LOCKLAB_OP_UNLOCK);
+	return NULL;
+}
+
+TEST_F(owned, holder_close_lets_waiter_in_with_ownerdead)
 {
 	struct holder_thread h = { };
 	struct blocked b = { .fd = self->fd };
 	pthread_t t;
+	char c = 'g';
 
-	/* A live holder that keeps the lock, a waiter blocked behind it. */
-	holder_start(&h, self->fd, &t);
+	h.fd = dup(self->fd);
+	ASSERT_LE(0, h.fd);
+	ASSERT_EQ(0, pipe(h.pipe_go));
+	ASSERT_EQ(0, pipe(h.pipe_held));
+	pthread_create(&t, NULL, holder_close_main, &h);
+	ASSERT_EQ(1, read(h.pipe_held[0], &c, 1));
+	ASSERT_EQ(0, h.lock_ret);
 	pthread_create(&b.t, NULL, blocked_lock, &b);
 	usleep(50000);
 	EXPECT_FALSE(get_flag(&b.done));
-	/* close() releases this process's holds: the waiter gets in. */
-	close(self->fd);
-	self->fd = -1;
+	/* The holder's own close() ends its hold: the waiter gets in. */
+	ASSERT_EQ(1, write(h.pipe_go[1], &c, 1));
 	EXPECT_TRUE(wait_flag(&b.done, 5));
 	pthread_join(b.t, NULL);
 	EXPECT_EQ(EOWNERDEAD, b.ret);
-	/* The holder's fd is gone: its unlock fails cleanly. */
-	holder_stop(&h, t);
+	pthread_join(t, NULL);
+	/* Its fd is gone: its unlock fails cleanly. */
 	EXPECT_EQ(EBADF, h.unlock_ret);
+	/* The waiter thread exited holding it: another owner death. */
+	EXPECT_EQ(EOWNERDEAD, ll_op_timeout(self->fd, LOCKLAB_OP_LOCK, 5000 * MS));
+	EXPECT_EQ(0, ll_op(self->fd, LOCKLAB_OP_UNLOCK));
+	close(h.pipe_go[0]);
+	close(h.pipe_go[1]);
+	close(h.pipe_held[0]);
+	close(h.pipe_held[1]);
+}
+
+TEST_F(owned, other_threads_close_keeps_a_live_holders_hold)
+{
+	struct holder_thread h = { };
+	pthread_t t;
+	int fd2;
+
+	holder_start(&h, self->fd, &t);
+	ASSERT_EQ(0, h.lock_ret);
+	/* Another thread's close() of a dup: the hold is the holder's. */
+	fd2 = dup(self->fd);
+	ASSERT_LE(0, fd2);
+	close(fd2);
+	EXPECT_EQ(EBUSY, ll_op_full(self->fd, LOCKLAB_OP_LOCK, LOCKLAB_OP_NONBLOCK,
+				    0, 0, NULL));
+	holder_stop(&h, t);
+	EXPECT_EQ(0, h.unlock_ret);
+	EXPECT_EQ(0, ll_op_full(self->fd, LOCKLAB_OP_LOCK, LOCKLAB_OP_NONBLOCK,
+				0, 0, NULL));
+	EXPECT_EQ(0, ll_op(self->fd, LOCKLAB_OP_UNLOCK));
 }
 
 TEST_F(lock, fork_shares_one_object)

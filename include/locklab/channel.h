@@ -43,7 +43,8 @@
  *               than @len (it stays queued)
  *   -EINTR      a signal ended the wait (LAB_WAIT_INTERRUPTIBLE/KILLABLE)
  *   -ETIMEDOUT  the deadline passed
- *   -ENOSPC     mpsc: the queue is at its memory cap
+ *   -ENOSPC     mpsc: the queue is at its memory cap; any flavour: the
+ *               channel's budget is spent
  *   -EBUSY      oneshot: a message was already sent
  *   -EINVAL     unknown flags
  * An operation that fails changed nothing: no message was queued or taken.
@@ -51,7 +52,11 @@
  * Memory accounting. Every allocation of channel memory (channel objects,
  * rings, messages, kfifo buffers) is counted in one module-wide counter,
  * lab_chan_live_allocs(): the KUnit suite checks it returns to its earlier
- * value after each case.
+ * value after each case. A channel made with lab_chan_create_charged()
+ * also charges all of it, message headers included, to a budget
+ * (include/locklab/budget.h): send fails with -ENOSPC when the budget is
+ * spent, and the creator of a channel that a user drives cannot be made
+ * to hold memory nobody is charged for.
  */
 #ifndef _LOCKLAB_CHANNEL_H
 #define _LOCKLAB_CHANNEL_H
@@ -60,6 +65,7 @@
 #include <linux/ktime.h>
 #include <linux/types.h>
 
+#include <locklab/budget.h>
 #include <locklab/ops.h>
 #include <locklab/wait.h>
 
@@ -82,6 +88,7 @@ struct lab_chan_ops;
  * @sides: sides (sending, receiving) that still have endpoints; the
  *	channel is freed when it drops to 0
  * @msg_max: largest message, in bytes
+ * @budget: what the channel's memory is charged to (NULL: nothing)
  */
 struct lab_chan {
 	const struct lab_chan_ops *ops;
@@ -89,14 +96,15 @@ struct lab_chan {
 	atomic_t receivers;
 	atomic_t sides;
 	size_t msg_max;
+	struct lab_budget *budget;
 };
 
 /**
  * struct lab_chan_ops - a channel flavour, driven uniformly
  * @create: a new channel with @capacity (flavour's unit; 0: its default)
- *	and messages of at most @msg_max bytes (0: LAB_CHAN_MSG_DEFAULT);
- *	@flags must be 0. Returns the channel or an ERR_PTR(); call through
- *	lab_chan_create(), which sets up the endpoints.
+ *	and messages of at most @msg_max bytes, its memory charged to
+ *	@budget (may be NULL). Returns the channel or an ERR_PTR(); call
+ *	through lab_chan_create(), which sets up the endpoints.
  * @destroy: free the channel and any message in it; called once, when the
  *	last endpoint is gone
  * @send: queue (or hand over) @len bytes from @buf; 0 or -errno
@@ -116,7 +124,7 @@ struct lab_chan {
 struct lab_chan_ops {
 	LAB_OPS_HEAD;
 	struct lab_chan *(*create)(size_t capacity, size_t msg_max,
-				   unsigned int flags);
+				   struct lab_budget *budget);
 	void (*destroy)(struct lab_chan *ch);
 	int (*send)(struct lab_chan *ch, const void *buf, size_t len,
 		    unsigned int flags, ktime_t deadline);
@@ -139,6 +147,10 @@ const struct lab_chan_ops *lab_chan_ops_find(u32 variant);
 struct lab_chan *lab_chan_create(const struct lab_chan_ops *ops,
 				 size_t capacity, size_t msg_max,
 				 unsigned int flags);
+struct lab_chan *lab_chan_create_charged(const struct lab_chan_ops *ops,
+					 size_t capacity, size_t msg_max,
+					 unsigned int flags,
+					 struct lab_budget *budget);
 void lab_chan_destroy(struct lab_chan *ch);
 
 int __must_check lab_chan_sender_get(struct lab_chan *ch);

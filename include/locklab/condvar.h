@@ -30,8 +30,9 @@
  * contended, so every waiter of a REQUEUE condvar relocks with
  * lab_mutex_lock_contended(): the first woken leaves the mutex marked, its
  * unlock wakes the next, and so on. A waiter that gives up relocking
- * (signal) passes the wake on with lab_wake_one() so the chain does not
- * stop with it.
+ * (a fatal signal: relocking ignores the others, as pthread_cond_wait()
+ * returns with the mutex whatever happened) passes the wake on with
+ * lab_wake_one() so the chain does not stop with it.
  *
  * Spurious wake-ups: wait may return without a notify (a signal, a
  * requeue race, or a notify meant for another waiter that this one

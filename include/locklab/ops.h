@@ -21,6 +21,7 @@
 #ifndef _LOCKLAB_OPS_H
 #define _LOCKLAB_OPS_H
 
+#include <linux/bits.h>
 #include <linux/ktime.h>
 #include <linux/types.h>
 #include <uapi/linux/locklab.h>
@@ -32,7 +33,19 @@ struct lab_ops_head {
 	u32 kind;		/* enum locklab_kind */
 	u32 variant;		/* variant number within the kind (UAPI) */
 	u32 props;		/* LOCKLAB_PROP_* */
+	u32 caps;		/* LAB_CAP_*: what else the table offers */
 };
+
+/*
+ * Capabilities of a table, for its users inside the module (the UAPI
+ * props say what a variant is; these say what its table lets one do).
+ *
+ * LAB_CAP_CONDVAR_MUTEX: the lock is a struct lab_mutex, so a lab_condvar
+ *	can wait with it (the condvars requeue onto its word).
+ * LAB_CAP_COUNTING: a counting semaphore: ->init_count and ->up are set.
+ */
+#define LAB_CAP_CONDVAR_MUTEX	BIT(0)
+#define LAB_CAP_COUNTING	BIT(1)
 
 /* The head, reachable both as ops->head and as ops->name etc. */
 #define LAB_OPS_HEAD							\
@@ -43,6 +56,7 @@ struct lab_ops_head {
 			u32 kind;					\
 			u32 variant;					\
 			u32 props;					\
+			u32 caps;					\
 		};							\
 	}
 
@@ -68,6 +82,10 @@ union lab_lock_ctx {
  *	context (@to_user true), or comes back to be released by the calling
  *	task, which becomes the recorded owner where the variant records one
  *	(@to_user false)
+ * @init_count: LAB_CAP_COUNTING: initialize with @count of at most @max
+ *	permits instead of @init's one; 0 or -EINVAL
+ * @up: LAB_CAP_COUNTING: return a permit; 0, or -EOVERFLOW when the
+ *	semaphore already has its maximum (nothing changed)
  */
 struct lab_lock_ops {
 	LAB_OPS_HEAD;
@@ -81,6 +99,8 @@ struct lab_lock_ops {
 	void (*unlock)(void *lock, union lab_lock_ctx *ctx);
 	bool (*is_locked)(void *lock);
 	void (*user_hold)(void *lock, bool to_user);
+	int (*init_count)(void *lock, u32 count, u32 max);
+	int (*up)(void *lock);
 };
 
 /**
@@ -100,6 +120,8 @@ struct lab_lock_ops {
  *	variant has none); readers may hold alongside it
  * @upgrade: upgradable -> exclusive: waits for the other readers to leave
  * @upgradable_unlock: release an upgradable hold that was not upgraded
+ * @user_hold: as struct lab_lock_ops' (NULL for the kernel's and the broken
+ *	lock); @read says whether the hold is shared (an upgradable hold is)
  */
 struct lab_rwlock_ops {
 	LAB_OPS_HEAD;
@@ -116,6 +138,7 @@ struct lab_rwlock_ops {
 	int (*upgradable_lock)(void *lock, unsigned int flags, ktime_t deadline);
 	int (*upgrade)(void *lock, unsigned int flags, ktime_t deadline);
 	void (*upgradable_unlock)(void *lock);
+	void (*user_hold)(void *lock, bool read, bool to_user);
 };
 
 /*

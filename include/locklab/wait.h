@@ -28,8 +28,11 @@
 #define _LOCKLAB_WAIT_H
 
 #include <linux/atomic.h>
+#include <linux/hrtimer.h>
 #include <linux/ktime.h>
 #include <linux/limits.h>
+#include <linux/sched.h>
+#include <linux/sched/signal.h>
 #include <linux/types.h>
 
 /* lab_wait() flags: how a signal affects the sleep. */
@@ -50,6 +53,56 @@ static inline ktime_t lab_deadline(s64 timeout_ns)
 	if (timeout_ns < 0)
 		return LAB_WAIT_FOREVER;
 	return ktime_add_safe(ktime_get(), ns_to_ktime(timeout_ns));
+}
+
+/**
+ * lab_wait_gave_up() - did a wait end for good (signal or deadline)?
+ * @ret: what lab_wait() (or a wait built on it) returned
+ *
+ * 0 and -EAGAIN mean "look again"; these two mean "stop".
+ */
+static inline bool lab_wait_gave_up(int ret)
+{
+	return ret == -EINTR || ret == -ETIMEDOUT;
+}
+
+/* The task state a sleep with lab_wait() @flags uses. */
+static inline unsigned int lab_wait_task_state(unsigned int flags)
+{
+	if (flags & LAB_WAIT_INTERRUPTIBLE)
+		return TASK_INTERRUPTIBLE;
+	if (flags & LAB_WAIT_KILLABLE)
+		return TASK_KILLABLE;
+	return TASK_UNINTERRUPTIBLE;
+}
+
+/**
+ * lab_wait_should_end() - must a wait with @flags and @deadline end now?
+ * @flags: lab_wait() flags
+ * @deadline: absolute deadline, or LAB_WAIT_FOREVER
+ *
+ * Return: -EINTR (a signal @flags lets through is pending), -ETIMEDOUT
+ * (@deadline passed) or 0.
+ */
+static inline int lab_wait_should_end(unsigned int flags, ktime_t deadline)
+{
+	if ((flags & LAB_WAIT_INTERRUPTIBLE) && signal_pending(current))
+		return -EINTR;
+	if ((flags & LAB_WAIT_KILLABLE) && fatal_signal_pending(current))
+		return -EINTR;
+	if (deadline != LAB_WAIT_FOREVER &&
+	    ktime_compare(ktime_get(), deadline) >= 0)
+		return -ETIMEDOUT;
+	return 0;
+}
+
+/* Sleep, in the state the caller set, until woken or @deadline. */
+static inline void lab_wait_schedule(ktime_t deadline)
+{
+	if (deadline == LAB_WAIT_FOREVER)
+		schedule();
+	else
+		schedule_hrtimeout_range(&deadline, 0, HRTIMER_MODE_ABS);
 }
 
 int lab_wait(atomic_t *addr, u32 expected, unsigned int flags,

@@ -23,6 +23,12 @@
  * and one that is longer (the extra tail must be zero). Output fields are
  * written back for the first @size bytes only.
  *
+ * The size is checked before anything else is read: @size above 4096 is
+ * E2BIG at once (no structure here comes near a page, and the kernel does
+ * not scan gigabytes of user memory for a zero tail). A command made on an
+ * fd that does not take it (an object command on /dev/locklab, a channel
+ * command on an Arc fd, ...) is EINVAL before any field is read.
+ *
  * The errors every ioctl can return, and what they mean:
  *
  *  - EFAULT: the argument, or a pointer field in it, is not readable or
@@ -33,22 +39,28 @@
  *    the command.
  *  - E2BIG: @size is larger than the kernel's structure and the extra
  *    bytes are not all zero (the caller asks for something this kernel
- *    does not know).
+ *    does not know), or @size is above 4096.
  *  - ENOTTY: unknown ioctl number.
- *  - EOPNOTSUPP: the kind or variant is known but not built into this
- *    module.
- *  - ENOENT: LOCKLAB_IOC_LIST: @index is past the last entry.
- *  - EINTR: a wait was interrupted by a signal; nothing was changed.
- *  - ETIMEDOUT: a wait with a timeout expired; nothing was changed.
- *  - EBUSY: the object is in a state that forbids the operation.
- *  - EPERM: the caller does not hold what it tries to release.
- *  - ENOMEM, ENOSPC: an allocation or a per-file limit failed.
+ *  - ENOMEM: an allocation failed.
+ *  - ENOSPC: a limit was reached: the max_objects objects one open of
+ *    /dev/locklab may own, or a memory budget (LOCKLAB_IOC_LIMITS): every
+ *    byte an object makes the kernel allocate (the object, hold records,
+ *    channel rings, queued messages with their headers) is charged to the
+ *    open that created the object and to the opener's user.
+ *  - EMFILE: no free file descriptor for a new object fd.
+ *
+ * Errors of the commands that wait (LOCKLAB_IOC_OP, LOCKLAB_IOC_CHAN,
+ * LOCKLAB_IOC_BENCH), beside each command's own: EINTR when a signal ended
+ * the wait, ETIMEDOUT when the caller's timeout expired. Every such wait
+ * ends on a signal, the kernel-native baselines' included; a wait on a
+ * spin lock is not a sleep and lasts at most the other CPUs' critical
+ * sections (each at most the max_hold_ns module parameter).
  */
 
 #define LOCKLAB_TYPE		0xE7
 
 #define LOCKLAB_ABI_MAJOR	1
-#define LOCKLAB_ABI_MINOR	0
+#define LOCKLAB_ABI_MINOR	1
 
 /**
  * enum locklab_kind - families of primitives
@@ -223,6 +235,8 @@ struct locklab_version {
  * @props: out: LOCKLAB_PROP_* bits
  * @name: out: NUL-terminated short name, as the CLI spells it
  * @kind_name: out: NUL-terminated name of @kind
+ *
+ * Errors beside the general ones: ENOENT, @index is past the last entry.
  */
 struct locklab_list {
 	__u32 size;
@@ -268,8 +282,13 @@ struct locklab_list {
  * @max_readers: out: most threads seen holding shared at once
  *
  * Returns 0 when the run completed, whatever it measured: a lock that fails
- * to exclude is reported through @violations and @lost_updates. EINTR when a
- * signal stopped the run early (the threads are stopped and nothing leaks).
+ * to exclude is reported through @violations and @lost_updates. One run
+ * goes at a time, module-wide: a second caller waits for the first (and
+ * for the threads of an earlier run that was interrupted to finish).
+ * EINTR when a signal ended the wait or the run: the call returns at once
+ * and the threads stop by themselves (they own their state and hold the
+ * module until they are gone). ETIMEDOUT when the threads did not finish
+ * in time. EINVAL for a kind or variant without a benchmark.
  */
 struct locklab_bench {
 	__u32 size;
@@ -374,7 +393,14 @@ enum locklab_seqlock_variant {
  * The object lives as long as its file: threads share it, fork() and
  * SCM_RIGHTS pass it on, and the last close destroys it (releasing what it
  * held). Each open of /dev/locklab may own at most the max_objects module
- * parameter of objects at once (ENOSPC beyond).
+ * parameter of objects at once (ENOSPC beyond), and what the objects
+ * allocate is charged to the budgets of LOCKLAB_IOC_LIMITS.
+ *
+ * Errors beside the general ones: EINVAL for an unknown kind or variant,
+ * a parameter out of range, a kind that has no objects (%LOCKLAB_KIND_RCU,
+ * %LOCKLAB_KIND_SEQLOCK), or a condvar's @mutex_fd that is not a 2STATE,
+ * 3STATE or SPIN mutex object made through the same open of /dev/locklab;
+ * EBADF when @mutex_fd is not an open fd.
  */
 struct locklab_create {
 	__u32 size;
@@ -459,19 +485,51 @@ enum locklab_op_code {
  * @wait_ns: out: time spent waiting before the operation succeeded
  *
  * Waits are interruptible: a signal ends them with EINTR, a timeout with
- * ETIMEDOUT, and nothing is held then. Errors beside the general ones:
+ * ETIMEDOUT, and nothing is held then (except by WAIT, below).
+ * LOCKLAB_OP_NONBLOCK never sleeps.
  *
- *  - EINVAL: the op does not apply to this kind or variant;
+ * Holds across calls. LOCK, READ_LOCK and UPGRADABLE_LOCK on locklab's own
+ * sleeping locks return with the lock held by the calling thread (not by
+ * its process). The hold ends when that thread releases it (UNLOCK,
+ * READ_UNLOCK, UPGRADABLE_UNLOCK), or, on the thread's behalf, when the
+ * thread exits (also by being killed, or with its process), when the
+ * thread closes a descriptor of the object, or when the object's last
+ * descriptor is closed. A hold released on a holder's behalf is an owner
+ * death: the first thread to take the lock after it (and only that one)
+ * gets EOWNERDEAD with the lock, as with a robust mutex. Another thread
+ * closing a descriptor does not end a live thread's hold.
+ *
+ * Condition variables (WAIT) follow pthread_cond_wait(): the caller holds
+ * the condvar's mutex; WAIT releases it, sleeps until notified (or a
+ * signal, or the timeout), and takes the mutex again before it returns,
+ * whatever it returns: 0, EINTR, ETIMEDOUT, or EOWNERDEAD when the mutex's
+ * previous holder died. Retaking the mutex waits without a timeout and
+ * only a fatal signal ends it (the thread then never returns). Only EPERM
+ * (the caller did not hold the mutex), EINVAL and EBADF (the mutex
+ * object's last descriptor was closed meanwhile: the mutex is not held)
+ * return without it.
+ *
+ * Errors beside the general ones and EINTR/ETIMEDOUT:
+ *
+ *  - EINVAL: the op does not apply to this kind or variant, or a flag does
+ *    not apply to the op (LOCKLAB_OP_TIMEOUT on a spin lock, NONBLOCK on a
+ *    condvar), or @hold_ns is above max_hold_ns;
  *  - EBUSY: LOCKLAB_OP_NONBLOCK and the lock is taken;
- *  - EPERM: release of something the calling thread does not hold;
+ *  - EPERM: release (or DOWNGRADE, UPGRADE, WAIT) of something the calling
+ *    thread does not hold in that mode;
  *  - EDEADLK: the calling thread already holds this lock;
  *  - EOVERFLOW: semaphore UP beyond its maximum;
- *  - EOWNERDEAD: the lock was taken, but its previous holder died (its
- *    thread exited or its process closed the fd) while holding it, and the
- *    lock was released for it: as with a robust mutex, the caller now
- *    holds the lock;
- *  - EOPNOTSUPP: a kernel-native variant cannot do this (the kernel's own
- *    locks are taken and released inside one call: HOLD ops only).
+ *  - EOWNERDEAD: the lock was taken, and its previous holder died holding
+ *    it (see above): the caller now holds the lock;
+ *  - EOPNOTSUPP: a kernel-native or spin variant cannot be held across
+ *    calls (the kernel's own locks and every spin lock are taken and
+ *    released inside one call: HOLD ops only).
+ *
+ * The kernel's struct mutex, semaphore and rw_semaphore have no wait that
+ * both takes a timeout and ends on any signal, and rw_semaphore has no
+ * interruptible write lock: for those waits the baselines poll their
+ * trylock between interruptible sleeps of at most a millisecond (so they
+ * are not FIFO then).
  */
 struct locklab_op {
 	__u32 size;
@@ -530,8 +588,9 @@ struct locklab_stats {
  *
  * Closing a handle's fd drops it (put). Every op reports the counts seen
  * after it. On the kernel variant only CLONE and COUNTS apply
- * (EOPNOTSUPP otherwise); on a weak handle only UPGRADE and COUNTS
- * (EINVAL otherwise).
+ * (EOPNOTSUPP otherwise); on a weak handle only UPGRADE and COUNTS, on a
+ * strong one all but UPGRADE (EINVAL otherwise). UPGRADE: ENOENT once the
+ * data is gone. GET_MUT: EBUSY while other handles exist.
  */
 enum locklab_arc_op_code {
 	LOCKLAB_ARC_CLONE = 1,
@@ -577,14 +636,16 @@ struct locklab_arc_op {
  * the last receiver endpoint is gone, sends fail with EPIPE (the caller
  * still has its message). Errors beside the general ones:
  *
- *  - EBADF: this fd holds no endpoint of the side the op needs;
+ *  - EBADF: this fd holds no endpoint of the side the op needs (never
+ *    had one, or CLOSE_SEND/CLOSE_RECV dropped it);
  *  - EAGAIN: LOCKLAB_OP_NONBLOCK and the op would wait;
  *  - EPIPE: the other side is gone (receive: and nothing is left);
  *  - EMSGSIZE: send: @len > the channel's largest message; receive: the
  *    next message is longer than @len (it stays queued);
  *  - EBUSY: one-shot channel: a message was already sent;
- *  - ENOSPC: the max_queued_bytes of the creator's /dev/locklab open, or
- *    the mpsc channel's own cap, is reached;
+ *  - ENOSPC: a budget of LOCKLAB_IOC_LIMITS (charged to the open that
+ *    created the channel and its user; a zero-length message still costs
+ *    its header), or the mpsc channel's own cap, is reached;
  *  - EFAULT on receive: the message was taken but could not be copied.
  */
 enum locklab_chan_op_code {
@@ -624,5 +685,35 @@ struct locklab_chan_op {
 #define LOCKLAB_IOC_CHAN	_IO(LOCKLAB_TYPE, 0x13)
 
 #define LOCKLAB_IOC_STATS	_IO(LOCKLAB_TYPE, 0x11)
+
+/**
+ * struct locklab_limits - budgets of this open (LOCKLAB_IOC_LIMITS)
+ * @size: sizeof(struct locklab_limits)
+ * @flags: must be 0
+ * @objects: out: objects this open of /dev/locklab owns now
+ * @max_objects: out: the max_objects module parameter
+ * @open_bytes: out: bytes charged to this open: its objects and what they
+ *	allocate (hold records, channel state, rings, queued messages)
+ * @max_open_bytes: out: the max_open_bytes module parameter
+ * @user_bytes: out: bytes charged to the user who opened this file, over
+ *	all of that user's opens
+ * @max_user_bytes: out: the max_user_bytes module parameter
+ *
+ * A charge that would pass either limit fails with ENOSPC. Charges are
+ * what the allocations cost (slab bucket and allocator bookkeeping), not
+ * only the bytes asked for. Only on /dev/locklab itself.
+ */
+struct locklab_limits {
+	__u32 size;
+	__u32 flags;
+	__u32 objects;
+	__u32 max_objects;
+	__aligned_u64 open_bytes;
+	__aligned_u64 max_open_bytes;
+	__aligned_u64 user_bytes;
+	__aligned_u64 max_user_bytes;
+};
+
+#define LOCKLAB_IOC_LIMITS	_IO(LOCKLAB_TYPE, 0x04)
 
 #endif /* _UAPI_LINUX_LOCKLAB_H */

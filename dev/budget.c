@@ -1,0 +1,195 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * locklab memory budgets (include/locklab/budget.h) and the per-user
+ * budgets of the device.
+ *
+ * Every open of /dev/locklab has a budget (limit max_open_bytes) whose
+ * parent is the budget of its user (limit max_user_bytes), found by the
+ * opener's uid in a small hash table and shared by all opens of that user
+ * (also across user namespaces: the key is the global kuid). A user's
+ * entry lives while any of its opens does, and each object holds its open.
+ * So reopen, dup(), fork() and SCM_RIGHTS cannot make a fresh budget: new
+ * opens share the user's, and the other three reuse the open the object was
+ * created from.
+ */
+#include <linux/hashtable.h>
+#include <linux/mutex.h>
+#include <linux/refcount.h>
+#include <linux/slab.h>
+#include <linux/uidgid.h>
+
+#include <locklab/budget.h>
+#include <locklab/param.h>
+
+#include "budget.h"
+
+unsigned long lab_max_open_bytes = 32UL << 20;
+LAB_PARAM_ULONG(max_open_bytes, lab_max_open_bytes, 4096, 1UL << 34, 0644,
+		"Bytes the objects of one open of /dev/locklab may make the kernel allocate");
+
+unsigned long lab_max_user_bytes = 128UL << 20;
+LAB_PARAM_ULONG(max_user_bytes, lab_max_user_bytes, 4096, 1UL << 36, 0644,
+		"Bytes the objects of one user's opens of /dev/locklab may make the kernel allocate");
+
+/* --- Budgets ------------------------------------------------------------- */
+
+/**
+ * lab_budget_uncharge() - give back what lab_budget_charge() took
+ * @b: the budget, or NULL
+ * @bytes: as charged
+ */
+void lab_budget_uncharge(struct lab_budget *b, size_t bytes)
+{
+	for (; b; b = b->parent)
+		atomic_long_sub(bytes, &b->used);	/* relaxed: budget.h */
+}
+
+/**
+ * lab_budget_charge() - charge @bytes to @b and its ancestors
+ * @b: the budget, or NULL (nothing charged)
+ * @bytes: what the allocation costs (lab_charge_size())
+ *
+ * Return: 0, or -ENOSPC when a level would pass its limit (then nothing
+ * is charged anywhere).
+ */
+int lab_budget_charge(struct lab_budget *b, size_t bytes)
+{
+	struct lab_budget *l;
+
+	for (l = b; l; l = l->parent) {
+		if (atomic_long_add_return(bytes, &l->used) >
+		    READ_ONCE(*l->limit)) {
+			/* Undo this level and every one below it. */
+			atomic_long_sub(bytes, &l->used);
+			for (; b != l; b = b->parent)
+				atomic_long_sub(bytes, &b->used);
+			return -ENOSPC;
+		}
+	}
+	return 0;
+}
+
+/**
+ * lab_budget_kzalloc() - kzalloc() charged to @b
+ * @b: the budget, or NULL
+ * @size: bytes
+ *
+ * GFP_KERNEL_ACCOUNT. May sleep. Free with lab_budget_kfree(@b, p, @size).
+ *
+ * Return: the memory, or ERR_PTR(-ENOSPC) (over budget) or
+ * ERR_PTR(-ENOMEM).
+ */
+void *lab_budget_kzalloc(struct lab_budget *b, size_t size)
+{
+	void *p;
+
+	if (lab_budget_charge(b, lab_charge_size(size)))
+		return ERR_PTR(-ENOSPC);
+	p = kzalloc(size, GFP_KERNEL_ACCOUNT);
+	if (!p) {
+		lab_budget_uncharge(b, lab_charge_size(size));
+		return ERR_PTR(-ENOMEM);
+	}
+	return p;
+}
+
+void lab_budget_kfree(struct lab_budget *b, const void *p, size_t size)
+{
+	if (IS_ERR_OR_NULL(p))
+		return;
+	kfree(p);
+	lab_budget_uncharge(b, lab_charge_size(size));
+}
+
+/* kmalloc() charged to @b (not zeroed); as above. */
+void *lab_budget_kmalloc(struct lab_budget *b, size_t size)
+{
+	void *p;
+
+	if (lab_budget_charge(b, lab_charge_size(size)))
+		return ERR_PTR(-ENOSPC);
+	p = kmalloc(size, GFP_KERNEL_ACCOUNT);
+	if (!p) {
+		lab_budget_uncharge(b, lab_charge_size(size));
+		return ERR_PTR(-ENOMEM);
+	}
+	return p;
+}
+
+/* kvzalloc() charged to @b (rings may be too large for kmalloc); as above. */
+void *lab_budget_kvzalloc(struct lab_budget *b, size_t size)
+{
+	void *p;
+
+	if (lab_budget_charge(b, lab_charge_size(size)))
+		return ERR_PTR(-ENOSPC);
+	p = kvzalloc(size, GFP_KERNEL_ACCOUNT);
+	if (!p) {
+		lab_budget_uncharge(b, lab_charge_size(size));
+		return ERR_PTR(-ENOMEM);
+	}
+	return p;
+}
+
+void lab_budget_kvfree(struct lab_budget *b, const void *p, size_t size)
+{
+	if (IS_ERR_OR_NULL(p))
+		return;
+	kvfree(p);
+	lab_budget_uncharge(b, lab_charge_size(size));
+}
+
+/* --- Users --------------------------------------------------------------- */
+
+struct lab_user {
+	struct hlist_node node;		/* under lab_users_lock */
+	kuid_t uid;
+	refcount_t ref;
+	struct lab_budget budget;
+};
+
+static DEFINE_HASHTABLE(lab_users, 6);
+static DEFINE_MUTEX(lab_users_lock);
+
+/**
+ * lab_user_get() - the budget of the user @uid, made on first use
+ * @uid: the opener's uid
+ *
+ * Return: the user's budget with a reference held, or NULL (no memory).
+ */
+struct lab_budget *lab_user_get(kuid_t uid)
+{
+	u32 key = __kuid_val(uid);
+	struct lab_user *u;
+
+	mutex_lock(&lab_users_lock);
+	hash_for_each_possible(lab_users, u, node, key) {
+		if (uid_eq(u->uid, uid)) {
+			refcount_inc(&u->ref);
+			goto out;
+		}
+	}
+	u = kzalloc(sizeof(*u), GFP_KERNEL_ACCOUNT);
+	if (!u)
+		goto out;
+	u->uid = uid;
+	refcount_set(&u->ref, 1);
+	lab_budget_init(&u->budget, &lab_max_user_bytes, NULL);
+	hash_add(lab_users, &u->node, key);
+out:
+	mutex_unlock(&lab_users_lock);
+	return u ? &u->budget : NULL;
+}
+
+/* Drop a reference from lab_user_get(); the last one frees the entry. */
+void lab_user_put(struct lab_budget *b)
+{
+	struct lab_user *u = container_of(b, struct lab_user, budget);
+
+	if (!refcount_dec_and_mutex_lock(&u->ref, &lab_users_lock))
+		return;
+	hash_del(&u->node);
+	mutex_unlock(&lab_users_lock);
+	WARN_ON_ONCE(atomic_long_read(&u->budget.used));
+	kfree(u);
+}
