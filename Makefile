@@ -20,7 +20,8 @@ KDIR ?= $(shell . scripts/lib.sh; kdir_default)
 KSRC = $(shell scripts/ksrc.sh)
 W ?= 1
 CC_USER ?= gcc
-USER_CFLAGS := -O2 -g -Wall -Wextra -static -pthread -I$(TOP)/include/uapi
+USER_CFLAGS := -O2 -g -Wall -Wextra -Wno-unused-parameter -static -pthread \
+	       -I$(TOP)/include/uapi
 
 SRCS := $(shell git ls-files '*.c' '*.h' 2>/dev/null || find . -name '*.[ch]')
 
@@ -43,8 +44,11 @@ install: modules
 
 tools: tools/locklab
 
-tools/locklab: tools/locklab.c include/uapi/linux/locklab.h
-	$(CC_USER) $(USER_CFLAGS) -o $@ tools/locklab.c -lm
+CLI_SRCS := $(wildcard tools/*.c)
+
+tools/locklab: $(CLI_SRCS) tools/locklab.h tools/include/locklab_user.h \
+		include/uapi/linux/locklab.h
+	$(CC_USER) $(USER_CFLAGS) -I$(TOP)/tools/include -o $@ $(CLI_SRCS) -lm
 
 selftests:
 	$(MAKE) -C selftests KSRC=$(KSRC) CC=$(CC_USER)

@@ -25,6 +25,7 @@
 #include <linux/slab.h>
 
 #include <locklab/arc.h>
+#include <locklab/wait.h>
 
 #include "bench/arcbench.h"
 #include "bench/threads.h"
@@ -162,7 +163,7 @@ int lab_arc_bench(unsigned int threads, unsigned int duration_ms,
 	if (!ret)
 		ret = arcbench_run(b, threads, duration_ms,
 				   arcbench_refcount_thread, &r->refcount);
-	if (ret == -EINTR || ret == -ETIMEDOUT)
+	if (lab_wait_gave_up(ret))
 		return ret;	/* abandoned: the threads free b */
 
 	if (!ret && (WARN_ON_ONCE(lab_arc_strong_count(b->arc) != 1) ||

@@ -25,6 +25,7 @@
 #include <linux/slab.h>
 
 #include <locklab/channel.h>
+#include <locklab/wait.h>
 
 #include "bench/chanbench.h"
 #include "bench/threads.h"
@@ -180,7 +181,7 @@ int lab_chan_bench(const struct lab_chan_ops *ops, unsigned int producers,
 	opts.elapsed_ns = &elapsed;
 	opts.timeout_ms = duration_ms + 60000;
 	ret = lab_run_threads(threads, lab_cb_thread, cb, &opts);
-	if (ret == -EINTR || ret == -ETIMEDOUT)
+	if (lab_wait_gave_up(ret))
 		return ret;	/* abandoned: the threads free cb */
 	if (!atomic_read(&cb->ran))
 		goto out;	/* no thread ran: their endpoints are still ours */

@@ -206,7 +206,7 @@ static ssize_t kf_wait_loop(struct lab_kfifo_chan *kf, wait_queue_head_t *wq,
 			schedule_hrtimeout_range(&deadline, 0, HRTIMER_MODE_ABS);
 	}
 	finish_wait(wq, &wait);
-	if (lab_chan_wait_failed(ret)) {
+	if (lab_wait_gave_up(ret)) {
 		/* A wake-up may have come with the signal or the deadline. */
 		ssize_t again = op->try(kf, op);
 

@@ -23,6 +23,7 @@
 
 #include <locklab/ops.h>
 #include <locklab/rcu.h>
+#include <locklab/wait.h>
 
 #include "bench/rcubench.h"
 #include "bench/threads.h"
@@ -210,7 +211,7 @@ int lab_rcu_bench(u32 variant, unsigned int threads, unsigned int duration_ms,
 	opts.elapsed_ns = &r->elapsed_ns;
 	ret = lab_run_threads(threads + 1, lab ? rcubench_lab_thread :
 				rcubench_kernel_thread, b, &opts);
-	if (ret == -EINTR || ret == -ETIMEDOUT)
+	if (lab_wait_gave_up(ret))
 		return ret;	/* abandoned: the threads free b */
 
 	for (i = 0; i < threads; i++)

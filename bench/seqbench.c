@@ -19,6 +19,7 @@
 
 #include <locklab/ops.h>
 #include <locklab/seqlock.h>
+#include <locklab/wait.h>
 
 #include "bench/seqbench.h"
 #include "bench/threads.h"
@@ -179,7 +180,7 @@ int lab_seq_bench(u32 variant, unsigned int threads, unsigned int duration_ms,
 	opts.stop = &b->stop;
 	ret = lab_run_threads(threads + 1, lab ? seqbench_lab_thread :
 				seqbench_kernel_thread, b, &opts);
-	if (ret == -EINTR || ret == -ETIMEDOUT)
+	if (lab_wait_gave_up(ret))
 		return ret;	/* abandoned: the threads free b */
 
 	for (i = 0; i < threads; i++)

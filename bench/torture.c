@@ -170,7 +170,7 @@ int lab_torture_run(const struct lab_torture_cfg *cfg,
 	ret = lab_run_threads(cfg->threads, lab_torture_thread, t, &opts);
 	if (ret == -EDEADLK)
 		return ret;	/* threads still use t: leak it */
-	if (opts.abandon && (ret == -EINTR || ret == -ETIMEDOUT))
+	if (opts.abandon && lab_wait_gave_up(ret))
 		return ret;	/* the threads free t */
 	lab_torture_stats(t, cfg->threads, st);
 	lab_torture_free(t);

@@ -60,7 +60,7 @@
  * senders on @senders.ev while it gives them no room. After releasing a
  * slot, a sender notifies the receivers and a receiver the senders:
  *
- *   waiter (b_wait_loop)                   notifier (b_notify)
+ *   waiter (bounded_wait_loop)                   notifier (bounded_notify)
  *     seen = ev                              stamp = ... (RELEASE)
  *     fetch_add(&waiters, 1) (full) <-SB->   lab_mb()
  *     try again: read stamps, head, tail     if (!waiters) return
@@ -103,7 +103,7 @@ struct lab_bslot {
 /* The sleepers of one direction. */
 struct lab_bside {
 	atomic_t ev;		/* bumped by the other side, waited on */
-	atomic_t waiters;	/* registered sleepers, see b_wait_loop() */
+	atomic_t waiters;	/* registered sleepers, see bounded_wait_loop() */
 };
 
 struct lab_bounded {
@@ -131,31 +131,31 @@ static struct lab_bounded *to_bounded(struct lab_chan *ch)
 
 /* --- Positions ------------------------------------------------------------ */
 
-static unsigned long b_index(struct lab_bounded *b, unsigned long pos)
+static unsigned long bounded_index(struct lab_bounded *b, unsigned long pos)
 {
 	return pos & (b->mark_bit - 1);
 }
 
-static unsigned long b_next(struct lab_bounded *b, unsigned long pos)
+static unsigned long bounded_next(struct lab_bounded *b, unsigned long pos)
 {
-	if (b_index(b, pos) + 1 < b->cap)
+	if (bounded_index(b, pos) + 1 < b->cap)
 		return pos + 1;
 	return (pos & ~(b->one_lap - 1)) + b->one_lap;
 }
 
-static struct lab_bslot *b_slot(struct lab_bounded *b, unsigned long pos)
+static struct lab_bslot *bounded_slot(struct lab_bounded *b, unsigned long pos)
 {
-	return b->ring + b_index(b, pos) * b->stride;
+	return b->ring + bounded_index(b, pos) * b->stride;
 }
 
 /* --- Sleeping ------------------------------------------------------------- */
 
 /* After releasing a slot: wake one sleeper of @side, if any. */
-static void b_notify(struct lab_bside *side)
+static void bounded_notify(struct lab_bside *side)
 {
 	/*
 	 * Full barrier: the stamp store before the load of @waiters; pairs
-	 * with the fully ordered increment in b_wait_loop() (store
+	 * with the fully ordered increment in bounded_wait_loop() (store
 	 * buffering, see the file comment).
 	 */
 	lab_mb();
@@ -170,7 +170,7 @@ static void b_notify(struct lab_bside *side)
 }
 
 /* After a disconnection: wake every sleeper of @side. */
-static void b_notify_all(struct lab_bside *side)
+static void bounded_notify_all(struct lab_bside *side)
 {
 	/* Fully ordered: the close before the bump. */
 	lab_atomic_fetch_add(&side->ev, 1);
@@ -178,8 +178,8 @@ static void b_notify_all(struct lab_bside *side)
 }
 
 /* One attempt at an operation; -EAGAIN when it would have to wait. */
-struct b_op {
-	ssize_t (*try)(struct lab_bounded *b, struct b_op *op);
+struct bounded_op {
+	ssize_t (*try)(struct lab_bounded *b, struct bounded_op *op);
 	const void *sbuf;
 	void *rbuf;
 	size_t len;
@@ -189,9 +189,9 @@ struct b_op {
  * Try @op; while it would wait, register on @side, try again, and sleep
  * on @side->ev. See "Sleeping" in the file comment.
  */
-static ssize_t b_wait_loop(struct lab_bounded *b, struct lab_bside *side,
-			   struct b_op *op, unsigned int flags,
-			   ktime_t deadline)
+static ssize_t bounded_wait_loop(struct lab_bounded *b, struct lab_bside *side,
+				 struct bounded_op *op, unsigned int flags,
+				 ktime_t deadline)
 {
 	ssize_t ret = op->try(b, op);
 	int err;
@@ -202,7 +202,7 @@ static ssize_t b_wait_loop(struct lab_bounded *b, struct lab_bside *side,
 	for (;;) {
 		/* Relaxed: ordered before the retry by the increment's barrier. */
 		seen = lab_atomic_read(&side->ev);
-		/* Full barrier: pairs with lab_mb() in b_notify(). */
+		/* Full barrier: pairs with lab_mb() in bounded_notify(). */
 		lab_atomic_fetch_add(&side->waiters, 1);
 		ret = op->try(b, op);
 		err = 0;
@@ -213,14 +213,14 @@ static ssize_t b_wait_loop(struct lab_bounded *b, struct lab_bside *side,
 		lab_atomic_fetch_sub_relaxed(&side->waiters, 1);
 		if (ret != -EAGAIN)
 			return ret;
-		if (lab_chan_wait_failed(err))
+		if (lab_wait_gave_up(err))
 			return err;
 	}
 }
 
 /* --- Ring send and receive ----------------------------------------------- */
 
-static ssize_t b_try_send(struct lab_bounded *b, struct b_op *op)
+static ssize_t bounded_try_send(struct lab_bounded *b, struct bounded_op *op)
 {
 	unsigned long tail = lab_atomic_long_read(&b->tail), stamp, head, prev;
 	struct lab_bslot *s;
@@ -229,10 +229,10 @@ static ssize_t b_try_send(struct lab_bounded *b, struct b_op *op)
 		/* Relaxed: a close that we miss orders after this send. */
 		if ((tail & b->mark_bit) || lab_atomic_read(&b->rx_closed))
 			return -EPIPE;
-		s = b_slot(b, tail);
+		s = bounded_slot(b, tail);
 		/*
 		 * ACQUIRE: pairs with the RELEASE of the stamp in
-		 * b_try_recv(): the receiver that emptied the slot is done
+		 * bounded_try_recv(): the receiver that emptied the slot is done
 		 * reading it before we write it.
 		 */
 		stamp = lab_atomic_long_read_acquire(&s->stamp);
@@ -243,14 +243,14 @@ static ssize_t b_try_send(struct lab_bounded *b, struct b_op *op)
 			 * RELEASE of its stamp below.
 			 */
 			if (!lab_atomic_long_try_cmpxchg_relaxed(&b->tail, &tail,
-								 b_next(b, tail)))
+								 bounded_next(b, tail)))
 				continue;	/* @tail was reloaded */
 			if (op->len)
 				memcpy(s->data, op->sbuf, op->len);
 			WRITE_ONCE(s->len, op->len);
-			/* RELEASE: pairs with the ACQUIRE in b_try_recv(). */
+			/* RELEASE: pairs with the ACQUIRE in bounded_try_recv(). */
 			lab_atomic_long_set_release(&s->stamp, tail + 1);
-			b_notify(&b->receivers);
+			bounded_notify(&b->receivers);
 			return 0;
 		}
 		if (stamp + b->one_lap == tail + 1) {
@@ -272,7 +272,7 @@ static ssize_t b_try_send(struct lab_bounded *b, struct b_op *op)
 }
 
 /* Too long for the caller: -EMSGSIZE if the slot still heads the ring. */
-static bool b_head_unchanged(struct lab_bounded *b, unsigned long *head)
+static bool bounded_head_unchanged(struct lab_bounded *b, unsigned long *head)
 {
 	unsigned long prev = *head;
 
@@ -286,39 +286,39 @@ static bool b_head_unchanged(struct lab_bounded *b, unsigned long *head)
 	return *head == prev;
 }
 
-static ssize_t b_try_recv(struct lab_bounded *b, struct b_op *op)
+static ssize_t bounded_try_recv(struct lab_bounded *b, struct bounded_op *op)
 {
 	unsigned long head = lab_atomic_long_read(&b->head), stamp, tail, prev;
 	struct lab_bslot *s;
 	u32 len;
 
 	for (;;) {
-		/* Relaxed: see b_try_send(). */
+		/* Relaxed: see bounded_try_send(). */
 		if (lab_atomic_read(&b->rx_closed))
 			return -EPIPE;
-		s = b_slot(b, head);
+		s = bounded_slot(b, head);
 		/*
 		 * ACQUIRE: pairs with the RELEASE of the stamp in
-		 * b_try_send(): the message is complete.
+		 * bounded_try_send(): the message is complete.
 		 */
 		stamp = lab_atomic_long_read_acquire(&s->stamp);
 		if (stamp == head + 1) {
 			len = READ_ONCE(s->len);
 			if (len > op->len) {
-				if (b_head_unchanged(b, &head))
+				if (bounded_head_unchanged(b, &head))
 					return -EMSGSIZE;
 				continue;
 			}
-			/* (head) -> (next). Relaxed: as the claim in b_try_send(). */
+			/* (head) -> (next). Relaxed: as the claim in bounded_try_send(). */
 			if (!lab_atomic_long_try_cmpxchg_relaxed(&b->head, &head,
-								 b_next(b, head)))
+								 bounded_next(b, head)))
 				continue;
 			if (len)
 				memcpy(op->rbuf, s->data, len);
-			/* RELEASE: pairs with the ACQUIRE in b_try_send(). */
+			/* RELEASE: pairs with the ACQUIRE in bounded_try_send(). */
 			lab_atomic_long_set_release(&s->stamp,
 						    head + b->one_lap);
-			b_notify(&b->senders);
+			bounded_notify(&b->senders);
 			return len;
 		}
 		if (stamp == head) {
@@ -368,7 +368,7 @@ static struct lab_chan *bounded_create(size_t capacity, size_t msg_max,
 	b->ring = ring;
 	b->ring_bytes = bytes;
 	for (i = 0; i < cap; i++)
-		atomic_long_set(&b_slot(b, i)->stamp, i);
+		atomic_long_set(&bounded_slot(b, i)->stamp, i);
 	return &b->ch;
 }
 
@@ -385,22 +385,22 @@ static int bounded_send(struct lab_chan *ch, const void *buf, size_t len,
 			unsigned int flags, ktime_t deadline)
 {
 	struct lab_bounded *b = to_bounded(ch);
-	struct b_op op = { .try = b_try_send, .sbuf = buf, .len = len };
+	struct bounded_op op = { .try = bounded_try_send, .sbuf = buf, .len = len };
 
-	return b_wait_loop(b, &b->senders, &op, flags, deadline);
+	return bounded_wait_loop(b, &b->senders, &op, flags, deadline);
 }
 
 static ssize_t bounded_recv(struct lab_chan *ch, void *buf, size_t len,
 			    unsigned int flags, ktime_t deadline)
 {
 	struct lab_bounded *b = to_bounded(ch);
-	struct b_op op = { .try = b_try_recv, .rbuf = buf, .len = len };
+	struct bounded_op op = { .try = bounded_try_recv, .rbuf = buf, .len = len };
 	ssize_t ret;
 
-	ret = b_wait_loop(b, &b->receivers, &op, flags, deadline);
+	ret = bounded_wait_loop(b, &b->receivers, &op, flags, deadline);
 	/* We may have consumed the wake-up meant for it: pass it on. */
 	if (ret == -EMSGSIZE)
-		b_notify(&b->receivers);
+		bounded_notify(&b->receivers);
 	return ret;
 }
 
@@ -414,18 +414,18 @@ static void bounded_close_send(struct lab_chan *ch)
 	while (!(tail & b->mark_bit) &&
 	       !lab_atomic_long_try_cmpxchg(&b->tail, &tail, tail | b->mark_bit))
 		;
-	b_notify_all(&b->receivers);
-	b_notify_all(&b->senders);
+	bounded_notify_all(&b->receivers);
+	bounded_notify_all(&b->senders);
 }
 
 static void bounded_close_recv(struct lab_chan *ch)
 {
 	struct lab_bounded *b = to_bounded(ch);
 
-	/* Relaxed: ordered before the wake-ups by b_notify_all(). */
+	/* Relaxed: ordered before the wake-ups by bounded_notify_all(). */
 	lab_atomic_set(&b->rx_closed, 1);
-	b_notify_all(&b->senders);
-	b_notify_all(&b->receivers);
+	bounded_notify_all(&b->senders);
+	bounded_notify_all(&b->receivers);
 }
 
 const struct lab_chan_ops lab_bounded_chan_ops = {

@@ -46,10 +46,4 @@ static inline unsigned int lab_chan_wait_flags(unsigned int flags)
 	return flags & LAB_CHAN_WAIT_FLAGS;
 }
 
-/* Did lab_wait() (or a lock wait) give up for good? */
-static inline bool lab_chan_wait_failed(int ret)
-{
-	return ret == -EINTR || ret == -ETIMEDOUT;
-}
-
 #endif /* _LOCKLAB_CHANNEL_CHAN_H */

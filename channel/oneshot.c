@@ -201,7 +201,7 @@ static ssize_t oneshot_recv(struct lab_chan *ch, void *buf, size_t len,
 			return -EAGAIN;
 		ret = lab_wait(&os->state, w, lab_chan_wait_flags(flags),
 			       deadline);
-		if (lab_chan_wait_failed(ret))
+		if (lab_wait_gave_up(ret))
 			return ret;
 	}
 }

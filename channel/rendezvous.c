@@ -9,7 +9,7 @@
  * receiver's buffer and completes it; a receiver that finds a sender
  * waiting copies from the sender's buffer and completes it. Only when the
  * other side has nobody waiting does a task queue itself (a struct
- * rv_waiter on its own stack, holding its buffer) and sleep, after a short
+ * rendezvous_waiter on its own stack, holding its buffer) and sleep, after a short
  * spin in case its partner is about to arrive on another CPU. One wake-up
  * per message, to the one task it is for.
  *
@@ -28,7 +28,7 @@
  * (uninterruptibly, for a memcpy) for done, and the transfer counts. So a
  * send that returned 0 was received, and one that failed was not.
  *
- * Ordering. rv_complete() writes @result (and, for a receiver, the copied
+ * Ordering. rendezvous_complete() writes @result (and, for a receiver, the copied
  * bytes) and then sets @done with a RELEASE store; the waiter reads @done
  * with an ACQUIRE load before it reads @result or its buffer. The wake-up
  * after the store is the usual CONDITION; wake_up_process() pattern
@@ -55,9 +55,9 @@
 #include "channel/chan.h"
 
 /* Spins on @done before sleeping: about a microsecond on real hardware. */
-#define RV_SPIN		128
+#define RENDEZVOUS_SPIN		128
 
-struct rv_waiter {
+struct rendezvous_waiter {
 	struct list_head node;
 	struct task_struct *task;
 	union {
@@ -84,9 +84,9 @@ static struct lab_rendezvous *to_rv(struct lab_chan *ch)
 }
 
 /* Queued -> claimed; @lock held. */
-static struct rv_waiter *rv_claim_first(struct list_head *q)
+static struct rendezvous_waiter *rendezvous_claim_first(struct list_head *q)
 {
-	struct rv_waiter *w = list_first_entry_or_null(q, struct rv_waiter,
+	struct rendezvous_waiter *w = list_first_entry_or_null(q, struct rendezvous_waiter,
 							node);
 
 	if (w)
@@ -95,24 +95,24 @@ static struct rv_waiter *rv_claim_first(struct list_head *q)
 }
 
 /* Claimed -> done: hand @w its result and wake it. Any context. */
-static void rv_complete(struct rv_waiter *w, ssize_t result)
+static void rendezvous_complete(struct rendezvous_waiter *w, ssize_t result)
 {
 	/* @w may be gone once @done is set: keep its task. */
 	struct task_struct *t = get_task_struct(w->task);
 
 	w->result = result;
-	/* RELEASE: pairs with the ACQUIRE in rv_wait(); see the file comment. */
+	/* RELEASE: pairs with the ACQUIRE in rendezvous_wait(); see the file comment. */
 	smp_store_release(&w->done, 1);
 	wake_up_process(t);
 	put_task_struct(t);
 }
 
 /* Wait for a claimed waiter's partner to finish (a memcpy away). */
-static void rv_wait_claimed(struct rv_waiter *w)
+static void rendezvous_wait_claimed(struct rendezvous_waiter *w)
 {
 	for (;;) {
 		set_current_state(TASK_UNINTERRUPTIBLE);
-		/* ACQUIRE: pairs with the RELEASE in rv_complete(). */
+		/* ACQUIRE: pairs with the RELEASE in rendezvous_complete(). */
 		if (smp_load_acquire(&w->done))
 			break;
 		schedule();
@@ -121,21 +121,21 @@ static void rv_wait_claimed(struct rv_waiter *w)
 }
 
 /* Queued (by the caller, who dropped @lock): wait to be done, or give up. */
-static ssize_t rv_wait(struct lab_rendezvous *rv, struct rv_waiter *w,
-		       unsigned int flags, ktime_t deadline)
+static ssize_t rendezvous_wait(struct lab_rendezvous *rv, struct rendezvous_waiter *w,
+			       unsigned int flags, ktime_t deadline)
 {
 	unsigned int i;
 	int ret;
 
-	for (i = 0; i < RV_SPIN; i++) {
-		/* ACQUIRE: pairs with the RELEASE in rv_complete(). */
+	for (i = 0; i < RENDEZVOUS_SPIN; i++) {
+		/* ACQUIRE: pairs with the RELEASE in rendezvous_complete(). */
 		if (smp_load_acquire(&w->done))
 			return w->result;
 		lab_cpu_relax();
 	}
 	for (;;) {
 		set_current_state(lab_wait_task_state(flags));
-		/* ACQUIRE: pairs with the RELEASE in rv_complete(). */
+		/* ACQUIRE: pairs with the RELEASE in rendezvous_complete(). */
 		if (smp_load_acquire(&w->done))
 			break;
 		ret = lab_wait_should_end(flags, deadline);
@@ -148,7 +148,7 @@ static ssize_t rv_wait(struct lab_rendezvous *rv, struct rv_waiter *w,
 				return ret;
 			}
 			spin_unlock(&rv->lock);
-			rv_wait_claimed(w);	/* claimed: it counts */
+			rendezvous_wait_claimed(w);	/* claimed: it counts */
 			return w->result;
 		}
 		lab_wait_schedule(deadline);
@@ -157,12 +157,12 @@ static ssize_t rv_wait(struct lab_rendezvous *rv, struct rv_waiter *w,
 	return w->result;
 }
 
-static int rv_send(struct lab_chan *ch, const void *buf, size_t len,
-		   unsigned int flags, ktime_t deadline)
+static int rendezvous_send(struct lab_chan *ch, const void *buf, size_t len,
+			   unsigned int flags, ktime_t deadline)
 {
 	struct lab_rendezvous *rv = to_rv(ch);
-	struct rv_waiter me = { .task = current, .sbuf = buf, .len = len };
-	struct rv_waiter *r;
+	struct rendezvous_waiter me = { .task = current, .sbuf = buf, .len = len };
+	struct rendezvous_waiter *r;
 
 	spin_lock(&rv->lock);
 	for (;;) {
@@ -170,18 +170,18 @@ static int rv_send(struct lab_chan *ch, const void *buf, size_t len,
 			spin_unlock(&rv->lock);
 			return -EPIPE;
 		}
-		r = rv_claim_first(&rv->receivers);
+		r = rendezvous_claim_first(&rv->receivers);
 		if (!r)
 			break;
 		if (r->len < len) {
 			/* Too small for this message: that receiver is told. */
-			rv_complete(r, -EMSGSIZE);
+			rendezvous_complete(r, -EMSGSIZE);
 			continue;
 		}
 		spin_unlock(&rv->lock);
 		if (len)
 			memcpy(r->rbuf, buf, len);
-		rv_complete(r, len);
+		rendezvous_complete(r, len);
 		return 0;
 	}
 	if (flags & LAB_CHAN_NONBLOCK) {
@@ -190,19 +190,19 @@ static int rv_send(struct lab_chan *ch, const void *buf, size_t len,
 	}
 	list_add_tail(&me.node, &rv->senders);
 	spin_unlock(&rv->lock);
-	return rv_wait(rv, &me, lab_chan_wait_flags(flags), deadline);
+	return rendezvous_wait(rv, &me, lab_chan_wait_flags(flags), deadline);
 }
 
-static ssize_t rv_recv(struct lab_chan *ch, void *buf, size_t len,
-		       unsigned int flags, ktime_t deadline)
+static ssize_t rendezvous_recv(struct lab_chan *ch, void *buf, size_t len,
+			       unsigned int flags, ktime_t deadline)
 {
 	struct lab_rendezvous *rv = to_rv(ch);
-	struct rv_waiter me = { .task = current, .rbuf = buf, .len = len };
-	struct rv_waiter *s;
+	struct rendezvous_waiter me = { .task = current, .rbuf = buf, .len = len };
+	struct rendezvous_waiter *s;
 	size_t n;
 
 	spin_lock(&rv->lock);
-	s = list_first_entry_or_null(&rv->senders, struct rv_waiter, node);
+	s = list_first_entry_or_null(&rv->senders, struct rendezvous_waiter, node);
 	if (s) {
 		if (s->len > len) {
 			/* The next message stays with its sender. */
@@ -214,7 +214,7 @@ static ssize_t rv_recv(struct lab_chan *ch, void *buf, size_t len,
 		n = s->len;
 		if (n)
 			memcpy(buf, s->sbuf, n);
-		rv_complete(s, 0);
+		rendezvous_complete(s, 0);
 		return n;
 	}
 	if (rv->send_closed || rv->recv_closed) {
@@ -227,40 +227,40 @@ static ssize_t rv_recv(struct lab_chan *ch, void *buf, size_t len,
 	}
 	list_add_tail(&me.node, &rv->receivers);
 	spin_unlock(&rv->lock);
-	return rv_wait(rv, &me, lab_chan_wait_flags(flags), deadline);
+	return rendezvous_wait(rv, &me, lab_chan_wait_flags(flags), deadline);
 }
 
 /* Every waiter of @q gets -EPIPE; @lock held. */
-static void rv_fail_all(struct list_head *q)
+static void rendezvous_fail_all(struct list_head *q)
 {
-	struct rv_waiter *w;
+	struct rendezvous_waiter *w;
 
-	while ((w = rv_claim_first(q)))
-		rv_complete(w, -EPIPE);
+	while ((w = rendezvous_claim_first(q)))
+		rendezvous_complete(w, -EPIPE);
 }
 
-static void rv_close(struct lab_rendezvous *rv, bool *flag)
+static void rendezvous_close(struct lab_rendezvous *rv, bool *flag)
 {
 	spin_lock(&rv->lock);
 	*flag = true;
-	rv_fail_all(&rv->senders);	/* they keep their message */
-	rv_fail_all(&rv->receivers);
+	rendezvous_fail_all(&rv->senders);	/* they keep their message */
+	rendezvous_fail_all(&rv->receivers);
 	spin_unlock(&rv->lock);
 }
 
-static void rv_close_send(struct lab_chan *ch)
+static void rendezvous_close_send(struct lab_chan *ch)
 {
-	rv_close(to_rv(ch), &to_rv(ch)->send_closed);
+	rendezvous_close(to_rv(ch), &to_rv(ch)->send_closed);
 }
 
-static void rv_close_recv(struct lab_chan *ch)
+static void rendezvous_close_recv(struct lab_chan *ch)
 {
-	rv_close(to_rv(ch), &to_rv(ch)->recv_closed);
+	rendezvous_close(to_rv(ch), &to_rv(ch)->recv_closed);
 }
 
 /* @capacity: must be 0. */
-static struct lab_chan *rv_create(size_t capacity, size_t msg_max,
-				  struct lab_budget *budget)
+static struct lab_chan *rendezvous_create(size_t capacity, size_t msg_max,
+					  struct lab_budget *budget)
 {
 	struct lab_rendezvous *rv;
 
@@ -276,7 +276,7 @@ static struct lab_chan *rv_create(size_t capacity, size_t msg_max,
 }
 
 /* The last endpoint is gone: nobody waits (a waiter holds an endpoint). */
-static void rv_destroy(struct lab_chan *ch)
+static void rendezvous_destroy(struct lab_chan *ch)
 {
 	struct lab_rendezvous *rv = to_rv(ch);
 
@@ -289,10 +289,10 @@ const struct lab_chan_ops lab_rendezvous_chan_ops = {
 	.kind = LOCKLAB_KIND_CHANNEL,
 	.variant = LOCKLAB_CHANNEL_RENDEZVOUS,
 	.props = LOCKLAB_PROP_SLEEPS | LOCKLAB_PROP_FIFO,
-	.create = rv_create,
-	.destroy = rv_destroy,
-	.send = rv_send,
-	.recv = rv_recv,
-	.close_send = rv_close_send,
-	.close_recv = rv_close_recv,
+	.create = rendezvous_create,
+	.destroy = rendezvous_destroy,
+	.send = rendezvous_send,
+	.recv = rendezvous_recv,
+	.close_send = rendezvous_close_send,
+	.close_recv = rendezvous_close_recv,
 };

@@ -28,7 +28,6 @@ static const struct lab_rwlock_ops *lab_rw_ops(struct lab_obj *obj)
 static int lab_rw_create(struct lab_obj *obj, const struct locklab_create *c)
 {
 	const struct lab_rwlock_ops *ops;
-	int ret;
 
 	if (memchr_inv(c->params, 0, sizeof(c->params)))
 		return -EINVAL;
@@ -37,13 +36,7 @@ static int lab_rw_create(struct lab_obj *obj, const struct locklab_create *c)
 		return -EINVAL;
 	obj->ops = &ops->head;
 	obj->limit = 1;
-	ret = lab_obj_alloc_prim(obj, ops->size);
-	if (ret)
-		return ret;
-	ret = ops->init(obj->prim);
-	if (ret)
-		lab_obj_free_prim(obj);
-	return ret;
+	return lab_obj_init_prim(obj, ops->size, ops->init);
 }
 
 static void lab_rw_destroy(struct lab_obj *obj)

@@ -17,17 +17,17 @@
 
 #include "object.h"
 
-static const struct lab_lock_ops *lab_sema_ops(struct lab_obj *obj)
+static const struct lab_lock_ops *obj_sema_ops(struct lab_obj *obj)
 {
 	return container_of(obj->ops, struct lab_lock_ops, head);
 }
 
-static bool lab_sema_counting(struct lab_obj *obj)
+static bool obj_sema_counting(struct lab_obj *obj)
 {
 	return obj->ops->caps & LAB_CAP_COUNTING;
 }
 
-static int lab_sema_create(struct lab_obj *obj, const struct locklab_create *c)
+static int obj_sema_create(struct lab_obj *obj, const struct locklab_create *c)
 {
 	const struct lab_lock_ops *ops;
 	int ret;
@@ -39,12 +39,12 @@ static int lab_sema_create(struct lab_obj *obj, const struct locklab_create *c)
 		return -EINVAL;
 	obj->ops = &ops->head;
 	/* The kernel variant is a lock of one permit: no parameters. */
-	if (!lab_sema_counting(obj) && (c->sem_count || c->sem_max))
+	if (!obj_sema_counting(obj) && (c->sem_count || c->sem_max))
 		return -EINVAL;
 	ret = lab_obj_alloc_prim(obj, ops->size);
 	if (ret)
 		return ret;
-	if (lab_sema_counting(obj)) {
+	if (obj_sema_counting(obj)) {
 		ret = ops->init_count(obj->prim, c->sem_count, c->sem_max);
 		obj->limit = c->sem_max;
 	} else {
@@ -56,64 +56,64 @@ static int lab_sema_create(struct lab_obj *obj, const struct locklab_create *c)
 	return ret;
 }
 
-static void lab_sema_destroy(struct lab_obj *obj)
+static void obj_sema_destroy(struct lab_obj *obj)
 {
-	lab_sema_ops(obj)->destroy(obj->prim);
+	obj_sema_ops(obj)->destroy(obj->prim);
 	lab_obj_free_prim(obj);
 }
 
-static bool lab_sema_try(struct lab_obj *obj)
+static bool obj_sema_try(struct lab_obj *obj)
 {
 	union lab_lock_ctx ctx;
 
-	return lab_sema_ops(obj)->trylock(obj->prim, &ctx);
+	return obj_sema_ops(obj)->trylock(obj->prim, &ctx);
 }
 
-static int lab_sema_wait(struct lab_obj *obj, unsigned int flags,
+static int obj_sema_wait(struct lab_obj *obj, unsigned int flags,
 			 ktime_t deadline)
 {
 	union lab_lock_ctx ctx;
 
-	return lab_sema_ops(obj)->lock_wait(obj->prim, &ctx, flags, deadline);
+	return obj_sema_ops(obj)->lock_wait(obj->prim, &ctx, flags, deadline);
 }
 
 /* Return a permit: -EOVERFLOW when the semaphore is full. */
-static int lab_sema_give(struct lab_obj *obj)
+static int obj_sema_give(struct lab_obj *obj)
 {
 	union lab_lock_ctx ctx;
 
-	if (lab_sema_counting(obj))
-		return lab_sema_ops(obj)->up(obj->prim);
-	lab_sema_ops(obj)->unlock(obj->prim, &ctx);
+	if (obj_sema_counting(obj))
+		return obj_sema_ops(obj)->up(obj->prim);
+	obj_sema_ops(obj)->unlock(obj->prim, &ctx);
 	return 0;
 }
 
-static int lab_sema_op(struct lab_obj *obj, struct locklab_op *op)
+static int obj_sema_op(struct lab_obj *obj, struct locklab_op *op)
 {
 	int ret;
 
 	switch (op->op) {
 	case LOCKLAB_OP_HOLD:
-		ret = lab_obj_acquire(obj, op, lab_sema_try, lab_sema_wait);
+		ret = lab_obj_acquire(obj, op, obj_sema_try, obj_sema_wait);
 		if (ret)
 			return ret;
 		lab_cs_count_section(&obj->cs, obj->limit, op->hold_ns);
 		/* -EOVERFLOW: see the file comment, the permit is dropped. */
-		lab_sema_give(obj);
+		obj_sema_give(obj);
 		return 0;
 	case LOCKLAB_OP_LOCK:
-		if (!lab_sema_counting(obj))
+		if (!obj_sema_counting(obj))
 			return -EOPNOTSUPP;
-		ret = lab_obj_acquire(obj, op, lab_sema_try, lab_sema_wait);
+		ret = lab_obj_acquire(obj, op, obj_sema_try, obj_sema_wait);
 		if (!ret && (op->flags & LOCKLAB_OP_SECTION))
 			lab_cs_count_section(&obj->cs, obj->limit, op->hold_ns);
 		return ret;
 	case LOCKLAB_OP_UNLOCK:
 	case LOCKLAB_OP_UP:
-		if (!lab_sema_counting(obj))
+		if (!obj_sema_counting(obj))
 			return -EOPNOTSUPP;
 		atomic64_inc(&obj->stats.wakeups);
-		return lab_sema_give(obj);
+		return obj_sema_give(obj);
 	default:
 		return -EINVAL;
 	}
@@ -122,7 +122,7 @@ static int lab_sema_op(struct lab_obj *obj, struct locklab_op *op)
 const struct lab_obj_type lab_obj_semaphore_type = {
 	.kind = LOCKLAB_KIND_SEMAPHORE,
 	.name = "[locklab-semaphore]",
-	.create = lab_sema_create,
-	.destroy = lab_sema_destroy,
-	.op = lab_sema_op,
+	.create = obj_sema_create,
+	.destroy = obj_sema_destroy,
+	.op = obj_sema_op,
 };

@@ -132,6 +132,29 @@ int lab_obj_alloc_prim(struct lab_obj *obj, size_t size)
 	return 0;
 }
 
+/**
+ * lab_obj_init_prim() - allocate @obj's primitive and initialize it
+ * @obj: the object being created
+ * @size: bytes (its ops' size)
+ * @init: its ops' init
+ *
+ * The one create() step every lock kind shares: on failure nothing is
+ * left allocated.
+ *
+ * Return: 0, -ENOSPC, -ENOMEM, or @init's error.
+ */
+int lab_obj_init_prim(struct lab_obj *obj, size_t size, int (*init)(void *))
+{
+	int ret = lab_obj_alloc_prim(obj, size);
+
+	if (ret)
+		return ret;
+	ret = init(obj->prim);
+	if (ret)
+		lab_obj_free_prim(obj);
+	return ret;
+}
+
 void lab_obj_free_prim(struct lab_obj *obj)
 {
 	lab_budget_kfree(&obj->ctx->budget, obj->prim, obj->prim_size);

@@ -119,6 +119,7 @@ struct lab_obj *lab_obj_get_file(struct file *file);
 void lab_obj_get(struct lab_obj *obj);
 void lab_obj_put(struct lab_obj *obj);
 int lab_obj_alloc_prim(struct lab_obj *obj, size_t size);
+int lab_obj_init_prim(struct lab_obj *obj, size_t size, int (*init)(void *));
 void lab_obj_free_prim(struct lab_obj *obj);
 int lab_obj_acquired(struct lab_obj *obj);
 

@@ -47,6 +47,7 @@
 #include <linux/wait_bit.h>
 
 #include <locklab/arc.h>
+#include <locklab/arc_debug.h>
 
 #include "bench/arcbench.h"
 #include "bench/section.h"

@@ -337,9 +337,9 @@ static void rwlock_guards_release_on_scope_exit_test(struct kunit *test)
 	struct lab_rwlock l;
 
 	lab_rwlock_init(&l, LAB_RWLOCK_V2);
-	scoped_guard(lab_read, &l)
+	scoped_guard(lab_rwlock_read, &l)
 		KUNIT_EXPECT_EQ(test, lab_rwlock_readers(&l), 1U);
-	scoped_guard(lab_write, &l)
+	scoped_guard(lab_rwlock_write, &l)
 		KUNIT_EXPECT_TRUE(test, lab_rwlock_is_write_locked(&l));
 	KUNIT_EXPECT_EQ(test, atomic_read(&l.state), 0);
 }

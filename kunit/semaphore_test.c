@@ -42,7 +42,7 @@ static int sema_stress_thread(void *arg, unsigned int id)
 	int in, c, max;
 
 	for (i = 0; i < SEMA_ITERS; i++) {
-		if (lab_sema_down_timeout(&st->s, LAB_TEST_TIMEOUT_MS * NSEC_PER_MSEC)) {
+		if (lab_semaphore_down_timeout(&st->s, LAB_TEST_TIMEOUT_MS * NSEC_PER_MSEC)) {
 			atomic_inc(&st->errors);
 			return -ETIMEDOUT;
 		}
@@ -50,13 +50,13 @@ static int sema_stress_thread(void *arg, unsigned int id)
 		max = atomic_read(&st->max_inside);
 		while (in > max && !atomic_try_cmpxchg(&st->max_inside, &max, in))
 			;
-		c = lab_sema_count(&st->s);
+		c = lab_semaphore_count(&st->s);
 		if (c < 0 || c > SEMA_MAX)
 			atomic_inc(&st->bad_count);
 		if (!(i & 7))
 			cond_resched();
 		atomic_dec(&st->inside);
-		if (lab_sema_up(&st->s))
+		if (lab_semaphore_up(&st->s))
 			atomic_inc(&st->errors);
 	}
 	return 0;
@@ -79,14 +79,14 @@ static void sema_count_bounds_under_stress_test(struct kunit *test)
 	int ret;
 
 	KUNIT_ASSERT_NOT_NULL(test, st);
-	KUNIT_ASSERT_EQ(test, lab_sema_init(&st->s, SEMA_MAX, SEMA_MAX), 0);
+	KUNIT_ASSERT_EQ(test, lab_semaphore_init(&st->s, SEMA_MAX, SEMA_MAX), 0);
 	ret = lab_run_threads(n, sema_stress_thread, st, &opts);
 	KUNIT_ASSERT_NE(test, ret, -EDEADLK);
 	KUNIT_EXPECT_EQ(test, ret, 0);
 	KUNIT_EXPECT_EQ(test, atomic_read(&st->errors), 0);
 	KUNIT_EXPECT_EQ(test, atomic_read(&st->bad_count), 0);
 	KUNIT_EXPECT_LE(test, atomic_read(&st->max_inside), SEMA_MAX);
-	KUNIT_EXPECT_EQ(test, lab_sema_count(&st->s), (u32)SEMA_MAX);
+	KUNIT_EXPECT_EQ(test, lab_semaphore_count(&st->s), (u32)SEMA_MAX);
 	kfree(st);
 }
 
@@ -95,22 +95,22 @@ static void sema_down_blocks_at_zero_up_bounded_test(struct kunit *test)
 	struct lab_semaphore s;
 	ktime_t t0;
 
-	KUNIT_EXPECT_EQ(test, lab_sema_init(&s, 2, 1), -EINVAL);
-	KUNIT_EXPECT_EQ(test, lab_sema_init(&s, 0, 0), -EINVAL);
-	KUNIT_ASSERT_EQ(test, lab_sema_init(&s, 0, 2), 0);
-	KUNIT_EXPECT_FALSE(test, lab_sema_trydown(&s));
+	KUNIT_EXPECT_EQ(test, lab_semaphore_init(&s, 2, 1), -EINVAL);
+	KUNIT_EXPECT_EQ(test, lab_semaphore_init(&s, 0, 0), -EINVAL);
+	KUNIT_ASSERT_EQ(test, lab_semaphore_init(&s, 0, 2), 0);
+	KUNIT_EXPECT_FALSE(test, lab_semaphore_trydown(&s));
 	t0 = ktime_get();
-	KUNIT_EXPECT_EQ(test, lab_sema_down_timeout(&s, 50 * NSEC_PER_MSEC),
+	KUNIT_EXPECT_EQ(test, lab_semaphore_down_timeout(&s, 50 * NSEC_PER_MSEC),
 			-ETIMEDOUT);
 	KUNIT_EXPECT_GE(test, ktime_ms_delta(ktime_get(), t0), 50);
-	KUNIT_EXPECT_EQ(test, lab_sema_count(&s), 0U);
-	KUNIT_EXPECT_EQ(test, lab_sema_up(&s), 0);
-	KUNIT_EXPECT_EQ(test, lab_sema_up(&s), 0);
-	KUNIT_EXPECT_EQ(test, lab_sema_up(&s), -EOVERFLOW);
-	KUNIT_EXPECT_EQ(test, lab_sema_count(&s), 2U);
-	KUNIT_EXPECT_TRUE(test, lab_sema_trydown(&s));
-	KUNIT_EXPECT_EQ(test, lab_sema_down_timeout(&s, 0), 0);
-	KUNIT_EXPECT_EQ(test, lab_sema_count(&s), 0U);
+	KUNIT_EXPECT_EQ(test, lab_semaphore_count(&s), 0U);
+	KUNIT_EXPECT_EQ(test, lab_semaphore_up(&s), 0);
+	KUNIT_EXPECT_EQ(test, lab_semaphore_up(&s), 0);
+	KUNIT_EXPECT_EQ(test, lab_semaphore_up(&s), -EOVERFLOW);
+	KUNIT_EXPECT_EQ(test, lab_semaphore_count(&s), 2U);
+	KUNIT_EXPECT_TRUE(test, lab_semaphore_trydown(&s));
+	KUNIT_EXPECT_EQ(test, lab_semaphore_down_timeout(&s, 0), 0);
+	KUNIT_EXPECT_EQ(test, lab_semaphore_count(&s), 0U);
 }
 
 struct sema_wake {
@@ -124,7 +124,7 @@ static int sema_wake_thread(void *arg, unsigned int id)
 	struct sema_wake *w = arg;
 
 	if (id == 0) {
-		w->ret = lab_sema_down_timeout(&w->s, LAB_TEST_TIMEOUT_MS * NSEC_PER_MSEC);
+		w->ret = lab_semaphore_down_timeout(&w->s, LAB_TEST_TIMEOUT_MS * NSEC_PER_MSEC);
 		WRITE_ONCE(w->done, true);
 		return 0;
 	}
@@ -133,7 +133,7 @@ static int sema_wake_thread(void *arg, unsigned int id)
 		return -ETIMEDOUT;
 	if (READ_ONCE(w->done))
 		return -EINVAL;		/* returned without a permit */
-	return lab_sema_up(&w->s);
+	return lab_semaphore_up(&w->s);
 }
 
 static void sema_up_wakes_blocked_down_test(struct kunit *test)
@@ -143,12 +143,12 @@ static void sema_up_wakes_blocked_down_test(struct kunit *test)
 	int ret;
 
 	KUNIT_ASSERT_NOT_NULL(test, w);
-	KUNIT_ASSERT_EQ(test, lab_sema_init(&w->s, 0, 1), 0);
+	KUNIT_ASSERT_EQ(test, lab_semaphore_init(&w->s, 0, 1), 0);
 	ret = lab_run_threads(2, sema_wake_thread, w, &opts);
 	KUNIT_ASSERT_NE(test, ret, -EDEADLK);
 	KUNIT_EXPECT_EQ(test, ret, 0);
 	KUNIT_EXPECT_EQ(test, w->ret, 0);
-	KUNIT_EXPECT_EQ(test, lab_sema_count(&w->s), 0U);
+	KUNIT_EXPECT_EQ(test, lab_semaphore_count(&w->s), 0U);
 	kfree(w);
 }
 

@@ -5,13 +5,15 @@
  * The algorithm, state encoding and invariants are in
  * include/locklab/mutex.h, where the fast paths live. Here: the contended
  * lock (spin phase, then sleep in lab_wait()), the wake on unlock, and the
- * adapters that put each variant behind struct lab_lock_ops.
+ * ops table of every locklab mutex, ch. 10's queue and parking locks too.
  */
 #include <linux/bug.h>
 #include <linux/sched.h>
 
 #include <locklab/mutex.h>
 #include <locklab/ops.h>
+#include <locklab/parking.h>
+#include <locklab/queue.h>
 #include <locklab/export.h>
 
 void __lab_mutex_init(struct lab_mutex *m, enum lab_mutex_variant variant,
@@ -60,7 +62,7 @@ static int lab_mutex_wait_loop(struct lab_mutex *m, int mark,
 	/* ACQUIRE: pairs with the RELEASE in lab_mutex_unlock(). */
 	while (lab_atomic_xchg_acquire(&m->state, mark) != LAB_MUTEX_UNLOCKED) {
 		ret = lab_wait(&m->state, mark, flags, deadline);
-		if (ret == -EINTR || ret == -ETIMEDOUT)
+		if (lab_wait_gave_up(ret))
 			return ret;
 	}
 	return 0;
@@ -134,6 +136,17 @@ EXPORT_SYMBOL_LOCKLAB(lab_mutex_bad_unlock);
 
 /* --- Ops tables ---------------------------------------------------------- */
 
+/*
+ * Every locklab mutex in one array, the chapter 9 mutexes and the chapter 10
+ * queue and parking-lot locks (include/locklab/queue.h, parking.h): one
+ * table per variant, made from each lock's API by the ops.h adapters.
+ */
+LAB_SLEEPING_OPS_ADAPTERS(mutex, struct lab_mutex)
+LAB_SLEEPING_OPS_ADAPTERS(qlock, struct lab_qlock)
+LAB_SLEEPING_OPS_ADAPTERS(plock, struct lab_plock)
+LAB_USER_HOLD_ADAPTER(qlock, struct lab_qlock)
+LAB_USER_HOLD_ADAPTER(plock, struct lab_plock)
+
 static int mutex2_ops_init(void *l)
 {
 	lab_mutex_init((struct lab_mutex *)l, LAB_MUTEX_2STATE);
@@ -152,35 +165,16 @@ static int mutexspin_ops_init(void *l)
 	return 0;
 }
 
-static void mutex_ops_destroy(void *l)
+static int qlock_ops_init(void *l)
 {
-	WARN_ON_ONCE(lab_mutex_is_locked(l));
+	lab_qlock_init((struct lab_qlock *)l);
+	return 0;
 }
 
-static void mutex_ops_lock(void *l, union lab_lock_ctx *c)
+static int plock_ops_init(void *l)
 {
-	lab_mutex_lock(l);
-}
-
-static int mutex_ops_lock_wait(void *l, union lab_lock_ctx *c,
-			       unsigned int flags, ktime_t deadline)
-{
-	return lab_mutex_lock_wait(l, flags, deadline);
-}
-
-static bool mutex_ops_trylock(void *l, union lab_lock_ctx *c)
-{
-	return lab_mutex_trylock(l);
-}
-
-static void mutex_ops_unlock(void *l, union lab_lock_ctx *c)
-{
-	lab_mutex_unlock(l);
-}
-
-static bool mutex_ops_is_locked(void *l)
-{
-	return lab_mutex_is_locked(l);
+	lab_plock_init((struct lab_plock *)l);
+	return 0;
 }
 
 /*
@@ -188,7 +182,7 @@ static bool mutex_ops_is_locked(void *l)
  * calling task (the holder, or a reaper releasing for a dead one) becomes
  * the owner the debug check expects at unlock.
  */
-static void mutex_ops_user_hold(void *l, bool to_user)
+static void lab_mutex_ops_user_hold(void *l, bool to_user)
 {
 	struct lab_mutex *m = l;
 
@@ -200,28 +194,30 @@ static void mutex_ops_user_hold(void *l, bool to_user)
 	mutex_acquire(&m->dep_map, 0, 0, _THIS_IP_);
 }
 
-#define MUTEX_OPS(_name, _variant, _init)				\
+#define MUTEX_OPS(_name, _variant, _pfx, _type, _init, _caps)		\
 	{								\
 		.name = _name,						\
 		.kind = LOCKLAB_KIND_MUTEX,				\
 		.variant = _variant,					\
 		.props = LOCKLAB_PROP_SLEEPS,				\
-		.caps = LAB_CAP_CONDVAR_MUTEX,				\
-		.size = sizeof(struct lab_mutex),			\
+		.caps = _caps,						\
+		.size = sizeof(_type),					\
 		.init = _init,						\
-		.destroy = mutex_ops_destroy,				\
-		.lock = mutex_ops_lock,					\
-		.lock_wait = mutex_ops_lock_wait,			\
-		.trylock = mutex_ops_trylock,				\
-		.unlock = mutex_ops_unlock,				\
-		.is_locked = mutex_ops_is_locked,			\
-		.user_hold = mutex_ops_user_hold,			\
+		LAB_SLEEPING_OPS_SLOTS(_pfx),				\
+		.user_hold = lab_##_pfx##_ops_user_hold,		\
 	}
 
 const struct lab_lock_ops lab_mutex_ops[] = {
-	MUTEX_OPS("2state", LOCKLAB_MUTEX_2STATE, mutex2_ops_init),
-	MUTEX_OPS("3state", LOCKLAB_MUTEX_3STATE, mutex3_ops_init),
-	MUTEX_OPS("spin", LOCKLAB_MUTEX_SPIN, mutexspin_ops_init),
+	MUTEX_OPS("2state", LOCKLAB_MUTEX_2STATE, mutex, struct lab_mutex,
+		  mutex2_ops_init, LAB_CAP_CONDVAR_MUTEX),
+	MUTEX_OPS("3state", LOCKLAB_MUTEX_3STATE, mutex, struct lab_mutex,
+		  mutex3_ops_init, LAB_CAP_CONDVAR_MUTEX),
+	MUTEX_OPS("spin", LOCKLAB_MUTEX_SPIN, mutex, struct lab_mutex,
+		  mutexspin_ops_init, LAB_CAP_CONDVAR_MUTEX),
+	MUTEX_OPS("queue", LOCKLAB_MUTEX_QUEUE, qlock, struct lab_qlock,
+		  qlock_ops_init, 0),
+	MUTEX_OPS("parking", LOCKLAB_MUTEX_PARKING, plock, struct lab_plock,
+		  plock_ops_init, 0),
 };
 
 const unsigned int lab_mutex_ops_nr = ARRAY_SIZE(lab_mutex_ops);

@@ -34,8 +34,6 @@ static const struct lab_ops_group lab_registry[] = {
 	LOCK_GROUP(&lab_kernel_spinlock_ops, NULL),
 	LOCK_GROUP(&lab_broken_spin_ops, NULL),
 	LOCK_GROUP(lab_mutex_ops, &lab_mutex_ops_nr),
-	LOCK_GROUP(&lab_qlock_ops, NULL),
-	LOCK_GROUP(&lab_plock_ops, NULL),
 	LOCK_GROUP(&lab_kernel_mutex_ops, NULL),
 	LOCK_GROUP(&lab_broken_mutex_ops, NULL),
 	RW_GROUP(lab_rwlock_ops, &lab_rwlock_ops_nr),

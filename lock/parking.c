@@ -104,7 +104,7 @@ noinline int lab_plock_lock_slowpath(struct lab_plock *l, unsigned int flags,
 		}
 		ret = lab_park(l, lab_plock_validate, lab_plock_timed_out, l,
 			       flags, deadline);
-		if (ret == -EINTR || ret == -ETIMEDOUT)
+		if (lab_wait_gave_up(ret))
 			return ret;
 		/* Woken, spurious or stale: compete again, spinning anew. */
 		spins = 0;
@@ -133,69 +133,3 @@ noinline void lab_plock_unlock_slowpath(struct lab_plock *l)
 	lab_unpark_one(l, lab_plock_unpark, l);
 }
 EXPORT_SYMBOL_LOCKLAB(lab_plock_unlock_slowpath);
-
-/* --- Ops table ----------------------------------------------------------- */
-
-static int plock_ops_init(void *l)
-{
-	lab_plock_init((struct lab_plock *)l);
-	return 0;
-}
-
-static void plock_ops_destroy(void *l)
-{
-	WARN_ON_ONCE(READ_ONCE(((struct lab_plock *)l)->state));
-}
-
-static void plock_ops_lock(void *l, union lab_lock_ctx *c)
-{
-	lab_plock_lock(l);
-}
-
-static int plock_ops_lock_wait(void *l, union lab_lock_ctx *c,
-			       unsigned int flags, ktime_t deadline)
-{
-	return lab_plock_lock_wait(l, flags, deadline);
-}
-
-static bool plock_ops_trylock(void *l, union lab_lock_ctx *c)
-{
-	return lab_plock_trylock(l);
-}
-
-static void plock_ops_unlock(void *l, union lab_lock_ctx *c)
-{
-	lab_plock_unlock(l);
-}
-
-static bool plock_ops_is_locked(void *l)
-{
-	return lab_plock_is_locked(l);
-}
-
-/* A hold passed to userspace leaves lockdep's view, and comes back. */
-static void plock_ops_user_hold(void *lock, bool to_user)
-{
-	struct lab_plock *l __maybe_unused = lock;
-
-	if (to_user)
-		mutex_release(&l->dep_map, _THIS_IP_);
-	else
-		mutex_acquire(&l->dep_map, 0, 0, _THIS_IP_);
-}
-
-const struct lab_lock_ops lab_plock_ops = {
-	.name = "parking",
-	.kind = LOCKLAB_KIND_MUTEX,
-	.variant = LOCKLAB_MUTEX_PARKING,
-	.props = LOCKLAB_PROP_SLEEPS,
-	.size = sizeof(struct lab_plock),
-	.init = plock_ops_init,
-	.destroy = plock_ops_destroy,
-	.lock = plock_ops_lock,
-	.lock_wait = plock_ops_lock_wait,
-	.trylock = plock_ops_trylock,
-	.unlock = plock_ops_unlock,
-	.is_locked = plock_ops_is_locked,
-	.user_hold = plock_ops_user_hold,
-};

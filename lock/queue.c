@@ -26,7 +26,7 @@
 void __lab_qlock_init(struct lab_qlock *l, const char *name,
 		      struct lock_class_key *key)
 {
-	atomic_long_set(&l->state, 0);
+	lab_atomic_long_set(&l->state, 0);
 #ifdef CONFIG_DEBUG_LOCK_ALLOC
 	lockdep_init_map(&l->dep_map, name, key, 0);
 #endif
@@ -45,19 +45,19 @@ static struct lab_qlock_waiter *lab_qlock_head(unsigned long state)
  */
 static bool lab_qlock_lock_queue(struct lab_qlock *l, long need, long *statep)
 {
-	long state = atomic_long_read(&l->state);
+	long state = lab_atomic_long_read(&l->state);
 
 	for (;;) {
 		if ((state & need) != need)
 			return false;
 		if (state & LAB_QLOCK_QLOCKED) {
 			cpu_relax();
-			state = atomic_long_read(&l->state);
+			state = lab_atomic_long_read(&l->state);
 			continue;
 		}
 		/* ACQUIRE: see the links the last queue holder released. */
-		if (atomic_long_try_cmpxchg_acquire(&l->state, &state,
-						    state | LAB_QLOCK_QLOCKED))
+		if (lab_atomic_long_try_cmpxchg_acquire(&l->state, &state,
+							state | LAB_QLOCK_QLOCKED))
 			break;
 	}
 	*statep = state;
@@ -72,11 +72,11 @@ static bool lab_qlock_lock_queue(struct lab_qlock *l, long need, long *statep)
 static void lab_qlock_unlock_queue(struct lab_qlock *l,
 				   struct lab_qlock_waiter *head)
 {
-	long state = atomic_long_read(&l->state), new;
+	long state = lab_atomic_long_read(&l->state), new;
 
 	do {
 		new = (state & LAB_QLOCK_LOCKED) | (long)head;
-	} while (!atomic_long_try_cmpxchg_release(&l->state, &state, new));
+	} while (!lab_atomic_long_try_cmpxchg_release(&l->state, &state, new));
 }
 
 /* Append @w; false if the lock was no longer held (compete instead). */
@@ -223,21 +223,21 @@ noinline int lab_qlock_lock_slowpath(struct lab_qlock *l, unsigned int flags,
 {
 	struct lab_qlock_waiter w;
 	unsigned int spins = 0;
-	long state = atomic_long_read(&l->state);
+	long state = lab_atomic_long_read(&l->state);
 	int ret;
 
 	for (;;) {
 		if (!(state & LAB_QLOCK_LOCKED)) {
 			/* ACQUIRE: pairs with the RELEASE of the unlock. */
-			if (atomic_long_try_cmpxchg_acquire(&l->state, &state,
-							    state | LAB_QLOCK_LOCKED))
+			if (lab_atomic_long_try_cmpxchg_acquire(&l->state, &state,
+								state | LAB_QLOCK_LOCKED))
 				return 0;
 			continue;
 		}
 		/* Spin while held and nobody queues: short sections end. */
 		if (!lab_qlock_head(state) && spins++ < LAB_QLOCK_SPIN) {
 			cpu_relax();
-			state = atomic_long_read(&l->state);
+			state = lab_atomic_long_read(&l->state);
 			continue;
 		}
 		if (lab_qlock_enqueue(l, &w)) {
@@ -246,7 +246,7 @@ noinline int lab_qlock_lock_slowpath(struct lab_qlock *l, unsigned int flags,
 				return ret;
 			spins = 0;
 		}
-		state = atomic_long_read(&l->state);
+		state = lab_atomic_long_read(&l->state);
 	}
 }
 EXPORT_SYMBOL_LOCKLAB(lab_qlock_lock_slowpath);
@@ -273,7 +273,7 @@ noinline void lab_qlock_unlock_slowpath(struct lab_qlock *l)
 		 * both bits are ours, so a plain store unlocks. RELEASE:
 		 * pairs with the next locker's ACQUIRE.
 		 */
-		atomic_long_set_release(&l->state, 0);
+		lab_atomic_long_set_release(&l->state, 0);
 		goto out;
 	}
 	next = head->next;
@@ -285,7 +285,7 @@ noinline void lab_qlock_unlock_slowpath(struct lab_qlock *l)
 	 * with the next locker's ACQUIRE (our critical section) and the next
 	 * queue holder's ACQUIRE (the links).
 	 */
-	atomic_long_set_release(&l->state, (long)next);
+	lab_atomic_long_set_release(&l->state, (long)next);
 	task = get_task_struct(head->task);
 	/*
 	 * RELEASE: our reads of the node are done before its owner may see
@@ -304,69 +304,3 @@ out:
 	preempt_enable();
 }
 EXPORT_SYMBOL_LOCKLAB(lab_qlock_unlock_slowpath);
-
-/* --- Ops table ----------------------------------------------------------- */
-
-static int qlock_ops_init(void *l)
-{
-	lab_qlock_init((struct lab_qlock *)l);
-	return 0;
-}
-
-static void qlock_ops_destroy(void *l)
-{
-	WARN_ON_ONCE(atomic_long_read(&((struct lab_qlock *)l)->state));
-}
-
-static void qlock_ops_lock(void *l, union lab_lock_ctx *c)
-{
-	lab_qlock_lock(l);
-}
-
-static int qlock_ops_lock_wait(void *l, union lab_lock_ctx *c,
-			       unsigned int flags, ktime_t deadline)
-{
-	return lab_qlock_lock_wait(l, flags, deadline);
-}
-
-static bool qlock_ops_trylock(void *l, union lab_lock_ctx *c)
-{
-	return lab_qlock_trylock(l);
-}
-
-static void qlock_ops_unlock(void *l, union lab_lock_ctx *c)
-{
-	lab_qlock_unlock(l);
-}
-
-static bool qlock_ops_is_locked(void *l)
-{
-	return lab_qlock_is_locked(l);
-}
-
-/* A hold passed to userspace leaves lockdep's view, and comes back. */
-static void qlock_ops_user_hold(void *lock, bool to_user)
-{
-	struct lab_qlock *l __maybe_unused = lock;
-
-	if (to_user)
-		mutex_release(&l->dep_map, _THIS_IP_);
-	else
-		mutex_acquire(&l->dep_map, 0, 0, _THIS_IP_);
-}
-
-const struct lab_lock_ops lab_qlock_ops = {
-	.name = "queue",
-	.kind = LOCKLAB_KIND_MUTEX,
-	.variant = LOCKLAB_MUTEX_QUEUE,
-	.props = LOCKLAB_PROP_SLEEPS,
-	.size = sizeof(struct lab_qlock),
-	.init = qlock_ops_init,
-	.destroy = qlock_ops_destroy,
-	.lock = qlock_ops_lock,
-	.lock_wait = qlock_ops_lock_wait,
-	.trylock = qlock_ops_trylock,
-	.unlock = qlock_ops_unlock,
-	.is_locked = qlock_ops_is_locked,
-	.user_hold = qlock_ops_user_hold,
-};

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * locklab reader-writer locks (book ch. 9): v1, v2, v3, downgrade and the
- * v3 upgradable read lock. The encodings, transitions and invariants are
- * in include/locklab/rwlock.h.
+ * locklab reader-writer locks (book ch. 9): v1, v2, v3 and downgrade (the
+ * v3 upgradable read lock is lock/rwlock_upgrade.c). The encodings,
+ * transitions and invariants are in include/locklab/rwlock.h.
  *
  * Every acquisition is a cmpxchg with ACQUIRE ordering on the state word;
  * every release is a RELEASE store or RMW on the same word, so each
@@ -17,7 +17,7 @@
 #include <locklab/rwlock.h>
 #include <locklab/export.h>
 
-#define W	((u32)LAB_RW_WRITE_LOCKED)
+#include "rwlock_internal.h"
 
 void __lab_rwlock_init(struct lab_rwlock *l, enum lab_rwlock_variant variant,
 		       const char *name, struct lock_class_key *key)
@@ -32,31 +32,26 @@ void __lab_rwlock_init(struct lab_rwlock *l, enum lab_rwlock_variant variant,
 }
 EXPORT_SYMBOL_LOCKLAB(__lab_rwlock_init);
 
-static bool lab_rw_v3(struct lab_rwlock *l)
-{
-	return l->variant == LAB_RWLOCK_V3;
-}
-
-/* A lab_wait() result that ends the attempt. */
-static bool lab_rw_gave_up(int ret)
-{
-	return ret == -EINTR || ret == -ETIMEDOUT;
-}
-
 /* --- Readers ------------------------------------------------------------- */
 
 /*
- * One attempt to add a reader to state @s. V1/V2: any s but W (and not the
- * value just below W, which would read as W). V3: even s only.
+ * May a reader enter state @s? Not write-held (W), no writer waiting (V3:
+ * odd), and room for one more reader that cannot make the count read as W
+ * (the bound leaves a step of 2 below W-2, so 2^31 readers wait for some
+ * to leave rather than wrap).
  */
+static bool lab_rw_reader_may_enter(struct lab_rwlock *l, u32 s)
+{
+	return s != W && !(lab_rw_v3(l) && (s & 1)) && s < W - 4;
+}
+
+/* One attempt to add a reader to state @s (V1/V2: +1, V3: +2). */
 static bool lab_rw_read_try(struct lab_rwlock *l, u32 *s)
 {
 	u32 step = lab_rw_v3(l) ? 2 : 1;
 
-	if (*s == W || (lab_rw_v3(l) && (*s & 1)))
+	if (!lab_rw_reader_may_enter(l, *s))
 		return false;
-	if (WARN_ON_ONCE(*s >= W - 2 * step))
-		return false;	/* 2^31 readers: wait for some to leave */
 	/* ACQUIRE: pairs with the RELEASE of the last writer's unlock. */
 	return lab_atomic_try_cmpxchg_acquire(&l->state, (int *)s,
 					      (int)(*s + step));
@@ -71,11 +66,11 @@ static int __lab_rwlock_read_lock(struct lab_rwlock *l, unsigned int flags,
 	for (;;) {
 		if (lab_rw_read_try(l, &s))
 			return 0;
-		if (s != W && !(lab_rw_v3(l) && (s & 1)) && s < W - 4)
+		if (lab_rw_reader_may_enter(l, s))
 			continue;	/* lost a race with another reader */
 		/* Held by a writer (or one waits, V3): sleep until it changes. */
 		ret = lab_wait(&l->state, s, flags, deadline);
-		if (lab_rw_gave_up(ret))
+		if (lab_wait_gave_up(ret))
 			return ret;
 		s = lab_atomic_read(&l->state);
 	}
@@ -117,7 +112,7 @@ bool lab_rwlock_read_trylock(struct lab_rwlock *l)
 {
 	u32 s = lab_atomic_read(&l->state);
 
-	while (s != W && !(lab_rw_v3(l) && (s & 1)) && s < W - 4) {
+	while (lab_rw_reader_may_enter(l, s)) {
 		if (lab_rw_read_try(l, &s)) {
 			rwsem_acquire_read(&l->dep_map, 0, 1, _RET_IP_);
 			return true;
@@ -128,7 +123,7 @@ bool lab_rwlock_read_trylock(struct lab_rwlock *l)
 EXPORT_SYMBOL_LOCKLAB(lab_rwlock_read_trylock);
 
 /* Let writers (or an upgrader) sleeping on writer_wake re-check. */
-static void lab_rw_kick_writers(struct lab_rwlock *l, bool all)
+void lab_rw_kick_writers(struct lab_rwlock *l, bool all)
 {
 	/*
 	 * RELEASE: pairs with the ACQUIRE load of writer_wake in the writer
@@ -195,7 +190,7 @@ static bool lab_rw_write_try(struct lab_rwlock *l, u32 *s)
 }
 
 /* V3: 2n -> 2n+1, so that new readers stay out. */
-static void lab_rw_announce(struct lab_rwlock *l, u32 *s)
+void lab_rw_announce(struct lab_rwlock *l, u32 *s)
 {
 	/*
 	 * Relaxed: the bit only makes readers wait; the writer's ACQUIRE
@@ -211,7 +206,7 @@ static void lab_rw_announce(struct lab_rwlock *l, u32 *s)
  * be ours or another waiting writer's, and wake everyone. Writers that
  * still wait re-announce; readers the bit held back get in.
  */
-static void lab_rw_withdraw(struct lab_rwlock *l)
+void lab_rw_withdraw(struct lab_rwlock *l)
 {
 	u32 s = lab_atomic_read(&l->state);
 
@@ -252,7 +247,7 @@ static int __lab_rwlock_write_lock(struct lab_rwlock *l, unsigned int flags,
 				continue;
 			ret = lab_wait(&l->writer_wake, w, flags, deadline);
 		}
-		if (lab_rw_gave_up(ret)) {
+		if (lab_wait_gave_up(ret)) {
 			if (lab_rw_v3(l))
 				lab_rw_withdraw(l);
 			return ret;
@@ -347,119 +342,6 @@ void lab_rwlock_downgrade(struct lab_rwlock *l)
 }
 EXPORT_SYMBOL_LOCKLAB(lab_rwlock_downgrade);
 
-/* --- Upgradable read lock (V3) -------------------------------------------- */
-
-static void lab_rw_token_release(struct lab_rwlock *l)
-{
-	/* RELEASE: pairs with the token ACQUIRE of the next upgrader. */
-	lab_atomic_set_release(&l->upgrader, LAB_RW_UPGRADE_FREE);
-	lab_wake_one(&l->upgrader);
-}
-
-/**
- * lab_rwlock_upgradable_lock_wait() - take the upgradable shared hold (V3)
- * @l: the lock
- * @flags: lab_wait() flags
- * @deadline: lab_wait() deadline
- *
- * One task at a time holds it; readers run alongside. ACQUIRE.
- *
- * Return: 0 with the hold; -EINTR or -ETIMEDOUT without; -EOPNOTSUPP for
- * variants other than V3.
- */
-int lab_rwlock_upgradable_lock_wait(struct lab_rwlock *l, unsigned int flags,
-				    ktime_t deadline)
-{
-	int v, ret;
-
-	if (!lab_rw_v3(l))
-		return -EOPNOTSUPP;
-	might_sleep();
-	for (;;) {
-		/* ACQUIRE: pairs with lab_rw_token_release(). */
-		v = lab_atomic_cmpxchg_acquire(&l->upgrader, LAB_RW_UPGRADE_FREE,
-					       LAB_RW_UPGRADE_HELD);
-		if (v == LAB_RW_UPGRADE_FREE)
-			break;
-		ret = lab_wait(&l->upgrader, v, flags, deadline);
-		if (lab_rw_gave_up(ret))
-			return ret;
-	}
-	ret = lab_rwlock_read_lock_wait(l, flags, deadline);
-	if (ret)
-		lab_rw_token_release(l);
-	return ret;
-}
-EXPORT_SYMBOL_LOCKLAB(lab_rwlock_upgradable_lock_wait);
-
-/**
- * lab_rwlock_upgrade_wait() - upgradable hold -> exclusive hold (V3)
- * @l: the lock, upgradable-held by the caller
- * @flags: lab_wait() flags
- * @deadline: lab_wait() deadline
- *
- * Keeps new readers out and waits for the others to leave. ACQUIRE. On
- * success the token is released: the caller is a plain writer and
- * releases with lab_rwlock_write_unlock() (or downgrades).
- *
- * Return: 0 write-locked; -EINTR or -ETIMEDOUT still upgradable-held.
- */
-int lab_rwlock_upgrade_wait(struct lab_rwlock *l, unsigned int flags,
-			    ktime_t deadline)
-{
-	u32 s, w;
-	int ret;
-
-	if (!lab_rw_v3(l))
-		return -EOPNOTSUPP;
-	might_sleep();
-	/*
-	 * Fully ordered: the state load below must not be satisfied before
-	 * UPGRADING is visible to a reader's unlock (which reads @upgrader
-	 * after its own fully ordered decrement), else both could miss the
-	 * other and we would sleep with nobody to wake us.
-	 */
-	lab_atomic_xchg(&l->upgrader, LAB_RW_UPGRADING);
-	s = lab_atomic_read(&l->state);
-	for (;;) {
-		/* Our share (2), maybe the bit (1), nobody else: take W. */
-		if ((s == 2 || s == 3) &&
-		    lab_atomic_try_cmpxchg_acquire(&l->state, (int *)&s, (int)W))
-			break;
-		if (s == 2 || s == 3)
-			continue;
-		lab_rw_announce(l, &s);
-		/* ACQUIRE: pairs with lab_rw_kick_writers(), as for writers. */
-		w = lab_atomic_read_acquire(&l->writer_wake);
-		s = lab_atomic_read(&l->state);
-		if (s == 2 || s == 3)
-			continue;
-		ret = lab_wait(&l->writer_wake, w, flags, deadline);
-		if (lab_rw_gave_up(ret)) {
-			lab_atomic_set(&l->upgrader, LAB_RW_UPGRADE_HELD);
-			lab_rw_withdraw(l);
-			return ret;
-		}
-		s = lab_atomic_read(&l->state);
-	}
-	rwsem_release(&l->dep_map, _RET_IP_);
-	rwsem_acquire(&l->dep_map, 0, 0, _RET_IP_);
-	lab_rw_token_release(l);
-	return 0;
-}
-EXPORT_SYMBOL_LOCKLAB(lab_rwlock_upgrade_wait);
-
-/**
- * lab_rwlock_upgradable_unlock() - release an upgradable hold (V3)
- * @l: the lock, upgradable-held by the caller and not upgraded
- */
-void lab_rwlock_upgradable_unlock(struct lab_rwlock *l)
-{
-	lab_rw_token_release(l);
-	lab_rwlock_read_unlock(l);
-}
-EXPORT_SYMBOL_LOCKLAB(lab_rwlock_upgradable_unlock);
-
 /* --- Ops tables ---------------------------------------------------------- */
 
 static int rw_v1_init(void *l)
@@ -485,40 +367,7 @@ static void rw_destroy(void *l)
 	WARN_ON_ONCE(atomic_read(&((struct lab_rwlock *)l)->state));
 }
 
-static int rw_read_lock(void *l, unsigned int flags, ktime_t deadline)
-{
-	return lab_rwlock_read_lock_wait(l, flags, deadline);
-}
-
-static int rw_write_lock(void *l, unsigned int flags, ktime_t deadline)
-{
-	return lab_rwlock_write_lock_wait(l, flags, deadline);
-}
-
-static bool rw_read_trylock(void *l)
-{
-	return lab_rwlock_read_trylock(l);
-}
-
-static bool rw_write_trylock(void *l)
-{
-	return lab_rwlock_write_trylock(l);
-}
-
-static void rw_read_unlock(void *l)
-{
-	lab_rwlock_read_unlock(l);
-}
-
-static void rw_write_unlock(void *l)
-{
-	lab_rwlock_write_unlock(l);
-}
-
-static void rw_downgrade(void *l)
-{
-	lab_rwlock_downgrade(l);
-}
+LAB_RWLOCK_OPS_ADAPTERS(rwlock, struct lab_rwlock)
 
 static int rw_upgradable_lock(void *l, unsigned int flags, ktime_t deadline)
 {
@@ -556,13 +405,7 @@ static void rw_user_hold(void *lock, bool read, bool to_user)
 	.size = sizeof(struct lab_rwlock),				\
 	.init = _init,							\
 	.destroy = rw_destroy,						\
-	.rd_lock = rw_read_lock,					\
-	.wr_lock = rw_write_lock,					\
-	.rd_trylock = rw_read_trylock,				\
-	.wr_trylock = rw_write_trylock,				\
-	.rd_unlock = rw_read_unlock,					\
-	.wr_unlock = rw_write_unlock,				\
-	.downgrade = rw_downgrade,					\
+	LAB_RWLOCK_OPS_SLOTS(rwlock),					\
 	.user_hold = rw_user_hold
 
 const struct lab_rwlock_ops lab_rwlock_ops[] = {

@@ -219,130 +219,88 @@ static void spin_ops_destroy_nop(void *lock)
 {
 }
 
-static void tas_ops_lock(void *l, union lab_lock_ctx *c)
-{
-	lab_tas_lock(l);
-}
+LAB_SPIN_OPS_ADAPTERS(tas, struct lab_tas_spinlock)
+LAB_SPIN_OPS_ADAPTERS(ticket, struct lab_ticket_spinlock)
+LAB_SPIN_OPS_ADAPTERS(clh, struct lab_clh_spinlock)
 
-static void ttas_ops_lock(void *l, union lab_lock_ctx *c)
+/* TTAS is TAS but for the wait: only the lock slot differs. */
+static void lab_ttas_ops_lock(void *l, union lab_lock_ctx *c)
 {
 	lab_ttas_lock(l);
 }
 
-static bool tas_ops_trylock(void *l, union lab_lock_ctx *c)
-{
-	return lab_tas_trylock(l);
-}
-
-static void tas_ops_unlock(void *l, union lab_lock_ctx *c)
-{
-	lab_tas_unlock(l);
-}
-
-static bool tas_ops_is_locked(void *l)
-{
-	return lab_tas_is_locked(l);
-}
-
-static void ticket_ops_lock(void *l, union lab_lock_ctx *c)
-{
-	lab_ticket_lock(l);
-}
-
-static bool ticket_ops_trylock(void *l, union lab_lock_ctx *c)
-{
-	return lab_ticket_trylock(l);
-}
-
-static void ticket_ops_unlock(void *l, union lab_lock_ctx *c)
-{
-	lab_ticket_unlock(l);
-}
-
-static bool ticket_ops_is_locked(void *l)
-{
-	return lab_ticket_is_locked(l);
-}
-
-static void mcs_ops_lock(void *l, union lab_lock_ctx *c)
+/* MCS takes the caller's node: the ctx, from lock to unlock. */
+static void lab_mcs_ops_lock(void *l, union lab_lock_ctx *c)
 {
 	lab_mcs_lock(l, &c->mcs);
 }
 
-static bool mcs_ops_trylock(void *l, union lab_lock_ctx *c)
+static bool lab_mcs_ops_trylock(void *l, union lab_lock_ctx *c)
 {
 	return lab_mcs_trylock(l, &c->mcs);
 }
 
-static void mcs_ops_unlock(void *l, union lab_lock_ctx *c)
+static void lab_mcs_ops_unlock(void *l, union lab_lock_ctx *c)
 {
 	lab_mcs_unlock(l, &c->mcs);
 }
 
-static bool mcs_ops_is_locked(void *l)
+static bool lab_mcs_ops_is_locked(void *l)
 {
 	return lab_mcs_is_locked(l);
 }
 
-static int clh_ops_init(void *l)
+static int lab_clh_ops_init(void *l)
 {
 	return lab_clh_init(l, GFP_KERNEL);
 }
 
-static void clh_ops_destroy(void *l)
+static void lab_clh_ops_destroy(void *l)
 {
 	lab_clh_destroy(l);
 }
 
-static void clh_ops_lock(void *l, union lab_lock_ctx *c)
-{
-	lab_clh_lock(l);
-}
-
-static bool clh_ops_trylock(void *l, union lab_lock_ctx *c)
-{
-	return lab_clh_trylock(l);
-}
-
-static void clh_ops_unlock(void *l, union lab_lock_ctx *c)
-{
-	lab_clh_unlock(l);
-}
-
-static bool clh_ops_is_locked(void *l)
-{
-	return lab_clh_is_locked(l);
-}
-
-#define SPIN_OPS(_name, _variant, _props, _type, _init, _destroy, _lock, _x) \
-	{								\
-		.name = _name,						\
-		.kind = LOCKLAB_KIND_SPIN,				\
-		.variant = _variant,					\
-		.props = _props,					\
-		.size = sizeof(_type),					\
-		.init = _init,						\
-		.destroy = _destroy,					\
-		.lock = _lock,						\
-		.trylock = _x##_ops_trylock,				\
-		.unlock = _x##_ops_unlock,				\
-		.is_locked = _x##_ops_is_locked,			\
-	}
+#define SPIN_OPS(_name, _variant, _props, _type, _init, _destroy)	\
+	.name = _name,							\
+	.kind = LOCKLAB_KIND_SPIN,					\
+	.variant = _variant,						\
+	.props = _props,						\
+	.size = sizeof(_type),						\
+	.init = _init,							\
+	.destroy = _destroy
 
 const struct lab_lock_ops lab_spin_ops[] = {
-	SPIN_OPS("tas", LOCKLAB_SPIN_TAS, 0, struct lab_tas_spinlock,
-		 spin_ops_init_nop, spin_ops_destroy_nop, tas_ops_lock, tas),
-	SPIN_OPS("ttas", LOCKLAB_SPIN_TTAS, 0, struct lab_tas_spinlock,
-		 spin_ops_init_nop, spin_ops_destroy_nop, ttas_ops_lock, tas),
-	SPIN_OPS("ticket", LOCKLAB_SPIN_TICKET, LOCKLAB_PROP_FIFO,
-		 struct lab_ticket_spinlock, spin_ops_init_nop,
-		 spin_ops_destroy_nop, ticket_ops_lock, ticket),
-	SPIN_OPS("mcs", LOCKLAB_SPIN_MCS, LOCKLAB_PROP_FIFO,
-		 struct lab_mcs_spinlock, spin_ops_init_nop,
-		 spin_ops_destroy_nop, mcs_ops_lock, mcs),
-	SPIN_OPS("clh", LOCKLAB_SPIN_CLH, LOCKLAB_PROP_FIFO,
-		 struct lab_clh_spinlock, clh_ops_init, clh_ops_destroy,
-		 clh_ops_lock, clh),
+	{
+		SPIN_OPS("tas", LOCKLAB_SPIN_TAS, 0, struct lab_tas_spinlock,
+			 spin_ops_init_nop, spin_ops_destroy_nop),
+		LAB_SPIN_OPS_SLOTS(tas),
+	},
+	{
+		SPIN_OPS("ttas", LOCKLAB_SPIN_TTAS, 0, struct lab_tas_spinlock,
+			 spin_ops_init_nop, spin_ops_destroy_nop),
+		.lock = lab_ttas_ops_lock,
+		.trylock = lab_tas_ops_trylock,
+		.unlock = lab_tas_ops_unlock,
+		.is_locked = lab_tas_ops_is_locked,
+	},
+	{
+		SPIN_OPS("ticket", LOCKLAB_SPIN_TICKET, LOCKLAB_PROP_FIFO,
+			 struct lab_ticket_spinlock, spin_ops_init_nop,
+			 spin_ops_destroy_nop),
+		LAB_SPIN_OPS_SLOTS(ticket),
+	},
+	{
+		SPIN_OPS("mcs", LOCKLAB_SPIN_MCS, LOCKLAB_PROP_FIFO,
+			 struct lab_mcs_spinlock, spin_ops_init_nop,
+			 spin_ops_destroy_nop),
+		LAB_SPIN_OPS_SLOTS(mcs),
+	},
+	{
+		SPIN_OPS("clh", LOCKLAB_SPIN_CLH, LOCKLAB_PROP_FIFO,
+			 struct lab_clh_spinlock, lab_clh_ops_init,
+			 lab_clh_ops_destroy),
+		LAB_SPIN_OPS_SLOTS(clh),
+	},
 };
 
 const unsigned int lab_spin_ops_nr = ARRAY_SIZE(lab_spin_ops);

@@ -16,6 +16,7 @@
 #include <linux/slab.h>
 
 #include <locklab/arc.h>
+#include <locklab/arc_debug.h>
 
 /*
  * Allocations made by lab_arc_new() and not yet freed, and every call of

@@ -20,7 +20,7 @@ for f in $files; do
 	# Generates one asm function per path, operation, ordering and width
 	# (as the kernel's atomic_ll_sc.h does): the register width and the
 	# types are pasted more than once by design.
-	arch/arm64/locklab-atomic.h) ignore+=",MACRO_ARG_REUSE,COMPLEX_MACRO" ;;
+	arch/arm64/locklab-atomic*.h) ignore+=",MACRO_ARG_REUSE,COMPLEX_MACRO" ;;
 	# Declares a parameter: its name is pasted into the names of its
 	# descriptor, as module_param_named() does.
 	include/locklab/param.h) ignore+=",MACRO_ARG_REUSE" ;;

@@ -1,159 +1,113 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Helpers shared by the locklab selftests: open the device, make objects,
- * run operations, read statistics. Each returns 0 or a positive errno so
- * tests can compare with EXPECT_EQ(EBUSY, ...).
+ * Helpers shared by the locklab selftests. The ioctl wrappers (ll_create(),
+ * ll_op(), ...; each returns 0 or a positive errno, so tests compare with
+ * EXPECT_EQ(EBUSY, ...)) are tools/include/locklab_user.h, shared with the
+ * CLI; here what only tests need: flags between threads, a signal that
+ * interrupts, fd passing, and the /dev/locklab fixture.
  */
 #ifndef _LOCKLAB_SELFTEST_H
 #define _LOCKLAB_SELFTEST_H
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <linux/locklab.h>
 
-#define LL_DEV "/dev/locklab"
+#include "locklab_user.h"
 
-static inline int ll_err(int ret)
+#define MS	1000000ULL
+
+/* Flags between test threads: RELEASE on set, ACQUIRE on get. */
+static inline void set_flag(bool *flag)
 {
-	return ret ? errno : 0;
+	__atomic_store_n(flag, true, __ATOMIC_RELEASE);
 }
 
-static inline int ll_create(int dev, uint32_t kind, uint32_t variant,
-			    uint32_t p0, uint32_t p1, int *fd)
+static inline bool get_flag(bool *flag)
 {
-	struct locklab_create c;
-	int ret;
-
-	memset(&c, 0, sizeof(c));
-	c.size = sizeof(c);
-	c.flags = LOCKLAB_CREATE_CLOEXEC;
-	c.kind = kind;
-	c.variant = variant;
-	c.params[0] = p0;
-	c.params[1] = p1;
-	c.fd = -1;
-	ret = ll_err(ioctl(dev, LOCKLAB_IOC_CREATE, &c));
-	*fd = ret ? -1 : c.fd;
-	return ret;
+	return __atomic_load_n(flag, __ATOMIC_ACQUIRE);
 }
 
-static inline int ll_op_full(int fd, uint32_t op, uint32_t flags,
-			     uint32_t hold_ns, uint64_t timeout_ns,
-			     uint64_t *wait_ns)
+/* Wait up to @secs for @flag. */
+static inline bool wait_flag(bool *flag, double secs)
 {
-	struct locklab_op o;
-	int ret;
+	double end = ll_now() + secs;
 
-	memset(&o, 0, sizeof(o));
-	o.size = sizeof(o);
-	o.op = op;
-	o.flags = flags;
-	o.hold_ns = hold_ns;
-	o.timeout_ns = timeout_ns;
-	ret = ll_err(ioctl(fd, LOCKLAB_IOC_OP, &o));
-	if (wait_ns)
-		*wait_ns = o.wait_ns;
-	return ret;
+	while (!get_flag(flag) && ll_now() < end)
+		usleep(1000);
+	return get_flag(flag);
 }
 
-static inline int ll_op(int fd, uint32_t op)
+static inline void ll_on_usr1(int sig)
 {
-	return ll_op_full(fd, op, 0, 0, 0, NULL);
 }
 
-static inline int ll_op_timeout(int fd, uint32_t op, uint64_t ns)
+/* SIGUSR1 interrupts blocking ioctls (no SA_RESTART). */
+static inline void install_usr1(void)
 {
-	return ll_op_full(fd, op, LOCKLAB_OP_TIMEOUT, 0, ns, NULL);
+	struct sigaction sa = { .sa_handler = ll_on_usr1 };
+
+	sigaction(SIGUSR1, &sa, NULL);
 }
 
-static inline int ll_stats(int fd, struct locklab_stats *st)
+/* Pass @fd over the AF_UNIX socket @sock (SCM_RIGHTS); 0 or -1. */
+static inline int send_fd(int sock, int fd)
 {
-	memset(st, 0, sizeof(*st));
-	st->size = sizeof(*st);
-	return ll_err(ioctl(fd, LOCKLAB_IOC_STATS, st));
+	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
+	char byte = 'f';
+	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
+	};
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	return sendmsg(sock, &msg, 0) == 1 ? 0 : -1;
 }
 
-/* One LOCKLAB_IOC_ARC; *fd gets the new handle, counts are reported. */
-static inline int ll_arc(int fd, uint32_t op, int *newfd, int64_t *strong,
-			 int64_t *weak)
+/* The fd passed by send_fd(), or -1. */
+static inline int recv_fd(int sock)
 {
-	struct locklab_arc_op a;
-	int ret;
+	char cbuf[CMSG_SPACE(sizeof(int))];
+	char byte;
+	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
+	};
+	struct cmsghdr *cm;
+	int fd;
 
-	memset(&a, 0, sizeof(a));
-	a.size = sizeof(a);
-	a.flags = LOCKLAB_CREATE_CLOEXEC;
-	a.op = op;
-	ret = ll_err(ioctl(fd, LOCKLAB_IOC_ARC, &a));
-	if (newfd)
-		*newfd = ret ? -1 : a.fd;
-	if (strong)
-		*strong = a.strong;
-	if (weak)
-		*weak = a.weak;
-	return ret;
-}
-
-/* One LOCKLAB_IOC_CHAN; *len in/out. */
-static inline int ll_chan(int fd, uint32_t op, uint32_t flags, void *buf,
-			  uint32_t *len, uint64_t timeout_ns, int *newfd)
-{
-	struct locklab_chan_op c;
-	int ret;
-
-	memset(&c, 0, sizeof(c));
-	c.size = sizeof(c);
-	c.flags = flags | LOCKLAB_CHAN_CLOEXEC;
-	c.op = op;
-	c.buf = (uintptr_t)buf;
-	c.len = len ? *len : 0;
-	c.timeout_ns = timeout_ns;
-	ret = ll_err(ioctl(fd, LOCKLAB_IOC_CHAN, &c));
-	if (len && !ret)
-		*len = c.len;
-	if (newfd)
-		*newfd = ret ? -1 : c.fd;
-	return ret;
-}
-
-static inline int ll_send(int fd, const void *buf, uint32_t len)
-{
-	return ll_chan(fd, LOCKLAB_CHAN_SEND, 0, (void *)buf, &len, 0, NULL);
-}
-
-static inline int ll_recv(int fd, void *buf, uint32_t *len)
-{
-	return ll_chan(fd, LOCKLAB_CHAN_RECV, 0, buf, len, 0, NULL);
-}
-
-/* Set a module parameter; 0 or -1. */
-static inline int ll_write_param(const char *name, const char *val)
-{
-	char path[128];
-	int fd, ret;
-
-	snprintf(path, sizeof(path), "/sys/module/locklab/parameters/%s", name);
-	fd = open(path, O_WRONLY);
-	if (fd < 0)
+	if (recvmsg(sock, &msg, 0) != 1)
 		return -1;
-	ret = write(fd, val, strlen(val)) == (ssize_t)strlen(val) ? 0 : -1;
-	close(fd);
-	return ret;
+	cm = CMSG_FIRSTHDR(&msg);
+	if (!cm || cm->cmsg_type != SCM_RIGHTS)
+		return -1;
+	memcpy(&fd, CMSG_DATA(cm), sizeof(int));
+	return fd;
 }
 
-static inline double ll_now(void)
-{
-	struct timespec ts;
+#define LL_MISSING	LL_DEV " missing: locklab.ko not loaded"
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
+/* Open /dev/locklab into *@dev; true when it does not exist (skip then). */
+static inline bool ll_dev_missing(int *dev)
+{
+	*dev = open(LL_DEV, O_RDWR | O_CLOEXEC);
+	return *dev < 0 && errno == ENOENT;
 }
 
 #endif /* _LOCKLAB_SELFTEST_H */

@@ -2,9 +2,15 @@
 /*
  * locklab atomics: the operations every locklab algorithm is written with.
  *
- * The algorithms never call the kernel's atomic_*() directly: they call
- * lab_atomic_*() so that the same C runs on hand-written instructions (book
- * ch. 7) or on the kernel's own helpers, and the two can be compared.
+ * The algorithms call lab_atomic_*() rather than the kernel's atomic_*(),
+ * so that the same C runs on hand-written instructions (book ch. 7) or on
+ * the kernel's own helpers, and the two can be compared. Some code calls
+ * the kernel's directly, on purpose: initialization and teardown checks
+ * (no other thread can see the word yet, or any more), statistics and
+ * counters that are not part of an algorithm (the device's, the
+ * benchmarks'), and the one-byte
+ * parking-lot lock (lock/parking.c), whose u8 word needs cmpxchg on a byte,
+ * which the backends here (32- and 64-bit words) do not provide.
  *
  * Backends (one is selected at build time):
  *
@@ -48,17 +54,17 @@
 #include <linux/atomic.h>
 #include <linux/types.h>
 
-#include "../../arch/generic/locklab-atomic.h"
+#include "arch/generic/locklab-atomic.h"
 
 #if defined(CONFIG_X86_64) && !defined(CONFIG_UML)
-#include "../../arch/x86/locklab-atomic.h"
+#include "arch/x86/locklab-atomic.h"
 #define LAB_HAVE_X86_ATOMICS		1
 #else
 #define LAB_HAVE_X86_ATOMICS		0
 #endif
 
 #ifdef CONFIG_ARM64
-#include "../../arch/arm64/locklab-atomic.h"
+#include "arch/arm64/locklab-atomic.h"
 #define LAB_HAVE_ARM64_ATOMICS		1
 #define __lab_atomic_backend_init()	lab_arm64_atomics_init()
 #else

@@ -22,6 +22,7 @@
 #define _LOCKLAB_OPS_H
 
 #include <linux/bits.h>
+#include <linux/bug.h>
 #include <linux/ktime.h>
 #include <linux/types.h>
 #include <uapi/linux/locklab.h>
@@ -142,6 +143,123 @@ struct lab_rwlock_ops {
 };
 
 /*
+ * Adapters. A table's slots take void *; a family's API takes its own type.
+ * One macro per shape writes the adapters of a whole API, named
+ * lab_<pfx>_ops_<slot>, from the API's own names:
+ *
+ *   LAB_SPIN_OPS_ADAPTERS(pfx, type)    lab_<pfx>_lock(), _trylock(),
+ *                                       _unlock(), _is_locked()
+ *   LAB_SLEEPING_OPS_ADAPTERS(pfx, type)  the same plus _lock_wait(), and a
+ *                                       destroy that finds the lock free
+ *   LAB_USER_HOLD_ADAPTER(pfx, type)    user_hold for a mutex-like lock
+ *                                       with a lockdep map
+ *   LAB_RWLOCK_OPS_ADAPTERS(pfx, type)  the struct lab_rwlock_ops slots of
+ *                                       lab_<pfx>_read_lock_wait(),
+ *                                       _write_lock_wait(), ...
+ *
+ * and LAB_SPIN_OPS_SLOTS(pfx) / LAB_SLEEPING_OPS_SLOTS(pfx) /
+ * LAB_RWLOCK_OPS_SLOTS(pfx) fill a table's slots with them (the table
+ * gives .size, .init and what differs). So a variant is written as its
+ * API and one table entry.
+ */
+#define LAB_SPIN_OPS_ADAPTERS(pfx, type)				\
+static void lab_##pfx##_ops_lock(void *l, union lab_lock_ctx *c)	\
+{									\
+	lab_##pfx##_lock((type *)l);					\
+}									\
+static bool lab_##pfx##_ops_trylock(void *l, union lab_lock_ctx *c)	\
+{									\
+	return lab_##pfx##_trylock((type *)l);				\
+}									\
+static void lab_##pfx##_ops_unlock(void *l, union lab_lock_ctx *c)	\
+{									\
+	lab_##pfx##_unlock((type *)l);					\
+}									\
+static bool lab_##pfx##_ops_is_locked(void *l)				\
+{									\
+	return lab_##pfx##_is_locked((type *)l);			\
+}
+
+#define LAB_SPIN_OPS_SLOTS(pfx)						\
+	.lock = lab_##pfx##_ops_lock,					\
+	.trylock = lab_##pfx##_ops_trylock,				\
+	.unlock = lab_##pfx##_ops_unlock,				\
+	.is_locked = lab_##pfx##_ops_is_locked
+
+#define LAB_SLEEPING_OPS_ADAPTERS(pfx, type)				\
+LAB_SPIN_OPS_ADAPTERS(pfx, type)					\
+static int lab_##pfx##_ops_lock_wait(void *l, union lab_lock_ctx *c,	\
+				     unsigned int flags, ktime_t deadline) \
+{									\
+	return lab_##pfx##_lock_wait((type *)l, flags, deadline);	\
+}									\
+static void lab_##pfx##_ops_destroy(void *l)				\
+{									\
+	WARN_ON_ONCE(lab_##pfx##_is_locked((type *)l));			\
+}
+
+#define LAB_SLEEPING_OPS_SLOTS(pfx)					\
+	.destroy = lab_##pfx##_ops_destroy,				\
+	.lock = lab_##pfx##_ops_lock,					\
+	.lock_wait = lab_##pfx##_ops_lock_wait,				\
+	.trylock = lab_##pfx##_ops_trylock,				\
+	.unlock = lab_##pfx##_ops_unlock,				\
+	.is_locked = lab_##pfx##_ops_is_locked
+
+/* A hold passed to userspace leaves lockdep's view, and comes back. */
+#define LAB_USER_HOLD_ADAPTER(pfx, type)				\
+static void lab_##pfx##_ops_user_hold(void *lock, bool to_user)		\
+{									\
+	type *l __maybe_unused = lock;					\
+									\
+	if (to_user)							\
+		mutex_release(&l->dep_map, _THIS_IP_);			\
+	else								\
+		mutex_acquire(&l->dep_map, 0, 0, _THIS_IP_);		\
+}
+
+#define LAB_RWLOCK_OPS_ADAPTERS(pfx, type)				\
+static int lab_##pfx##_ops_rd_lock(void *l, unsigned int flags,		\
+				   ktime_t deadline)			\
+{									\
+	return lab_##pfx##_read_lock_wait((type *)l, flags, deadline);	\
+}									\
+static int lab_##pfx##_ops_wr_lock(void *l, unsigned int flags,		\
+				   ktime_t deadline)			\
+{									\
+	return lab_##pfx##_write_lock_wait((type *)l, flags, deadline);	\
+}									\
+static bool lab_##pfx##_ops_rd_trylock(void *l)				\
+{									\
+	return lab_##pfx##_read_trylock((type *)l);			\
+}									\
+static bool lab_##pfx##_ops_wr_trylock(void *l)				\
+{									\
+	return lab_##pfx##_write_trylock((type *)l);			\
+}									\
+static void lab_##pfx##_ops_rd_unlock(void *l)				\
+{									\
+	lab_##pfx##_read_unlock((type *)l);				\
+}									\
+static void lab_##pfx##_ops_wr_unlock(void *l)				\
+{									\
+	lab_##pfx##_write_unlock((type *)l);				\
+}									\
+static void lab_##pfx##_ops_downgrade(void *l)				\
+{									\
+	lab_##pfx##_downgrade((type *)l);				\
+}
+
+#define LAB_RWLOCK_OPS_SLOTS(pfx)					\
+	.rd_lock = lab_##pfx##_ops_rd_lock,				\
+	.wr_lock = lab_##pfx##_ops_wr_lock,				\
+	.rd_trylock = lab_##pfx##_ops_rd_trylock,			\
+	.wr_trylock = lab_##pfx##_ops_wr_trylock,			\
+	.rd_unlock = lab_##pfx##_ops_rd_unlock,				\
+	.wr_unlock = lab_##pfx##_ops_wr_unlock,				\
+	.downgrade = lab_##pfx##_ops_downgrade
+
+/*
  * A variant whose primitive the device and tests use directly (condition
  * variables, Arcs): the table only names it for the registry.
  */
@@ -152,10 +270,8 @@ struct lab_plain_ops {
 /* Tables defined by the families. */
 extern const struct lab_lock_ops lab_spin_ops[];
 extern const unsigned int lab_spin_ops_nr;
-extern const struct lab_lock_ops lab_mutex_ops[];
+extern const struct lab_lock_ops lab_mutex_ops[];	/* ch. 9 and ch. 10 */
 extern const unsigned int lab_mutex_ops_nr;
-extern const struct lab_lock_ops lab_qlock_ops;
-extern const struct lab_lock_ops lab_plock_ops;
 extern const struct lab_lock_ops lab_semaphore_ops[];
 extern const unsigned int lab_semaphore_ops_nr;
 extern const struct lab_rwlock_ops lab_rwlock_ops[];

@@ -52,9 +52,9 @@
  * unlocker popped it first, it waits for the hand-off to finish and then
  * counts as woken.
  *
- * Process context only; all waits may sleep. The 64-bit word uses the
- * kernel's atomic_long_* with the orderings named at each use (the arch
- * backends of include/locklab/atomic.h are 32-bit).
+ * Process context only; all waits may sleep. The word is an atomic_long_t
+ * driven through lab_atomic_long_*() (include/locklab/atomic.h), with the
+ * orderings named at each use.
  */
 #ifndef _LOCKLAB_QUEUE_H
 #define _LOCKLAB_QUEUE_H
@@ -65,6 +65,7 @@
 #include <linux/sched.h>
 #include <linux/types.h>
 
+#include <locklab/atomic.h>
 #include <locklab/wait.h>
 
 #define LAB_QLOCK_LOCKED	0x1UL
@@ -112,7 +113,7 @@ static __always_inline bool __lab_qlock_acquire(struct lab_qlock *l)
 {
 	long old = 0;
 
-	return atomic_long_try_cmpxchg_acquire(&l->state, &old,
+	return lab_atomic_long_try_cmpxchg_acquire(&l->state, &old,
 					       LAB_QLOCK_LOCKED);
 }
 
@@ -181,13 +182,13 @@ static __always_inline void lab_qlock_unlock(struct lab_qlock *l)
 
 	mutex_release(&l->dep_map, _RET_IP_);
 	/* LOCKED -> 0. RELEASE: pairs with the next locker's ACQUIRE. */
-	if (unlikely(!atomic_long_try_cmpxchg_release(&l->state, &old, 0)))
+	if (unlikely(!lab_atomic_long_try_cmpxchg_release(&l->state, &old, 0)))
 		lab_qlock_unlock_slowpath(l);
 }
 
 static inline bool lab_qlock_is_locked(struct lab_qlock *l)
 {
-	return atomic_long_read(&l->state) & LAB_QLOCK_LOCKED;
+	return lab_atomic_long_read(&l->state) & LAB_QLOCK_LOCKED;
 }
 
 DEFINE_GUARD(lab_qlock, struct lab_qlock *, lab_qlock_lock(_T),

@@ -157,9 +157,9 @@ static inline unsigned int lab_rwlock_readers(struct lab_rwlock *l)
 	return l->variant == LAB_RWLOCK_V3 ? s / 2 : s;
 }
 
-DEFINE_GUARD(lab_read, struct lab_rwlock *, lab_rwlock_read_lock(_T),
+DEFINE_GUARD(lab_rwlock_read, struct lab_rwlock *, lab_rwlock_read_lock(_T),
 	     lab_rwlock_read_unlock(_T))
-DEFINE_GUARD(lab_write, struct lab_rwlock *, lab_rwlock_write_lock(_T),
+DEFINE_GUARD(lab_rwlock_write, struct lab_rwlock *, lab_rwlock_write_lock(_T),
 	     lab_rwlock_write_unlock(_T))
 
 #endif /* _LOCKLAB_RWLOCK_H */

@@ -30,30 +30,30 @@ struct lab_semaphore {
 	u32 max;
 };
 
-int lab_sema_init(struct lab_semaphore *s, u32 count, u32 max);
-int lab_sema_down_wait(struct lab_semaphore *s, unsigned int flags,
-		       ktime_t deadline);
-bool lab_sema_trydown(struct lab_semaphore *s);
-int lab_sema_up(struct lab_semaphore *s);
+int lab_semaphore_init(struct lab_semaphore *s, u32 count, u32 max);
+int lab_semaphore_down_wait(struct lab_semaphore *s, unsigned int flags,
+			    ktime_t deadline);
+bool lab_semaphore_trydown(struct lab_semaphore *s);
+int lab_semaphore_up(struct lab_semaphore *s);
 
-/** lab_sema_down() - take a permit, sleeping uninterruptibly at zero */
-static inline void lab_sema_down(struct lab_semaphore *s)
+/** lab_semaphore_down() - take a permit, sleeping uninterruptibly at zero */
+static inline void lab_semaphore_down(struct lab_semaphore *s)
 {
-	WARN_ON_ONCE(lab_sema_down_wait(s, 0, LAB_WAIT_FOREVER));
+	WARN_ON_ONCE(lab_semaphore_down_wait(s, 0, LAB_WAIT_FOREVER));
 }
 
-static inline int __must_check lab_sema_down_interruptible(struct lab_semaphore *s)
+static inline int __must_check lab_semaphore_down_interruptible(struct lab_semaphore *s)
 {
-	return lab_sema_down_wait(s, LAB_WAIT_INTERRUPTIBLE, LAB_WAIT_FOREVER);
+	return lab_semaphore_down_wait(s, LAB_WAIT_INTERRUPTIBLE, LAB_WAIT_FOREVER);
 }
 
-static inline int __must_check lab_sema_down_timeout(struct lab_semaphore *s,
-						     s64 timeout_ns)
+static inline int __must_check lab_semaphore_down_timeout(struct lab_semaphore *s,
+							  s64 timeout_ns)
 {
-	return lab_sema_down_wait(s, 0, lab_deadline(timeout_ns));
+	return lab_semaphore_down_wait(s, 0, lab_deadline(timeout_ns));
 }
 
-static inline u32 lab_sema_count(struct lab_semaphore *s)
+static inline u32 lab_semaphore_count(struct lab_semaphore *s)
 {
 	return lab_atomic_read(&s->count);
 }

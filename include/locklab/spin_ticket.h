@@ -1,0 +1,139 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * locklab spin locks, one algorithm (contexts, queue nodes and the
+ * ordering rules every locklab spin lock follows: spinlock.h).
+ *
+ * Ticket lock: two counters.
+ *
+ *   (next, owner): next is the ticket the next arrival draws, owner the
+ *   ticket being served. Free iff next == owner; the holder has ticket
+ *   owner, waiters hold owner+1 .. next-1. Both wrap at 2^32; only their
+ *   equality is ever tested, so the wrap is harmless with fewer than 2^32
+ *   simultaneous waiters.
+ *
+ *   lock:    (n, o) -> (n+1, o), then wait for owner == n
+ *   trylock: (o, o) -> (o+1, o)
+ *   unlock:  (n, o) -> (n, o+1)       only the holder writes owner
+ */
+#ifndef _LOCKLAB_SPIN_TICKET_H
+#define _LOCKLAB_SPIN_TICKET_H
+
+#include <linux/cleanup.h>
+#include <linux/preempt.h>
+#include <linux/types.h>
+
+#include <locklab/atomic.h>
+
+struct lab_ticket_spinlock {
+	atomic_t next;
+	atomic_t owner;
+};
+
+#define __LAB_TICKET_SPINLOCK_INIT \
+	{ .next = ATOMIC_INIT(0), .owner = ATOMIC_INIT(0) }
+
+static inline void lab_ticket_init(struct lab_ticket_spinlock *l)
+{
+	atomic_set(&l->next, 0);
+	atomic_set(&l->owner, 0);
+}
+
+/* (n, o) -> (n+1, o): draw ticket n. */
+static __always_inline u32 __lab_ticket_take(struct lab_ticket_spinlock *l)
+{
+	/*
+	 * Relaxed: drawing a ticket orders nothing. The ACQUIRE of the lock is
+	 * the load in __lab_ticket_served() that sees our number.
+	 */
+	return (u32)lab_atomic_fetch_add_relaxed(&l->next, 1);
+}
+
+static __always_inline bool __lab_ticket_served(struct lab_ticket_spinlock *l,
+						u32 ticket)
+{
+	/* ACQUIRE: pairs with the RELEASE in __lab_ticket_release(). */
+	return (u32)lab_atomic_read_acquire(&l->owner) == ticket;
+}
+
+/* (n, o) -> (n, o+1): serve the next ticket. */
+static __always_inline void __lab_ticket_release(struct lab_ticket_spinlock *l)
+{
+	/* Only the holder writes owner, so a relaxed read is exact. */
+	u32 owner = (u32)lab_atomic_read(&l->owner);
+
+	/*
+	 * RELEASE: pairs with the ACQUIRE in __lab_ticket_served() and in
+	 * lab_ticket_trylock().
+	 */
+	lab_atomic_set_release(&l->owner, (int)(owner + 1));
+}
+
+void lab_ticket_lock_slowpath(struct lab_ticket_spinlock *l, u32 ticket);
+
+/**
+ * lab_ticket_lock() - take a ticket lock, FIFO
+ * @l: the lock
+ *
+ * ACQUIRE. Waiters are served in the order they drew tickets. Disables
+ * preemption until lab_ticket_unlock().
+ */
+static __always_inline void lab_ticket_lock(struct lab_ticket_spinlock *l)
+{
+	u32 ticket;
+
+	preempt_disable();
+	ticket = __lab_ticket_take(l);
+	if (likely(__lab_ticket_served(l, ticket)))
+		return;
+	lab_ticket_lock_slowpath(l, ticket);
+}
+
+/**
+ * lab_ticket_trylock() - take a ticket lock if nobody holds or waits
+ * @l: the lock
+ *
+ * ACQUIRE on success. Never waits.
+ *
+ * Return: true if the lock was taken.
+ */
+static __always_inline bool lab_ticket_trylock(struct lab_ticket_spinlock *l)
+{
+	int owner;
+
+	preempt_disable();
+	/*
+	 * ACQUIRE: pairs with the RELEASE in __lab_ticket_release() that
+	 * published this owner value. If next still equals it, every ticket
+	 * drawn has been served: owner <= next always and owner only grows,
+	 * so the lock is free and the cmpxchg draws the ticket being served.
+	 * The cmpxchg itself can be relaxed: the synchronization is the load.
+	 */
+	owner = lab_atomic_read_acquire(&l->owner);
+	if (lab_atomic_cmpxchg_relaxed(&l->next, owner,
+				       (int)((u32)owner + 1)) == owner)
+		return true;
+	preempt_enable();
+	return false;
+}
+
+/**
+ * lab_ticket_unlock() - release a ticket lock to the next ticket
+ * @l: the lock, held by the caller
+ *
+ * RELEASE. Re-enables preemption.
+ */
+static __always_inline void lab_ticket_unlock(struct lab_ticket_spinlock *l)
+{
+	__lab_ticket_release(l);
+	preempt_enable();
+}
+
+static inline bool lab_ticket_is_locked(struct lab_ticket_spinlock *l)
+{
+	return lab_atomic_read(&l->next) != lab_atomic_read(&l->owner);
+}
+
+DEFINE_GUARD(lab_ticket, struct lab_ticket_spinlock *, lab_ticket_lock(_T),
+	     lab_ticket_unlock(_T))
+
+#endif /* _LOCKLAB_SPIN_TICKET_H */

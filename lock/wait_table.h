@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * locklab wait/wake internals, shared by lock/wait.c (waiting, waking, the
+ * parking lot) and lock/requeue.c (moving waiters between words): the
+ * hashed table of buckets and the waiter a sleeping task queues. The
+ * locking rules and the no-lost-wake-up argument are lock/wait.c's.
+ */
+#ifndef _LOCKLAB_LOCK_WAIT_TABLE_H
+#define _LOCKLAB_LOCK_WAIT_TABLE_H
+
+#include <linux/cache.h>
+#include <linux/hash.h>
+#include <linux/list.h>
+#include <linux/percpu.h>
+#include <linux/spinlock.h>
+
+#include <locklab/wait.h>
+
+struct lab_wait_bucket {
+	spinlock_t lock;		/* protects @list and queued waiters */
+	atomic_t waiters;
+	struct list_head list;
+} ____cacheline_aligned_in_smp;
+
+struct lab_waiter {
+	struct list_head node;
+	const void *key;	/* the address waited on */
+	struct lab_wait_bucket *bucket;
+	struct task_struct *task;
+};
+
+extern struct lab_wait_bucket *lab_bucket_table;
+extern unsigned int lab_bucket_bits;
+
+DECLARE_PER_CPU(struct lab_wait_stats, lab_wait_pcpu);
+
+#define lab_stat_inc(field)	this_cpu_inc(lab_wait_pcpu.field)
+#define lab_stat_add(field, n)	this_cpu_add(lab_wait_pcpu.field, n)
+
+static inline struct lab_wait_bucket *lab_bucket(const void *key)
+{
+	return &lab_bucket_table[hash_ptr(key, lab_bucket_bits)];
+}
+
+int lab_wake_locked(struct lab_wait_bucket *b, const void *addr, int nr);
+
+#endif /* _LOCKLAB_LOCK_WAIT_TABLE_H */
