@@ -28,6 +28,7 @@
 #include <linux/semaphore.h>
 #include <linux/spinlock.h>
 
+#include <locklab/compat.h>
 #include <locklab/ops.h>
 #include <locklab/wait.h>
 
@@ -93,11 +94,7 @@ static void kspin_unlock(void *l, union lab_lock_ctx *c)
 
 static bool kspin_is_locked(void *l)
 {
-#ifndef CONFIG_PREEMPT_RT
-	return raw_spin_is_locked(&((spinlock_t *)l)->rlock);
-#else
-	return rt_mutex_base_is_locked(&((spinlock_t *)l)->lock);
-#endif
+	return lab_compat_spin_is_locked(l);
 }
 
 const struct lab_lock_ops lab_kernel_spinlock_ops = {
@@ -163,7 +160,7 @@ static void kmutex_unlock(void *l, union lab_lock_ctx *c)
 
 static bool kmutex_is_locked(void *l)
 {
-	return mutex_is_locked(l);
+	return mutex_is_locked((struct mutex *)l);
 }
 
 const struct lab_lock_ops lab_kernel_mutex_ops = {

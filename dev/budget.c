@@ -70,6 +70,22 @@ int lab_budget_charge(struct lab_budget *b, size_t bytes)
 }
 
 /**
+ * lab_budget_charge_over() - charge @bytes even past the limits
+ * @b: the budget, or NULL
+ * @bytes: what the allocation costs
+ *
+ * For memory an operation needs on its way to freeing more: a receive's
+ * bounce buffer, without which a full budget could never be drained. It
+ * is still counted (and given back with lab_budget_uncharge()), so the
+ * overdraft is visible and bounded by the receives in flight.
+ */
+void lab_budget_charge_over(struct lab_budget *b, size_t bytes)
+{
+	for (; b; b = b->parent)
+		atomic_long_add(bytes, &b->used);	/* relaxed: budget.h */
+}
+
+/**
  * lab_budget_kzalloc() - kzalloc() charged to @b
  * @b: the budget, or NULL
  * @size: bytes

@@ -232,10 +232,14 @@ static int lab_obj_chan_recv(struct lab_obj *obj, struct locklab_chan_op *c)
 	if (IS_ERR(ch))
 		return PTR_ERR(ch);
 	room = min_t(size_t, c->len, ch->msg_max);
-	buf = lab_budget_kmalloc(b, room ?: 1);
-	ret = PTR_ERR_OR_ZERO(buf);
-	if (ret)
+	/* Charged past the limit: a receive must drain even a full budget. */
+	lab_budget_charge_over(b, lab_charge_size(room ?: 1));
+	buf = kmalloc(room ?: 1, GFP_KERNEL_ACCOUNT);
+	if (!buf) {
+		lab_budget_uncharge(b, lab_charge_size(room ?: 1));
+		ret = -ENOMEM;
 		goto out;
+	}
 	got = lab_chan_recv(ch, buf, room, lab_chan_flags(c),
 			    lab_chan_deadline(c));
 	if (got < 0) {

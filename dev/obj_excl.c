@@ -58,6 +58,9 @@ static int lab_spin_op(struct lab_obj *obj, struct locklab_op *op)
 	ktime_t t0;
 	int ret;
 
+	/* Never held across calls (see the file comment). */
+	if (op->op == LOCKLAB_OP_LOCK || op->op == LOCKLAB_OP_UNLOCK)
+		return -EOPNOTSUPP;
 	if (op->op != LOCKLAB_OP_HOLD || (op->flags & LOCKLAB_OP_TIMEOUT))
 		return -EINVAL;
 	/* trylock and lock use the ctx that unlock gets: the MCS node. */

@@ -25,9 +25,9 @@ static void lab_double_lock(struct lab_wait_bucket *b1,
 {
 	if (b1 > b2)
 		swap(b1, b2);
-	spin_lock(&b1->lock);
+	raw_spin_lock(&b1->lock);
 	if (b1 != b2)
-		spin_lock_nested(&b2->lock, SINGLE_DEPTH_NESTING);
+		raw_spin_lock_nested(&b2->lock, SINGLE_DEPTH_NESTING);
 	else
 		__acquire(&b2->lock);	/* sparse: one lock, counted twice */
 }
@@ -36,9 +36,9 @@ static void lab_double_unlock(struct lab_wait_bucket *b1,
 			      struct lab_wait_bucket *b2)
 	__releases(&b1->lock) __releases(&b2->lock)
 {
-	spin_unlock(&b1->lock);
+	raw_spin_unlock(&b1->lock);
 	if (b1 != b2)
-		spin_unlock(&b2->lock);
+		raw_spin_unlock(&b2->lock);
 	else
 		__release(&b2->lock);
 }

@@ -55,8 +55,9 @@
  * nobody waits in the bucket, which is what makes an uncontended unlock
  * cheap (the book's "avoid the syscall" argument, here "avoid the lock").
  *
- * Bucket locks are taken with interrupts disabled, so lab_wake() may be
- * called from interrupt context (a semaphore up() in an IRQ handler).
+ * Bucket locks are raw spinlocks taken with interrupts disabled, so
+ * lab_wake() may be called from interrupt context (a semaphore up() in an
+ * IRQ handler), PREEMPT_RT included (a spinlock_t sleeps there).
  *
  * Wake-ups are done with the bucket lock held, as __wake_up_common() does:
  * the waiter cannot leave lab_wait() before it has taken the same lock and
@@ -98,10 +99,10 @@ static struct lab_wait_bucket *lab_lock_waiter_bucket(struct lab_waiter *w)
 
 	for (;;) {
 		b = READ_ONCE(w->bucket);
-		spin_lock_irq(&b->lock);
+		raw_spin_lock_irq(&b->lock);
 		if (likely(b == w->bucket))
 			return b;
-		spin_unlock_irq(&b->lock);
+		raw_spin_unlock_irq(&b->lock);
 	}
 }
 
@@ -133,7 +134,7 @@ static bool lab_unqueue(struct lab_waiter *w,
 		if (timed_out)
 			timed_out(arg, !lab_key_queued(b, w->key));
 	}
-	spin_unlock_irq(&b->lock);
+	raw_spin_unlock_irq(&b->lock);
 	return woken;
 }
 
@@ -190,9 +191,9 @@ int lab_park(const void *key, bool (*validate)(void *arg),
 	/* Count before value: pairs with the smp_mb() in lab_wake(). */
 	smp_mb__after_atomic();
 
-	spin_lock_irq(&b->lock);
+	raw_spin_lock_irq(&b->lock);
 	if (!validate(arg)) {
-		spin_unlock_irq(&b->lock);
+		raw_spin_unlock_irq(&b->lock);
 		atomic_dec(&b->waiters);
 		lab_stat_inc(eagain);
 		return -EAGAIN;
@@ -201,7 +202,7 @@ int lab_park(const void *key, bool (*validate)(void *arg),
 	list_add_tail(&w.node, &b->list);
 	/* Before the unlock: a waker that dequeues us sets TASK_RUNNING. */
 	set_current_state(lab_wait_task_state(flags));
-	spin_unlock_irq(&b->lock);
+	raw_spin_unlock_irq(&b->lock);
 
 	lab_wait_schedule(deadline);
 	__set_current_state(TASK_RUNNING);
@@ -298,9 +299,9 @@ int lab_wake(atomic_t *addr, int nr)
 		return 0;
 
 	lab_stat_inc(wakes_locked);
-	spin_lock_irqsave(&b->lock, flags);
+	raw_spin_lock_irqsave(&b->lock, flags);
 	woken = lab_wake_locked(b, addr, nr);
-	spin_unlock_irqrestore(&b->lock, flags);
+	raw_spin_unlock_irqrestore(&b->lock, flags);
 	lab_stat_add(woken, woken);
 	return woken;
 }
@@ -333,7 +334,7 @@ int lab_unpark_one(const void *key,
 
 	lab_stat_inc(wakes);
 	lab_stat_inc(wakes_locked);
-	spin_lock_irqsave(&b->lock, flags);
+	raw_spin_lock_irqsave(&b->lock, flags);
 	list_for_each_entry(w, &b->list, node) {
 		if (w->key == key) {
 			list_del_init(&w->node);
@@ -349,7 +350,7 @@ int lab_unpark_one(const void *key,
 	 */
 	if (found)
 		wake_up_process(w->task);
-	spin_unlock_irqrestore(&b->lock, flags);
+	raw_spin_unlock_irqrestore(&b->lock, flags);
 	lab_stat_add(woken, found ? 1 : 0);
 	return found ? 1 : 0;
 }
@@ -370,10 +371,10 @@ unsigned int lab_wait_queued(const void *addr)
 	struct lab_waiter *w;
 	unsigned int n = 0;
 
-	spin_lock_irq(&b->lock);
+	raw_spin_lock_irq(&b->lock);
 	list_for_each_entry(w, &b->list, node)
 		n += w->key == addr;
-	spin_unlock_irq(&b->lock);
+	raw_spin_unlock_irq(&b->lock);
 	return n;
 }
 EXPORT_SYMBOL_LOCKLAB(lab_wait_queued);
@@ -413,7 +414,7 @@ int lab_wait_init(void)
 	if (!lab_bucket_table)
 		return -ENOMEM;
 	for (i = 0; i < n; i++) {
-		spin_lock_init(&lab_bucket_table[i].lock);
+		raw_spin_lock_init(&lab_bucket_table[i].lock);
 		atomic_set(&lab_bucket_table[i].waiters, 0);
 		INIT_LIST_HEAD(&lab_bucket_table[i].list);
 	}

@@ -17,7 +17,13 @@
 #include <locklab/wait.h>
 
 struct lab_wait_bucket {
-	spinlock_t lock;		/* protects @list and queued waiters */
+	/*
+	 * Protects @list and the queued waiters. Raw: lab_wake() may be
+	 * called from any context but NMI, also on PREEMPT_RT, where a
+	 * spinlock_t sleeps; what runs under it is bounded list work and
+	 * wake_up_process(), as under the kernel's own wait-queue locks.
+	 */
+	raw_spinlock_t lock;
 	atomic_t waiters;
 	struct list_head list;
 } ____cacheline_aligned_in_smp;

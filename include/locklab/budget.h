@@ -72,6 +72,7 @@ static inline size_t lab_charge_size(size_t size)
 
 void lab_budget_uncharge(struct lab_budget *b, size_t bytes);
 int __must_check lab_budget_charge(struct lab_budget *b, size_t bytes);
+void lab_budget_charge_over(struct lab_budget *b, size_t bytes);
 void *lab_budget_kzalloc(struct lab_budget *b, size_t size);
 void *lab_budget_kmalloc(struct lab_budget *b, size_t size);
 void *lab_budget_kvzalloc(struct lab_budget *b, size_t size);
