@@ -12,6 +12,13 @@
  * HOLD's permit then has no room left and is dropped (the count stays at
  * its maximum, which is what both permits together would exceed), never
  * an overflow.
+ *
+ * The maximum bounds the count, not the permits in circulation: an UP
+ * while a HOLD's permit is out can let one more thread in than the
+ * maximum (a counting semaphore cannot tell a returned permit from a new
+ * one), and the counted section reports that overlap as a violation. It
+ * is the over-release the section is there to show, not a broken
+ * semaphore; without such UPs a correct semaphore shows none.
  */
 #include <locklab/ops.h>
 

@@ -450,7 +450,11 @@ struct locklab_create {
  * @LOCKLAB_OP_NOTIFY_ALL: condvar: wake all waiters
  *
  * For a semaphore, LOCK and HOLD take a permit (down) and UNLOCK returns
- * one (as UP does; permits are not owned).
+ * one (as UP does; permits are not owned). The maximum bounds the count:
+ * an UP while a HOLD's permit is out can put one more permit in
+ * circulation than the maximum, and the checked section then counts the
+ * extra holder as a violation (that HOLD's own permit is dropped when it
+ * finds the semaphore full, never EOVERFLOW).
  */
 enum locklab_op_code {
 	LOCKLAB_OP_HOLD = 1,
@@ -643,9 +647,10 @@ struct locklab_arc_op {
  *  - EMSGSIZE: send: @len > the channel's largest message; receive: the
  *    next message is longer than @len (it stays queued);
  *  - EBUSY: one-shot channel: a message was already sent;
- *  - ENOSPC: a budget of LOCKLAB_IOC_LIMITS (charged to the open that
- *    created the channel and its user; a zero-length message still costs
- *    its header), or the mpsc channel's own cap, is reached;
+ *  - ENOSPC: send only: a budget of LOCKLAB_IOC_LIMITS (charged to the
+ *    open that created the channel and its user; a zero-length message
+ *    still costs its header), or the mpsc channel's own cap, is reached
+ *    (a receive is never refused for budget: it frees memory);
  *  - EFAULT on receive: the message was taken but could not be copied.
  */
 enum locklab_chan_op_code {
