@@ -13,6 +13,7 @@
  * created from.
  */
 #include <linux/hashtable.h>
+#include <linux/mm.h>
 #include <linux/mutex.h>
 #include <linux/refcount.h>
 #include <linux/slab.h>
@@ -132,27 +133,47 @@ void *lab_budget_kmalloc(struct lab_budget *b, size_t size)
 	return p;
 }
 
-/* kvzalloc() charged to @b (rings may be too large for kmalloc); as above. */
+/*
+ * What a kvmalloc()ed block costs: a vmalloc area is whole pages (plus its
+ * bookkeeping), a kmalloc one the bucket (power-of-two pages when large).
+ */
+static size_t lab_kv_cost(const void *p, size_t size)
+{
+	if (is_vmalloc_addr(p))
+		return PAGE_ALIGN(size) + LAB_CHARGE_OVERHEAD;
+	return lab_charge_size(size);
+}
+
+/*
+ * kvzalloc() charged to @b (rings may be too large for kmalloc); as above.
+ * The worst case is charged first (kvmalloc may use kmalloc's power-of-two
+ * pages), and the difference given back when it was vmalloc'd.
+ */
 void *lab_budget_kvzalloc(struct lab_budget *b, size_t size)
 {
+	size_t worst = lab_charge_size(size);
 	void *p;
 
-	if (lab_budget_charge(b, lab_charge_size(size)))
+	if (lab_budget_charge(b, worst))
 		return ERR_PTR(-ENOSPC);
 	p = kvzalloc(size, GFP_KERNEL_ACCOUNT);
 	if (!p) {
-		lab_budget_uncharge(b, lab_charge_size(size));
+		lab_budget_uncharge(b, worst);
 		return ERR_PTR(-ENOMEM);
 	}
+	lab_budget_uncharge(b, worst - lab_kv_cost(p, size));
 	return p;
 }
 
 void lab_budget_kvfree(struct lab_budget *b, const void *p, size_t size)
 {
+	size_t cost;
+
 	if (IS_ERR_OR_NULL(p))
 		return;
+	cost = lab_kv_cost(p, size);
 	kvfree(p);
-	lab_budget_uncharge(b, lab_charge_size(size));
+	lab_budget_uncharge(b, cost);
 }
 
 /* --- Users --------------------------------------------------------------- */
