@@ -12,7 +12,8 @@
 #   make tools        the static locklab CLI (tools/locklab)
 #   make selftests    the static kselftest programs (selftests/out/)
 #   make kunit-um | kunit-x86_64 | kunit-arm64   one KUnit tier
-#   make install      modules_install + depmod into the running system
+#   make install      modules_install + depmod, and the CLI with its man page
+#                     and bash completion under PREFIX (/usr/local)
 
 SHELL := /bin/bash
 TOP := $(CURDIR)
@@ -38,9 +39,16 @@ clean:
 	@if [ -n "$(KDIR)" ]; then $(MAKE) -C $(KDIR) M=$(TOP) clean; fi
 	rm -rf build selftests/out tools/locklab
 
-install: modules
+PREFIX ?= /usr/local
+DESTDIR ?=
+
+install: modules tools
 	$(MAKE) -C $(KDIR) M=$(TOP) modules_install
 	depmod -a
+	install -D -m 0755 tools/locklab $(DESTDIR)$(PREFIX)/bin/locklab
+	install -D -m 0644 tools/locklab.1 $(DESTDIR)$(PREFIX)/share/man/man1/locklab.1
+	install -D -m 0644 tools/locklab.bash-completion \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/locklab
 
 tools: tools/locklab
 

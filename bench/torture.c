@@ -25,8 +25,14 @@
 #include "bench/threads.h"
 #include "bench/torture.h"
 
+struct lab_torture_times {
+	struct lab_times wait;
+	struct lab_times hold;
+};
+
 struct lab_torture {
 	struct lab_torture_cfg cfg;	/* a copy: the threads may outlive the caller */
+	struct lab_torture_times *times;	/* per thread, with cfg.times */
 	void *lock;
 	bool stop;
 	struct lab_cs cs;
@@ -35,19 +41,40 @@ struct lab_torture {
 };
 
 /* One acquisition of a reader-writer lock: shared or exclusive. */
-static void lab_torture_rw_once(struct lab_torture *t, struct rnd_state *rs)
+/* With cfg.times: the clock before the lock, after it, after the section. */
+static u64 lab_torture_clock(const struct lab_torture *t)
+{
+	return t->times ? ktime_get_ns() : 0;
+}
+
+static void lab_torture_timed(struct lab_torture *t, unsigned int id, u64 t0,
+			      u64 t1)
+{
+	if (!t->times)
+		return;
+	lab_times_add(&t->times[id].wait, t1 - t0);
+	lab_times_add(&t->times[id].hold, ktime_get_ns() - t1);
+}
+
+static void lab_torture_rw_once(struct lab_torture *t, unsigned int id,
+				struct rnd_state *rs)
 {
 	const struct lab_torture_cfg *cfg = &t->cfg;
 	const struct lab_rwlock_ops *rw = cfg->rw;
+	u64 t0 = lab_torture_clock(t), t1;
 
 	if (prandom_u32_state(rs) % 100 < cfg->read_pct) {
 		WARN_ON_ONCE(rw->rd_lock(t->lock, 0, LAB_WAIT_FOREVER));
+		t1 = lab_torture_clock(t);
 		lab_cs_read_section(&t->cs, cfg->hold_ns);
+		lab_torture_timed(t, id, t0, t1);
 		rw->rd_unlock(t->lock);
 		atomic64_inc(&t->reads);
 	} else {
 		WARN_ON_ONCE(rw->wr_lock(t->lock, 0, LAB_WAIT_FOREVER));
+		t1 = lab_torture_clock(t);
 		lab_cs_section(&t->cs, cfg->hold_ns);
+		lab_torture_timed(t, id, t0, t1);
 		rw->wr_unlock(t->lock);
 	}
 }
@@ -59,15 +86,18 @@ static int lab_torture_thread(void *data, unsigned int id)
 	const struct lab_lock_ops *ops = cfg->ops;
 	union lab_lock_ctx ctx;
 	struct rnd_state rs;
-	u64 n = 0;
+	u64 n = 0, t0, t1;
 
 	prandom_seed_state(&rs, 0x10c61ab + id);
 	while (!READ_ONCE(t->stop) && (!cfg->iterations || n < cfg->iterations)) {
 		if (cfg->rw) {
-			lab_torture_rw_once(t, &rs);
+			lab_torture_rw_once(t, id, &rs);
 		} else {
+			t0 = lab_torture_clock(t);
 			ops->lock(t->lock, &ctx);
+			t1 = lab_torture_clock(t);
 			lab_cs_section(&t->cs, cfg->hold_ns);
+			lab_torture_timed(t, id, t0, t1);
 			ops->unlock(t->lock, &ctx);
 		}
 		n++;
@@ -99,6 +129,10 @@ static void lab_torture_stats(struct lab_torture *t, unsigned int nr,
 	st->reads = atomic64_read(&t->reads);
 	st->max_readers = atomic_read(&t->cs.max_readers);
 	st->lost_updates = st->acquisitions - st->reads - t->cs.counter;
+	for (i = 0; t->times && st->wait && st->hold && i < nr; i++) {
+		lab_times_merge(st->wait, &t->times[i].wait);
+		lab_times_merge(st->hold, &t->times[i].hold);
+	}
 }
 
 static void lab_torture_free(void *arg)
@@ -110,6 +144,7 @@ static void lab_torture_free(void *arg)
 	else
 		t->cfg.rw->destroy(t->lock);
 	kfree(t->lock);
+	kfree(t->times);
 	kfree(t);
 }
 
@@ -148,13 +183,19 @@ int lab_torture_run(const struct lab_torture_cfg *cfg,
 	if (!t)
 		return -ENOMEM;
 	t->lock = kzalloc(size, GFP_KERNEL_ACCOUNT);
-	if (!t->lock) {
+	if (cfg->times)
+		t->times = kcalloc(cfg->threads, sizeof(*t->times),
+				   GFP_KERNEL_ACCOUNT);
+	if (!t->lock || (cfg->times && !t->times)) {
+		kfree(t->lock);
+		kfree(t->times);
 		kfree(t);
 		return -ENOMEM;
 	}
 	ret = cfg->ops ? cfg->ops->init(t->lock) : cfg->rw->init(t->lock);
 	if (ret) {
 		kfree(t->lock);
+		kfree(t->times);
 		kfree(t);
 		return ret;
 	}

@@ -11,6 +11,7 @@
 #include <linux/types.h>
 
 #include <locklab/ops.h>
+#include <locklab/times.h>
 
 /**
  * struct lab_torture_cfg - one torture or benchmark run of one lock
@@ -25,6 +26,8 @@
  * @bind: pin threads to CPUs
  * @interruptible: see struct lab_run_opts
  * @timeout_ms: bound on the run; 0: 60 s (iterations) or duration + 10 s
+ * @times: time every acquisition's wait and every section (the clock is
+ *	read three times per iteration: it costs throughput)
  */
 struct lab_torture_cfg {
 	const struct lab_lock_ops *ops;
@@ -38,6 +41,7 @@ struct lab_torture_cfg {
 	bool bind;
 	bool interruptible;
 	unsigned long timeout_ms;
+	bool times;
 };
 
 /**
@@ -52,6 +56,9 @@ struct lab_torture_cfg {
  * @max_readers: most threads seen inside a shared section at once
  * @per_thread: if not NULL, receives each thread's sections (@threads
  *	entries)
+ * @wait: if not NULL, with @cfg->times: receives every acquisition's wait,
+ *	all threads merged
+ * @hold: likewise, every section's length
  */
 struct lab_torture_stats {
 	u64 acquisitions;
@@ -63,6 +70,8 @@ struct lab_torture_stats {
 	u64 reads;
 	u64 max_readers;
 	u64 *per_thread;
+	struct lab_times *wait;
+	struct lab_times *hold;
 };
 
 int lab_torture_run(const struct lab_torture_cfg *cfg,

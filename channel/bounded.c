@@ -86,6 +86,7 @@
 
 #include <locklab/atomic.h>
 #include <locklab/channel.h>
+#include <locklab/contention.h>
 #include <locklab/wait.h>
 
 #include "chan.h"
@@ -194,11 +195,14 @@ static ssize_t bounded_wait_loop(struct lab_bounded *b, struct lab_bside *side,
 				 ktime_t deadline)
 {
 	ssize_t ret = op->try(b, op);
+	bool send = side == &b->senders;
 	int err;
 	u32 seen;
+	u64 t0;
 
 	if (ret != -EAGAIN || (flags & LAB_CHAN_NONBLOCK))
 		return ret;
+	t0 = lab_chan_wait_begin(&b->ch, send);
 	for (;;) {
 		/* Relaxed: ordered before the retry by the increment's barrier. */
 		seen = lab_atomic_read(&side->ev);
@@ -212,10 +216,14 @@ static ssize_t bounded_wait_loop(struct lab_bounded *b, struct lab_bside *side,
 		/* Relaxed: a stale count costs one needless wake-up at most. */
 		lab_atomic_fetch_sub_relaxed(&side->waiters, 1);
 		if (ret != -EAGAIN)
-			return ret;
-		if (lab_wait_gave_up(err))
-			return err;
+			break;
+		if (lab_wait_gave_up(err)) {
+			ret = err;
+			break;
+		}
 	}
+	lab_chan_wait_end(&b->ch, send, ret < 0 ? ret : 0, t0);
+	return ret;
 }
 
 /* --- Ring send and receive ----------------------------------------------- */

@@ -40,6 +40,7 @@
 
 #include <locklab/channel.h>
 #include <locklab/condvar.h>
+#include <locklab/contention.h>
 #include <locklab/mutex.h>
 #include <locklab/param.h>
 
@@ -145,6 +146,7 @@ static struct lab_chan_msg *mpsc_wait_first(struct lab_mpsc *q,
 {
 	struct lab_chan_msg *m;
 	int ret;
+	u64 t0;
 
 	for (;;) {
 		m = list_first_entry_or_null(&q->queue, struct lab_chan_msg,
@@ -155,9 +157,11 @@ static struct lab_chan_msg *mpsc_wait_first(struct lab_mpsc *q,
 			return ERR_PTR(-EPIPE);
 		if (flags & LAB_CHAN_NONBLOCK)
 			return ERR_PTR(-EAGAIN);
+		t0 = lab_chan_wait_begin(&q->ch, false);
 		ret = lab_condvar_wait_flags(&q->item_ready, &q->lock,
 					     lab_chan_wait_flags(flags),
 					     deadline);
+		lab_chan_wait_end(&q->ch, false, ret, t0);
 		if (ret == -ENOLCK)
 			return ERR_PTR(ret);
 		/* A message that raced with the timeout or signal wins. */

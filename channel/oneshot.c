@@ -51,6 +51,7 @@
 
 #include <locklab/atomic.h>
 #include <locklab/channel.h>
+#include <locklab/contention.h>
 #include <locklab/wait.h>
 
 #include "chan.h"
@@ -177,6 +178,7 @@ static ssize_t oneshot_recv(struct lab_chan *ch, void *buf, size_t len,
 {
 	struct lab_oneshot *os = to_oneshot(ch);
 	ssize_t ret;
+	u64 t0;
 	int w;
 
 	for (;;) {
@@ -199,8 +201,11 @@ static ssize_t oneshot_recv(struct lab_chan *ch, void *buf, size_t len,
 		}
 		if (flags & LAB_CHAN_NONBLOCK)
 			return -EAGAIN;
+		t0 = lab_chan_wait_begin(ch, false);
 		ret = lab_wait(&os->state, w, lab_chan_wait_flags(flags),
 			       deadline);
+		lab_chan_wait_end(ch, false, lab_wait_gave_up(ret) ? ret : 0,
+				  t0);
 		if (lab_wait_gave_up(ret))
 			return ret;
 	}

@@ -50,6 +50,7 @@
 
 #include <locklab/atomic.h>
 #include <locklab/channel.h>
+#include <locklab/contention.h>
 #include <locklab/wait.h>
 
 #include "channel/chan.h"
@@ -121,8 +122,9 @@ static void rendezvous_wait_claimed(struct rendezvous_waiter *w)
 }
 
 /* Queued (by the caller, who dropped @lock): wait to be done, or give up. */
-static ssize_t rendezvous_wait(struct lab_rendezvous *rv, struct rendezvous_waiter *w,
-			       unsigned int flags, ktime_t deadline)
+static ssize_t __rendezvous_wait(struct lab_rendezvous *rv,
+				 struct rendezvous_waiter *w,
+				 unsigned int flags, ktime_t deadline)
 {
 	unsigned int i;
 	int ret;
@@ -155,6 +157,17 @@ static ssize_t rendezvous_wait(struct lab_rendezvous *rv, struct rendezvous_wait
 	}
 	__set_current_state(TASK_RUNNING);
 	return w->result;
+}
+
+static ssize_t rendezvous_wait(struct lab_rendezvous *rv,
+			       struct rendezvous_waiter *w, bool send,
+			       unsigned int flags, ktime_t deadline)
+{
+	u64 t0 = lab_chan_wait_begin(&rv->ch, send);
+	ssize_t ret = __rendezvous_wait(rv, w, flags, deadline);
+
+	lab_chan_wait_end(&rv->ch, send, ret < 0 ? ret : 0, t0);
+	return ret;
 }
 
 static int rendezvous_send(struct lab_chan *ch, const void *buf, size_t len,
@@ -190,7 +203,8 @@ static int rendezvous_send(struct lab_chan *ch, const void *buf, size_t len,
 	}
 	list_add_tail(&me.node, &rv->senders);
 	spin_unlock(&rv->lock);
-	return rendezvous_wait(rv, &me, lab_chan_wait_flags(flags), deadline);
+	return rendezvous_wait(rv, &me, true, lab_chan_wait_flags(flags),
+			       deadline);
 }
 
 static ssize_t rendezvous_recv(struct lab_chan *ch, void *buf, size_t len,
@@ -227,7 +241,8 @@ static ssize_t rendezvous_recv(struct lab_chan *ch, void *buf, size_t len,
 	}
 	list_add_tail(&me.node, &rv->receivers);
 	spin_unlock(&rv->lock);
-	return rendezvous_wait(rv, &me, lab_chan_wait_flags(flags), deadline);
+	return rendezvous_wait(rv, &me, false, lab_chan_wait_flags(flags),
+			       deadline);
 }
 
 /* Every waiter of @q gets -EPIPE; @lock held. */

@@ -27,6 +27,7 @@
 #include "bench/threads.h"
 #include "bench/torture.h"
 #include "dev.h"
+#include "stat.h"
 
 unsigned int lab_bench_max_ms = 10000;
 LAB_PARAM_UINT(bench_max_ms, lab_bench_max_ms, 1, 600000, 0644,
@@ -36,7 +37,8 @@ static DEFINE_MUTEX(lab_bench_lock);
 
 static int lab_bench_check(const struct locklab_bench *b)
 {
-	if (b->flags & ~LOCKLAB_BENCH_BIND || b->__reserved)
+	if (b->flags & ~(LOCKLAB_BENCH_BIND | LOCKLAB_BENCH_TIMES) ||
+	    b->__reserved)
 		return -EINVAL;
 	if (!b->threads || b->threads > LOCKLAB_BENCH_MAX_THREADS)
 		return -EINVAL;
@@ -62,6 +64,10 @@ static void lab_bench_result(struct locklab_bench *b,
 	b->elapsed_ns = st->elapsed_ns;
 	b->reads = st->reads;
 	b->max_readers = st->max_readers;
+	if (st->wait) {
+		b->wait_max_ns = atomic64_read(&st->wait->max_ns);
+		b->wait_p99_ns = lab_times_percentile(st->wait, 99);
+	}
 }
 
 /*
@@ -165,6 +171,7 @@ static int lab_bench_run(struct locklab_bench *b)
 {
 	struct lab_torture_cfg cfg = { };
 	struct lab_torture_stats st = { };
+	struct lab_bench_times *times = NULL;
 	u64 __user *uper = u64_to_user_ptr(b->per_thread);
 	int ret;
 
@@ -190,12 +197,19 @@ static int lab_bench_run(struct locklab_bench *b)
 	cfg.gap_ns = b->gap_ns;
 	cfg.read_pct = b->read_pct;
 	cfg.bind = b->flags & LOCKLAB_BENCH_BIND;
+	cfg.times = b->flags & LOCKLAB_BENCH_TIMES;
 	cfg.interruptible = true;
-	if (uper) {
+	if (uper)
 		st.per_thread = kcalloc(b->threads, sizeof(u64),
 					GFP_KERNEL_ACCOUNT);
-		if (!st.per_thread)
-			return -ENOMEM;
+	if (cfg.times)
+		times = kzalloc(sizeof(*times), GFP_KERNEL_ACCOUNT);
+	ret = -ENOMEM;
+	if ((uper && !st.per_thread) || (cfg.times && !times))
+		goto out;
+	if (times) {
+		st.wait = &times->wait;
+		st.hold = &times->hold;
 	}
 
 	/* per_thread is the caller's: only filled once the threads are done. */
@@ -203,9 +217,15 @@ static int lab_bench_run(struct locklab_bench *b)
 	if (!ret && uper &&
 	    copy_to_user(uper, st.per_thread, b->threads * sizeof(u64)))
 		ret = -EFAULT;
+	if (ret)
+		goto out;
+	lab_bench_result(b, &st);
+	if (times)
+		lab_stat_bench_set(cfg.ops ? &cfg.ops->head : &cfg.rw->head,
+				   cfg.threads, st.wait, st.hold);
+out:
+	kfree(times);
 	kfree(st.per_thread);
-	if (!ret)
-		lab_bench_result(b, &st);
 	return ret;
 }
 

@@ -185,6 +185,7 @@ static void lab_hold_reap(struct lab_hold *h)
 	if (h->mode != LAB_HOLD_READ)
 		atomic_set(&obj->owner_died, 1);
 	obj->type->release_hold(obj, h->mode);
+	lab_obj_held(obj, h->since_ns);
 	atomic64_inc(&obj->stats.owner_deaths);
 	lab_hold_free(h);
 }
@@ -283,6 +284,7 @@ int lab_hold_lock(struct lab_obj *obj, struct locklab_op *op,
 	if (op->flags & LOCKLAB_OP_SECTION)
 		lab_obj_section(obj, mode, op->hold_ns);
 	obj->type->user_hold(obj, mode, true);
+	h->since_ns = ktime_get_ns();
 	if (lab_hold_restore(h)) {
 		/* Cannot happen for the object of the ioctl's own fd. */
 		obj->type->release_hold(obj, mode);
@@ -306,6 +308,7 @@ int lab_hold_unlock(struct lab_obj *obj, enum lab_hold_mode mode)
 	if (!h)
 		return -EPERM;
 	obj->type->release_hold(obj, mode);
+	lab_obj_held(obj, h->since_ns);
 	lab_hold_free(h);
 	atomic64_inc(&obj->stats.wakeups);
 	return 0;

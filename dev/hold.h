@@ -60,6 +60,7 @@ struct lab_hold {
 	struct task_struct *task;
 	struct lab_obj *obj;
 	enum lab_hold_mode mode;
+	u64 since_ns;			/* taken at (for the hold time) */
 };
 
 struct lab_hold *lab_hold_new(struct lab_obj *obj, enum lab_hold_mode mode);

@@ -24,6 +24,7 @@
 
 #include "dev.h"
 #include "hold.h"
+#include "stat.h"
 
 static const struct file_operations lab_dev_fops = {
 	.owner = THIS_MODULE,
@@ -58,6 +59,7 @@ static int __init locklab_init(void)
 	ret = lab_hold_init();
 	if (ret)
 		goto err_wait;
+	lab_stat_init();
 	ret = misc_register(&lab_miscdev);
 	if (ret)
 		goto err_hold;
@@ -66,6 +68,7 @@ static int __init locklab_init(void)
 	return 0;
 
 err_hold:
+	lab_stat_exit();
 	lab_hold_exit();
 err_wait:
 	lab_wait_exit();
@@ -78,6 +81,7 @@ static void __exit locklab_exit(void)
 {
 	misc_deregister(&lab_miscdev);
 	lab_hold_exit();
+	lab_stat_exit();
 	lab_wait_exit();
 	lab_clh_pool_exit();
 }

@@ -83,6 +83,7 @@ static int lab_cv_wait(struct lab_obj *obj, struct locklab_op *op)
 		return -EPERM;
 	atomic64_inc(&obj->stats.waits);
 	mobj->type->user_hold(mobj, CV_MUTEX, false);
+	lab_obj_held(mobj, h->since_ns);	/* WAIT releases it */
 	ret = lab_condvar_wait_flags(obj->prim, mobj->prim,
 				     LAB_WAIT_INTERRUPTIBLE, lab_op_deadline(op));
 	lab_op_waited(obj, op, t0, ret == -ENOLCK ? -EINTR : ret);
@@ -93,6 +94,7 @@ static int lab_cv_wait(struct lab_obj *obj, struct locklab_op *op)
 	}
 	dead = lab_obj_acquired(mobj);	/* retaking it is an acquisition */
 	mobj->type->user_hold(mobj, CV_MUTEX, true);
+	h->since_ns = ktime_get_ns();
 	if (lab_hold_restore(h)) {
 		/* The mutex's last descriptor went meanwhile: let it go. */
 		mobj->type->release_hold(mobj, CV_MUTEX);

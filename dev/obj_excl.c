@@ -73,7 +73,7 @@ static int lab_spin_op(struct lab_obj *obj, struct locklab_op *op)
 		op->wait_ns = ktime_to_ns(ktime_sub(ktime_get(), t0));
 	}
 	ret = lab_obj_acquired(obj);
-	lab_cs_section(&obj->cs, op->hold_ns);
+	lab_obj_section(obj, LAB_HOLD_EXCL, op->hold_ns);
 	ops->unlock(obj->prim, &ctx);
 	return ret;
 }
@@ -127,7 +127,7 @@ static int lab_mutex_hold(struct lab_obj *obj, struct locklab_op *op)
 	ret = lab_obj_acquire(obj, op, lab_mutex_try, lab_mutex_wait);
 	if (!lab_acquired(ret))
 		return ret;
-	lab_cs_section(&obj->cs, op->hold_ns);
+	lab_obj_section(obj, LAB_HOLD_EXCL, op->hold_ns);
 	lab_mutex_unlock_prim(obj);
 	return ret;
 }

@@ -104,7 +104,7 @@ static int obj_sema_op(struct lab_obj *obj, struct locklab_op *op)
 		ret = lab_obj_acquire(obj, op, obj_sema_try, obj_sema_wait);
 		if (ret)
 			return ret;
-		lab_cs_count_section(&obj->cs, obj->limit, op->hold_ns);
+		lab_obj_section(obj, LAB_HOLD_EXCL, op->hold_ns);
 		/* -EOVERFLOW: see the file comment, the permit is dropped. */
 		obj_sema_give(obj);
 		return 0;
@@ -113,7 +113,7 @@ static int obj_sema_op(struct lab_obj *obj, struct locklab_op *op)
 			return -EOPNOTSUPP;
 		ret = lab_obj_acquire(obj, op, obj_sema_try, obj_sema_wait);
 		if (!ret && (op->flags & LOCKLAB_OP_SECTION))
-			lab_cs_count_section(&obj->cs, obj->limit, op->hold_ns);
+			lab_obj_section(obj, LAB_HOLD_EXCL, op->hold_ns);
 		return ret;
 	case LOCKLAB_OP_UNLOCK:
 	case LOCKLAB_OP_UP:

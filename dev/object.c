@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * locklab device objects: creation, references, the object file, and the
- * ioctls every object answers (LOCKLAB_IOC_OP's common checks,
- * LOCKLAB_IOC_STATS). Who owns what is in dev/object.h.
+ * locklab device objects: creation, references, the object file. Who
+ * owns what is in dev/object.h; what every operation shares is dev/op.c.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -99,6 +98,7 @@ static void lab_obj_free(struct kref *ref)
 	struct lab_obj *obj = container_of(ref, struct lab_obj, ref);
 	struct lab_dev_ctx *ctx = obj->ctx;
 
+	lab_stat_unregister(obj);
 	obj->type->destroy(obj);
 	if (obj->peer)
 		lab_obj_put(obj->peer);
@@ -223,134 +223,6 @@ struct lab_obj *lab_obj_get_file(struct file *file)
 	return obj;
 }
 
-/* --- LOCKLAB_IOC_OP and LOCKLAB_IOC_STATS --------------------------------- */
-
-/**
- * lab_obj_acquired() - bookkeeping after a successful acquisition
- * @obj: the object
- *
- * Return: -EOWNERDEAD if a previous holder died holding the lock (once,
- * for the first acquirer after the death: the reaper sets the mark before
- * it releases the lock, and the first to take the lock after that release
- * clears it), else 0.
- */
-int lab_obj_acquired(struct lab_obj *obj)
-{
-	atomic64_inc(&obj->stats.acquisitions);
-	if (likely(!atomic_read(&obj->owner_died)))
-		return 0;
-	return atomic_xchg(&obj->owner_died, 0) ? -EOWNERDEAD : 0;
-}
-
-ktime_t lab_op_deadline(const struct locklab_op *op)
-{
-	if (!(op->flags & LOCKLAB_OP_TIMEOUT))
-		return LAB_WAIT_FOREVER;
-	return lab_deadline(min_t(u64, op->timeout_ns, S64_MAX));
-}
-
-/* After a wait that started at @t0: wait_ns and the counters. */
-void lab_op_waited(struct lab_obj *obj, struct locklab_op *op, ktime_t t0,
-		   int ret)
-{
-	op->wait_ns = ktime_to_ns(ktime_sub(ktime_get(), t0));
-	if (ret == -ETIMEDOUT)
-		atomic64_inc(&obj->stats.timeouts);
-	else if (ret == -EINTR)
-		atomic64_inc(&obj->stats.interrupted);
-}
-
-/**
- * lab_obj_acquire() - one acquisition for LOCKLAB_IOC_OP
- * @obj: the object
- * @op: the request (its flags, deadline; wait_ns is set)
- * @try: take it without waiting
- * @wait: take it, waiting with these lab_wait() flags until @deadline
- *
- * One attempt, then (unless NONBLOCK) one interruptible wait until the
- * caller's deadline: a holder that dies is released by its reaper, which
- * wakes the waiter through the primitive itself, so nobody polls and the
- * primitive's own order (FIFO, writer priority) holds however long the
- * wait.
- *
- * Return: 0 or -EOWNERDEAD with the lock; -EBUSY (NONBLOCK), -EINTR or
- * -ETIMEDOUT without it.
- */
-int lab_obj_acquire(struct lab_obj *obj, struct locklab_op *op,
-		    bool (*try)(struct lab_obj *obj),
-		    int (*wait)(struct lab_obj *obj, unsigned int flags,
-				ktime_t deadline))
-{
-	ktime_t t0;
-	int ret;
-
-	if (try(obj))
-		return lab_obj_acquired(obj);
-	if (op->flags & LOCKLAB_OP_NONBLOCK)
-		return -EBUSY;
-	atomic64_inc(&obj->stats.contended);
-	t0 = ktime_get();
-	ret = wait(obj, LAB_WAIT_INTERRUPTIBLE, lab_op_deadline(op));
-	lab_op_waited(obj, op, t0, ret);
-	return ret ?: lab_obj_acquired(obj);
-}
-
-/* The checked section, run holding @obj in @mode (hold_ns busy). */
-void lab_obj_section(struct lab_obj *obj, enum lab_hold_mode mode,
-		     unsigned int hold_ns)
-{
-	if (mode == LAB_HOLD_EXCL)
-		lab_cs_section(&obj->cs, hold_ns);
-	else
-		lab_cs_read_section(&obj->cs, hold_ns);
-}
-
-int lab_obj_ioc_op(struct file *file, void *arg, void __user *uarg)
-{
-	struct lab_obj *obj = lab_obj_of(file);
-	struct locklab_op *op = arg;
-
-	if (op->flags & ~(LOCKLAB_OP_NONBLOCK | LOCKLAB_OP_TIMEOUT |
-			  LOCKLAB_OP_SECTION))
-		return -EINVAL;
-	if ((op->flags & LOCKLAB_OP_NONBLOCK) && (op->flags & LOCKLAB_OP_TIMEOUT))
-		return -EINVAL;
-	if (op->hold_ns > READ_ONCE(lab_max_hold_ns))
-		return -EINVAL;
-	op->wait_ns = 0;
-	return obj->type->op(obj, op);
-}
-
-static u64 lab_stat(atomic64_t *v, bool reset)
-{
-	return reset ? atomic64_xchg(v, 0) : atomic64_read(v);
-}
-
-int lab_obj_ioc_stats(struct file *file, void *arg, void __user *uarg)
-{
-	struct lab_obj *obj = lab_obj_of(file);
-	struct lab_obj_stats *s = &obj->stats;
-	struct locklab_stats *st = arg;
-	bool reset;
-
-	if (st->flags & ~LOCKLAB_STATS_RESET)
-		return -EINVAL;
-	reset = st->flags & LOCKLAB_STATS_RESET;
-	st->kind = obj->ops->kind;
-	st->variant = obj->ops->variant;
-	st->acquisitions = lab_stat(&s->acquisitions, reset);
-	st->contended = lab_stat(&s->contended, reset);
-	st->waits = lab_stat(&s->waits, reset);
-	st->wakeups = lab_stat(&s->wakeups, reset);
-	st->timeouts = lab_stat(&s->timeouts, reset);
-	st->interrupted = lab_stat(&s->interrupted, reset);
-	st->owner_deaths = lab_stat(&s->owner_deaths, reset);
-	st->violations = reset ? atomic_long_xchg(&obj->cs.violations, 0) :
-				 atomic_long_read(&obj->cs.violations);
-	st->counter = READ_ONCE(obj->cs.counter);
-	return 0;
-}
-
 /* --- Creation ------------------------------------------------------------- */
 
 static const struct lab_obj_type *lab_obj_type_of(u32 kind)
@@ -386,6 +258,7 @@ static struct lab_obj *lab_obj_alloc(struct lab_dev_ctx *ctx,
 	kref_init(&obj->ref);
 	obj->type = type;
 	obj->ctx = ctx;
+	INIT_LIST_HEAD(&obj->node);
 	lab_dev_ctx_get(ctx);
 	return obj;
 }
@@ -458,6 +331,7 @@ int lab_obj_create(struct lab_dev_ctx *ctx, struct locklab_create *c,
 		lab_obj_discard(obj);
 		return ret;
 	}
+	lab_stat_register(obj);
 	return lab_obj_publish(obj, c->flags & LOCKLAB_CREATE_CLOEXEC, ufd);
 }
 
@@ -491,5 +365,6 @@ int lab_obj_new_handle(struct lab_obj *parent, void *prim, bool cloexec,
 	}
 	obj->ops = parent->ops;
 	obj->prim = prim;
+	lab_stat_register(obj);
 	return lab_obj_publish(obj, cloexec, ufd);
 }

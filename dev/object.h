@@ -37,7 +37,9 @@
 
 #include <locklab/budget.h>
 #include <locklab/ops.h>
+#include <locklab/times.h>
 #include "bench/section.h"
+#include "stat.h"
 
 /* One open of /dev/locklab. */
 struct lab_dev_ctx {
@@ -103,7 +105,11 @@ struct lab_obj {
 	unsigned int limit;			/* threads the section admits */
 	struct lab_cs cs;
 	struct lab_obj_stats stats;
+	struct lab_times wait_times;		/* contended acquisitions */
+	struct lab_times hold_times;
 	struct lab_obj *peer;			/* condvar: its mutex */
+	u64 id;					/* the debugfs view's number */
+	struct list_head node;			/* in the debugfs view's list */
 };
 
 extern unsigned int lab_max_objects;

@@ -10,6 +10,7 @@
 #include <linux/bug.h>
 #include <linux/sched.h>
 
+#include <locklab/contention.h>
 #include <locklab/mutex.h>
 #include <locklab/ops.h>
 #include <locklab/parking.h>
@@ -68,6 +69,28 @@ static int lab_mutex_wait_loop(struct lab_mutex *m, int mark,
 	return 0;
 }
 
+static int __lab_mutex_lock_slowpath(struct lab_mutex *m, unsigned int flags,
+				     ktime_t deadline)
+{
+	if (m->variant == LAB_MUTEX_2STATE)
+		return lab_mutex_wait_loop(m, LAB_MUTEX_LOCKED, flags, deadline);
+	if (m->variant == LAB_MUTEX_SPIN && lab_mutex_spin_acquire(m))
+		return 0;
+	return lab_mutex_wait_loop(m, LAB_MUTEX_CONTENDED, flags, deadline);
+}
+
+/* The UAPI variant of @m, for the trace events. */
+static u32 lab_mutex_uapi_variant(struct lab_mutex *m)
+{
+	static const u32 uapi[] = {
+		[LAB_MUTEX_2STATE] = LOCKLAB_MUTEX_2STATE,
+		[LAB_MUTEX_3STATE] = LOCKLAB_MUTEX_3STATE,
+		[LAB_MUTEX_SPIN] = LOCKLAB_MUTEX_SPIN,
+	};
+
+	return uapi[m->variant];
+}
+
 /**
  * lab_mutex_lock_slowpath() - the contended part of lab_mutex_lock_wait()
  * @m: the mutex
@@ -83,11 +106,12 @@ static int lab_mutex_wait_loop(struct lab_mutex *m, int mark,
 noinline int lab_mutex_lock_slowpath(struct lab_mutex *m, unsigned int flags,
 				     ktime_t deadline)
 {
-	if (m->variant == LAB_MUTEX_2STATE)
-		return lab_mutex_wait_loop(m, LAB_MUTEX_LOCKED, flags, deadline);
-	if (m->variant == LAB_MUTEX_SPIN && lab_mutex_spin_acquire(m))
-		return 0;
-	return lab_mutex_wait_loop(m, LAB_MUTEX_CONTENDED, flags, deadline);
+	u64 t0 = lab_contention_begin(m, LOCKLAB_KIND_MUTEX,
+				      lab_mutex_uapi_variant(m), 0);
+	int ret = __lab_mutex_lock_slowpath(m, flags, deadline);
+
+	lab_contention_end(m, ret, t0);
+	return ret;
 }
 EXPORT_SYMBOL_LOCKLAB(lab_mutex_lock_slowpath);
 
@@ -109,9 +133,14 @@ int lab_mutex_lock_contended(struct lab_mutex *m, unsigned int flags,
 						     LAB_MUTEX_CONTENDED;
 	int ret;
 
+	u64 t0;
+
 	might_sleep();
 	mutex_acquire(&m->dep_map, 0, 0, _RET_IP_);
+	t0 = lab_contention_begin(m, LOCKLAB_KIND_MUTEX,
+				  lab_mutex_uapi_variant(m), 0);
 	ret = lab_mutex_wait_loop(m, mark, flags, deadline);
+	lab_contention_end(m, ret, t0);
 	if (ret) {
 		mutex_release(&m->dep_map, _RET_IP_);
 		return ret;

@@ -17,6 +17,7 @@
 #include <linux/bug.h>
 #include <linux/sched.h>
 
+#include <locklab/contention.h>
 #include <locklab/ops.h>
 #include <locklab/parking.h>
 #include <locklab/export.h>
@@ -60,15 +61,7 @@ static void lab_plock_timed_out(void *arg, bool last)
 	} while (cur != old);
 }
 
-/**
- * lab_plock_lock_slowpath() - the contended part of lab_plock_lock_wait()
- * @l: the lock
- * @flags: lab_park() flags
- * @deadline: lab_park() deadline
- *
- * Return: 0 with the lock held; -EINTR or -ETIMEDOUT without it.
- */
-noinline int lab_plock_lock_slowpath(struct lab_plock *l, unsigned int flags,
+static int __lab_plock_lock_slowpath(struct lab_plock *l, unsigned int flags,
 				     ktime_t deadline)
 {
 	unsigned int spins = 0;
@@ -110,6 +103,25 @@ noinline int lab_plock_lock_slowpath(struct lab_plock *l, unsigned int flags,
 		spins = 0;
 		state = READ_ONCE(l->state);
 	}
+}
+
+/**
+ * lab_plock_lock_slowpath() - the contended part of lab_plock_lock_wait()
+ * @l: the lock
+ * @flags: lab_park() flags
+ * @deadline: lab_park() deadline
+ *
+ * Return: 0 with the lock held; -EINTR or -ETIMEDOUT without it.
+ */
+noinline int lab_plock_lock_slowpath(struct lab_plock *l, unsigned int flags,
+				     ktime_t deadline)
+{
+	u64 t0 = lab_contention_begin(l, LOCKLAB_KIND_MUTEX,
+				      LOCKLAB_MUTEX_PARKING, 0);
+	int ret = __lab_plock_lock_slowpath(l, flags, deadline);
+
+	lab_contention_end(l, ret, t0);
+	return ret;
 }
 EXPORT_SYMBOL_LOCKLAB(lab_plock_lock_slowpath);
 

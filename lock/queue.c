@@ -19,6 +19,7 @@
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
 
+#include <locklab/contention.h>
 #include <locklab/ops.h>
 #include <locklab/queue.h>
 #include <locklab/export.h>
@@ -210,15 +211,7 @@ static int lab_qlock_park(struct lab_qlock *l, struct lab_qlock_waiter *w,
 	return 0;
 }
 
-/**
- * lab_qlock_lock_slowpath() - the contended part of lab_qlock_lock_wait()
- * @l: the lock
- * @flags: LAB_WAIT_* flags
- * @deadline: absolute deadline or LAB_WAIT_FOREVER
- *
- * Return: 0 with the lock held; -EINTR or -ETIMEDOUT without it.
- */
-noinline int lab_qlock_lock_slowpath(struct lab_qlock *l, unsigned int flags,
+static int __lab_qlock_lock_slowpath(struct lab_qlock *l, unsigned int flags,
 				     ktime_t deadline)
 {
 	struct lab_qlock_waiter w;
@@ -248,6 +241,25 @@ noinline int lab_qlock_lock_slowpath(struct lab_qlock *l, unsigned int flags,
 		}
 		state = lab_atomic_long_read(&l->state);
 	}
+}
+
+/**
+ * lab_qlock_lock_slowpath() - the contended part of lab_qlock_lock_wait()
+ * @l: the lock
+ * @flags: LAB_WAIT_* flags
+ * @deadline: absolute deadline or LAB_WAIT_FOREVER
+ *
+ * Return: 0 with the lock held; -EINTR or -ETIMEDOUT without it.
+ */
+noinline int lab_qlock_lock_slowpath(struct lab_qlock *l, unsigned int flags,
+				     ktime_t deadline)
+{
+	u64 t0 = lab_contention_begin(l, LOCKLAB_KIND_MUTEX,
+				      LOCKLAB_MUTEX_QUEUE, 0);
+	int ret = __lab_qlock_lock_slowpath(l, flags, deadline);
+
+	lab_contention_end(l, ret, t0);
+	return ret;
 }
 EXPORT_SYMBOL_LOCKLAB(lab_qlock_lock_slowpath);
 

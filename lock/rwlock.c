@@ -13,6 +13,7 @@
 #include <linux/bug.h>
 #include <linux/limits.h>
 
+#include <locklab/contention.h>
 #include <locklab/ops.h>
 #include <locklab/rwlock.h>
 #include <locklab/export.h>
@@ -61,19 +62,25 @@ static int __lab_rwlock_read_lock(struct lab_rwlock *l, unsigned int flags,
 				  ktime_t deadline)
 {
 	u32 s = lab_atomic_read(&l->state);
-	int ret;
+	int ret = 0;
+	u64 t0 = 0;
 
 	for (;;) {
 		if (lab_rw_read_try(l, &s))
-			return 0;
+			break;
 		if (lab_rw_reader_may_enter(l, s))
 			continue;	/* lost a race with another reader */
 		/* Held by a writer (or one waits, V3): sleep until it changes. */
+		lab_contention_once(&t0, l, LOCKLAB_KIND_RWLOCK,
+				    lab_rw_uapi_variant(l), LAB_TRACE_F_READ);
 		ret = lab_wait(&l->state, s, flags, deadline);
 		if (lab_wait_gave_up(ret))
-			return ret;
+			break;
+		ret = 0;
 		s = lab_atomic_read(&l->state);
 	}
+	lab_contention_end(l, ret, t0);
+	return ret;
 }
 
 /**
@@ -223,13 +230,16 @@ static int __lab_rwlock_write_lock(struct lab_rwlock *l, unsigned int flags,
 				   ktime_t deadline)
 {
 	u32 s = lab_atomic_read(&l->state), w;
-	int ret;
+	int ret = 0;
+	u64 t0 = 0;
 
 	for (;;) {
 		if (lab_rw_write_try(l, &s))
-			return 0;
+			break;
 		if (s <= (lab_rw_v3(l) ? 1U : 0U))
 			continue;	/* raced with an unlock: try again */
+		lab_contention_once(&t0, l, LOCKLAB_KIND_RWLOCK,
+				    lab_rw_uapi_variant(l), LAB_TRACE_F_WRITE);
 		if (l->variant == LAB_RWLOCK_V1) {
 			ret = lab_wait(&l->state, s, flags, deadline);
 		} else {
@@ -250,10 +260,13 @@ static int __lab_rwlock_write_lock(struct lab_rwlock *l, unsigned int flags,
 		if (lab_wait_gave_up(ret)) {
 			if (lab_rw_v3(l))
 				lab_rw_withdraw(l);
-			return ret;
+			break;
 		}
+		ret = 0;
 		s = lab_atomic_read(&l->state);
 	}
+	lab_contention_end(l, ret, t0);
+	return ret;
 }
 
 /**

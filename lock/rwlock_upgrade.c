@@ -9,6 +9,7 @@
  */
 #include <linux/bug.h>
 
+#include <locklab/contention.h>
 #include <locklab/export.h>
 #include <locklab/rwlock.h>
 
@@ -72,6 +73,7 @@ EXPORT_SYMBOL_LOCKLAB(lab_rwlock_upgradable_lock_wait);
 int lab_rwlock_upgrade_wait(struct lab_rwlock *l, unsigned int flags,
 			    ktime_t deadline)
 {
+	u64 t0 = 0;
 	u32 s, w;
 	int ret;
 
@@ -99,14 +101,18 @@ int lab_rwlock_upgrade_wait(struct lab_rwlock *l, unsigned int flags,
 		s = lab_atomic_read(&l->state);
 		if (s == 2 || s == 3)
 			continue;
+		lab_contention_once(&t0, l, LOCKLAB_KIND_RWLOCK,
+				    lab_rw_uapi_variant(l), LAB_TRACE_F_UPGRADE);
 		ret = lab_wait(&l->writer_wake, w, flags, deadline);
 		if (lab_wait_gave_up(ret)) {
 			lab_atomic_set(&l->upgrader, LAB_RW_UPGRADE_HELD);
 			lab_rw_withdraw(l);
+			lab_contention_end(l, ret, t0);
 			return ret;
 		}
 		s = lab_atomic_read(&l->state);
 	}
+	lab_contention_end(l, 0, t0);
 	rwsem_release(&l->dep_map, _RET_IP_);
 	rwsem_acquire(&l->dep_map, 0, 0, _RET_IP_);
 	lab_rw_token_release(l);

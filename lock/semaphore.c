@@ -6,6 +6,7 @@
 #include <linux/bug.h>
 #include <linux/limits.h>
 
+#include <locklab/contention.h>
 #include <locklab/ops.h>
 #include <locklab/semaphore.h>
 #include <locklab/export.h>
@@ -67,19 +68,25 @@ EXPORT_SYMBOL_LOCKLAB(lab_semaphore_trydown);
 int lab_semaphore_down_wait(struct lab_semaphore *s, unsigned int flags,
 			    ktime_t deadline)
 {
-	int c = lab_atomic_read(&s->count), ret;
+	int c = lab_atomic_read(&s->count), ret = 0;
+	u64 t0 = 0;
 
 	might_sleep();
 	for (;;) {
 		if (lab_semaphore_take(s, &c))
-			return 0;
+			break;
 		if (c > 0)
 			continue;
+		lab_contention_once(&t0, s, LOCKLAB_KIND_SEMAPHORE,
+				    LOCKLAB_SEMAPHORE_ATOMIC, 0);
 		ret = lab_wait(&s->count, 0, flags, deadline);
 		if (lab_wait_gave_up(ret))
-			return ret;
+			break;
+		ret = 0;
 		c = lab_atomic_read(&s->count);
 	}
+	lab_contention_end(s, ret, t0);
+	return ret;
 }
 EXPORT_SYMBOL_LOCKLAB(lab_semaphore_down_wait);
 

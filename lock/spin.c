@@ -15,16 +15,30 @@
 #include <linux/cpumask.h>
 #include <linux/slab.h>
 
+#include <locklab/contention.h>
 #include <locklab/ops.h>
 #include <locklab/spinlock.h>
 
 /* --- TAS / TTAS ---------------------------------------------------------- */
 
+/*
+ * Every slow path reports its wait with lab_contention_begin/end() (trace
+ * events, include/locklab/contention.h), as a spin: LAB_TRACE_F_SPIN.
+ */
+static __always_inline u64 lab_spin_wait_begin(const void *l, u32 variant)
+{
+	return lab_contention_begin(l, LOCKLAB_KIND_SPIN, variant,
+				    LAB_TRACE_F_SPIN);
+}
+
 /* The book's loop: keep swapping until the swap returns 0. */
 noinline void lab_tas_lock_slowpath(struct lab_tas_spinlock *l)
 {
+	u64 t0 = lab_spin_wait_begin(l, LOCKLAB_SPIN_TAS);
+
 	while (!__lab_tas_acquire(l))
 		lab_cpu_relax();
+	lab_contention_end(l, 0, t0);
 }
 
 /*
@@ -34,9 +48,12 @@ noinline void lab_tas_lock_slowpath(struct lab_tas_spinlock *l)
  */
 noinline void lab_ttas_lock_slowpath(struct lab_tas_spinlock *l)
 {
+	u64 t0 = lab_spin_wait_begin(l, LOCKLAB_SPIN_TTAS);
+
 	do {
 		lab_atomic_cond_read_relaxed(&l->locked, !VAL);
 	} while (!__lab_tas_acquire(l));
+	lab_contention_end(l, 0, t0);
 }
 
 /* --- Ticket -------------------------------------------------------------- */
@@ -44,16 +61,23 @@ noinline void lab_ttas_lock_slowpath(struct lab_tas_spinlock *l)
 noinline void lab_ticket_lock_slowpath(struct lab_ticket_spinlock *l,
 				       u32 ticket)
 {
+	u64 t0 = lab_spin_wait_begin(l, LOCKLAB_SPIN_TICKET);
+
 	/* ACQUIRE: pairs with the RELEASE in __lab_ticket_release(). */
 	lab_atomic_cond_read_acquire(&l->owner, ticket == (u32)VAL);
+	lab_contention_end(l, 0, t0);
 }
 
 /* --- MCS ----------------------------------------------------------------- */
 
-noinline void lab_mcs_lock_slowpath(struct lab_mcs_node *node)
+noinline void lab_mcs_lock_slowpath(struct lab_mcs_spinlock *l,
+				    struct lab_mcs_node *node)
 {
+	u64 t0 = lab_spin_wait_begin(l, LOCKLAB_SPIN_MCS);
+
 	/* ACQUIRE: pairs with the RELEASE hand-over in __lab_mcs_release(). */
 	lab_atomic_cond_read_acquire(&node->locked, VAL);
+	lab_contention_end(l, 0, t0);
 }
 
 /*
@@ -74,12 +98,15 @@ noinline struct lab_mcs_node *lab_mcs_wait_next(struct lab_mcs_node *node)
 
 DEFINE_PER_CPU(struct lab_clh_pool, lab_clh_pool);
 
-noinline void lab_clh_lock_slowpath(unsigned long pred)
+noinline void lab_clh_lock_slowpath(struct lab_clh_spinlock *l,
+				    unsigned long pred)
 {
 	struct lab_clh_node *p = (struct lab_clh_node *)pred;
+	u64 t0 = lab_spin_wait_begin(l, LOCKLAB_SPIN_CLH);
 
 	/* ACQUIRE: pairs with the RELEASE store in __lab_clh_release(). */
 	lab_atomic_cond_read_acquire(&p->locked, !VAL);
+	lab_contention_end(l, 0, t0);
 }
 
 /**

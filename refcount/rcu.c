@@ -15,6 +15,7 @@
 #include <linux/percpu.h>
 #include <linux/sched.h>
 
+#include <locklab/trace.h>
 #include <locklab/rcu.h>
 #include <locklab/export.h>
 
@@ -110,9 +111,14 @@ static void lab_rcu_wait_idx(struct lab_rcu *d, unsigned int idx)
  */
 void lab_rcu_synchronize(struct lab_rcu *d)
 {
+	u64 t0 = 0;
 	unsigned int old;
 
 	might_sleep();
+	if (trace_lab_rcu_gp_begin_enabled()) {
+		trace_lab_rcu_gp_begin(d);
+		t0 = ktime_get_ns();
+	}
 	lab_mutex_lock(&d->gp_lock);
 	/* (E): the caller's unpublishing before the flip; pairs with (A). */
 	smp_mb();
@@ -125,5 +131,7 @@ void lab_rcu_synchronize(struct lab_rcu *d)
 	lab_mutex_unlock(&d->gp_lock);
 	/* The readers' last accesses before our caller's frees. */
 	smp_mb();
+	if (t0)
+		trace_lab_rcu_gp_end(d, ktime_get_ns() - t0);
 }
 EXPORT_SYMBOL_LOCKLAB(lab_rcu_synchronize);

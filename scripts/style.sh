@@ -24,6 +24,8 @@ for f in $files; do
 	# Declares a parameter: its name is pasted into the names of its
 	# descriptor, as module_param_named() does.
 	include/locklab/param.h) ignore+=",MACRO_ARG_REUSE" ;;
+	# Trace events are laid out as the kernel's include/trace/events/ are.
+	include/locklab/trace.h) ignore+=",OPEN_ENDED_LINE,PARENTHESIS_ALIGNMENT" ;;
 	esac
 	out=$(perl "$KSRC/scripts/checkpatch.pl" --strict --no-tree --terse \
 		--show-types --ignore "$ignore" -f "$f" 2>&1 || true)

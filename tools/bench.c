@@ -34,7 +34,9 @@ static void bench_one(int dev, struct bench_row *r, const struct cli_opts *o)
 	struct locklab_bench *b = &r->b;
 
 	memset(b, 0, sizeof(*b));
-	b->flags = o->bind ? LOCKLAB_BENCH_BIND : 0;
+	b->flags = (o->bind ? LOCKLAB_BENCH_BIND : 0) |
+		   (o->times && bench_per_thread(r->info->kind) ?
+		    LOCKLAB_BENCH_TIMES : 0);
 	b->kind = r->info->kind;
 	b->variant = r->info->variant;
 	b->threads = o->threads;
@@ -83,6 +85,8 @@ static const struct col bench_cols[] = {
 	{ "violations", "violations", COL_UINT, 10, COL_ALL },
 	{ "lost", "lost", COL_UINT, 10, COL_ALL },
 	{ "readers", "max_readers", COL_UINT, 7, COL_ALL },
+	{ "wait max us", "wait_max_us", COL_US, 12, COL_ALL },
+	{ "wait p99 us", "wait_p99_us", COL_US, 12, COL_ALL },
 };
 
 static void bench_fill(union cell *c, const struct bench_row *r,
@@ -102,6 +106,8 @@ static void bench_fill(union cell *c, const struct bench_row *r,
 	c[11].u = r->b.violations;
 	c[12].u = r->b.lost_updates;
 	c[13].u = r->b.max_readers;
+	c[14].d = r->b.wait_max_ns / 1e3;
+	c[15].d = r->b.wait_p99_ns / 1e3;
 }
 
 static int bench_report(struct bench_row *rows, int nrows,

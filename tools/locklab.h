@@ -39,6 +39,8 @@ struct cli_opts {
 	bool bind;
 	bool broken;
 	bool quiet;
+	bool times;		/* bench: LOCKLAB_BENCH_TIMES */
+	bool reset;		/* stat: zero the statistics */
 	enum report_fmt fmt;
 };
 
@@ -113,6 +115,7 @@ int cmd_version(const struct cli_opts *o);
 int cmd_list(const struct cli_opts *o);
 int cmd_bench(struct cli_opts *o);
 int cmd_stress(struct cli_opts *o);
+int cmd_stat(const struct cli_opts *o);
 
 /* help.c */
 void help_print(const char *cmd);

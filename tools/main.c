@@ -49,6 +49,8 @@ int main(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ "csv", no_argument, NULL, 'c' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "times", no_argument, NULL, 'T' },
+		{ "reset", no_argument, NULL, 'r' },
 		{ "read-pct", required_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ }
@@ -69,7 +71,7 @@ int main(int argc, char **argv)
 	}
 	cmd = argv[1];
 	optind = 2;
-	while ((c = getopt_long(argc, argv, "k:v:t:s:m:H:G:R:bBjcqh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "k:v:t:s:m:H:G:R:bBjcqTrh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'k':
 			o.kind = optarg;
@@ -107,6 +109,12 @@ int main(int argc, char **argv)
 		case 'c':
 			o.fmt = FMT_CSV;
 			break;
+		case 'T':
+			o.times = true;
+			break;
+		case 'r':
+			o.reset = true;
+			break;
 		case 'q':
 			o.quiet = true;
 			break;
@@ -136,6 +144,8 @@ int main(int argc, char **argv)
 		}
 		return cmd_stress(&o);
 	}
+	if (!strcmp(cmd, "stat"))
+		return cmd_stat(&o);
 	if (!strcmp(cmd, "bench")) {
 		if (!o.ms) {
 			fprintf(stderr, "locklab: the run time must be at least 1 ms\n");
@@ -147,6 +157,6 @@ int main(int argc, char **argv)
 		return cmd_bench(&o);
 	}
 	fprintf(stderr, "locklab: unknown command '%s' (%s; see --help)\n", cmd,
-		"version, list, stress, bench");
+		"version, list, stat, stress, bench");
 	return 1;
 }

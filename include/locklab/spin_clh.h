@@ -115,7 +115,7 @@ static __always_inline void __lab_clh_release(struct lab_clh_spinlock *l,
 	lab_atomic_set_release(&node->locked, 0);
 }
 
-void lab_clh_lock_slowpath(unsigned long pred);
+void lab_clh_lock_slowpath(struct lab_clh_spinlock *l, unsigned long pred);
 
 /*
  * The spare node of this CPU at the current nesting depth. Preemption is
@@ -157,7 +157,7 @@ static __always_inline void lab_clh_lock(struct lab_clh_spinlock *l)
 	node = __this_cpu_read(lab_clh_pool.spare[depth]);
 	pred = __lab_clh_enqueue(l, node);
 	if (unlikely(!__lab_clh_granted(pred)))
-		lab_clh_lock_slowpath(pred);
+		lab_clh_lock_slowpath(l, pred);
 	__lab_clh_pop(l, depth, node, pred);
 }
 

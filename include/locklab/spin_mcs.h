@@ -96,7 +96,8 @@ static __always_inline void __lab_mcs_release(struct lab_mcs_spinlock *l,
 	lab_atomic_set_release(&next->locked, 1);
 }
 
-void lab_mcs_lock_slowpath(struct lab_mcs_node *node);
+void lab_mcs_lock_slowpath(struct lab_mcs_spinlock *l,
+			   struct lab_mcs_node *node);
 
 /**
  * lab_mcs_lock() - take an MCS lock, FIFO, spinning on @node
@@ -111,7 +112,7 @@ static __always_inline void lab_mcs_lock(struct lab_mcs_spinlock *l,
 	preempt_disable();
 	if (likely(__lab_mcs_enqueue(l, node)))
 		return;
-	lab_mcs_lock_slowpath(node);
+	lab_mcs_lock_slowpath(l, node);
 }
 
 /**

@@ -253,6 +253,7 @@ struct locklab_list {
 
 /* struct locklab_bench.flags */
 #define LOCKLAB_BENCH_BIND	(1U << 0)	/* pin thread i to CPU i % online */
+#define LOCKLAB_BENCH_TIMES	(1U << 1)	/* time every wait (lock kinds) */
 
 /**
  * struct locklab_bench - run the in-kernel torture/benchmark (LOCKLAB_IOC_BENCH)
@@ -280,6 +281,11 @@ struct locklab_list {
  *	%LOCKLAB_KIND_RCU, grace periods the updater waited for; for
  *	%LOCKLAB_KIND_SEQLOCK, write sections of the writer
  * @max_readers: out: most threads seen holding shared at once
+ * @wait_max_ns: out, with LOCKLAB_BENCH_TIMES: the longest wait of one
+ *	acquisition (each thread reads the clock around every lock, which
+ *	costs throughput: compare rates of runs without the flag)
+ * @wait_p99_ns: out, with LOCKLAB_BENCH_TIMES: 99% of acquisitions waited
+ *	at most this long (the upper bound of a log2 histogram bucket)
  *
  * Returns 0 when the run completed, whatever it measured: a lock that fails
  * to exclude is reported through @violations and @lost_updates. One run
@@ -310,6 +316,8 @@ struct locklab_bench {
 	__u32 __reserved;
 	__aligned_u64 reads;
 	__aligned_u64 max_readers;
+	__aligned_u64 wait_max_ns;
+	__aligned_u64 wait_p99_ns;
 };
 
 #define LOCKLAB_IOC_BENCH	_IO(LOCKLAB_TYPE, 0x02)
@@ -561,6 +569,16 @@ struct locklab_op {
  * @violations: out: checked sections entered while another was inside
  * @owner_deaths: out: holds released because their holder died
  * @counter: out: the checked section's plain counter
+ * @id: out: the object's number in the debugfs view
+ *	(/sys/kernel/debug/locklab/objects), unique while the module is loaded
+ * @wait_total_ns: out: time contended acquisitions waited, in all
+ * @wait_max_ns: out: the longest of those waits
+ * @hold_total_ns: out: time the lock was held (HOLD sections, and kept
+ *	holds from their LOCK to their release), in all
+ * @hold_max_ns: out: the longest hold
+ *
+ * The debugfs view adds log2 histograms of both times. RESET zeroes the
+ * times too.
  */
 struct locklab_stats {
 	__u32 size;
@@ -576,6 +594,11 @@ struct locklab_stats {
 	__aligned_u64 violations;
 	__aligned_u64 owner_deaths;
 	__aligned_u64 counter;
+	__aligned_u64 id;
+	__aligned_u64 wait_total_ns;
+	__aligned_u64 wait_max_ns;
+	__aligned_u64 hold_total_ns;
+	__aligned_u64 hold_max_ns;
 };
 
 #define LOCKLAB_STATS_RESET	(1U << 0)

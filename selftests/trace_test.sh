@@ -1,0 +1,115 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# locklab trace events selftest (TAP): enabled through tracefs, the
+# events/locklab/ events record a contended run with matching addresses and
+# durations: every lab_contention_end has a begin of the same lock in the
+# same task, and its wait_ns is the time between the two (within the
+# clock's and the tracer's slack); channel waits and RCU grace periods show
+# up too. Disabled, they record nothing. Needs the locklab CLI in PATH and
+# tracefs; skips (exit 4) without /dev/locklab or the events.
+
+n=0
+fail=0
+ok() { n=$((n + 1)); echo "ok $n $1"; }
+not_ok() { n=$((n + 1)); fail=1; echo "not ok $n $1"; }
+check() { name=$1; shift; if "$@"; then ok "$name"; else not_ok "$name"; fi; }
+
+echo "TAP version 13"
+if [ ! -e /dev/locklab ]; then
+	echo "1..0 # SKIP /dev/locklab missing"
+	exit 4
+fi
+t=/sys/kernel/tracing
+[ -d $t/events ] || mount -t tracefs nodev $t 2>/dev/null
+[ -d $t/events ] || { t=/sys/kernel/debug/tracing; mount -t debugfs none /sys/kernel/debug 2>/dev/null; }
+ev=$t/events/locklab
+if [ ! -d "$ev" ]; then
+	echo "1..0 # SKIP no tracefs or no locklab events"
+	exit 4
+fi
+echo "1..7"
+echo mono >$t/trace_clock 2>/dev/null
+# %p in the events prints a hash once the kernel's random pool is ready
+# (before, every pointer reads "(____ptrval____)"): wait for it.
+head -c 1 /dev/random >/dev/null
+out=$(mktemp)
+
+events() { for e in "$@"; do echo "$val" >"$ev/$e/enable"; done; }
+record() {	# record EVENTS... -- COMMAND...
+	echo 0 >$t/tracing_on
+	echo >$t/trace
+	evs=
+	while [ "$1" != -- ]; do evs="$evs $1"; shift; done
+	shift
+	val=1 events $evs
+	echo 1 >$t/tracing_on
+	"$@" >/dev/null 2>&1
+	echo 0 >$t/tracing_on
+	val=0 events $evs
+	grep -v '^#' $t/trace >"$out"
+}
+
+count() { grep -c " $1: " "$out"; }
+
+# A contended mutex run from userspace threads.
+record lab_contention_begin lab_contention_end -- \
+	locklab stress --quiet --kind mutex --variant 3state --threads 4 --ms 400 --hold-ns 20000
+b=$(count lab_contention_begin)
+e=$(count lab_contention_end)
+echo "# contended mutex run: $b begin, $e end events"
+check trace.contention_events_recorded test "$b" -gt 0 -a "$e" -gt 0
+
+# Pair them per task: same lock, and wait_ns = the time between them.
+awk '
+/ lab_contention_begin: / {
+	task = $1; ts = $0; sub(/.*\] [^ ]* +/, "", ts); sub(/:.*/, "", ts)
+	lock = $0; sub(/.* lock=/, "", lock); sub(/ .*/, "", lock)
+	t0[task] = ts; l0[task] = lock; next
+}
+/ lab_contention_end: / {
+	task = $1; ts = $0; sub(/.*\] [^ ]* +/, "", ts); sub(/:.*/, "", ts)
+	lock = $0; sub(/.* lock=/, "", lock); sub(/ .*/, "", lock)
+	w = $0; sub(/.* wait_ns=/, "", w); w += 0
+	if (!(task in t0)) { orphan++; next }
+	if (l0[task] != lock) bad++
+	d = (ts - t0[task]) * 1e9
+	# The clock is read just after the begin event and just before the
+	# end one: the difference is the tracer'"'"'s own time, microseconds
+	# on a real CPU, tens of them under emulation.
+	if (w > d + 2000 || d - w > 500000) slow++
+	pairs++; delete t0[task]
+}
+END { printf "%d %d %d %d\n", pairs, orphan, bad, slow }
+' "$out" >"$out.pairs"
+read pairs orphan bad slow <"$out.pairs"
+echo "# pairs $pairs, ends without a begin $orphan, other lock $bad, wait_ns off $slow"
+check trace.end_matches_begin_address test "$pairs" -gt 0 -a "$bad" -eq 0
+check trace.wait_ns_is_the_time_between test "$pairs" -gt 0 -a "$slow" -le $((pairs / 100))
+
+# Every kind reports: rwlock and spin waits carry their flags.
+record lab_contention_begin -- \
+	locklab bench --quiet --kind rwlock --variant v3 --threads 2 --ms 200 --hold-ns 5000
+check trace.rwlock_waits_carry_read_write_flags sh -c \
+	"grep -q 'kind=3 .*flags=SLEEP|READ' '$out' && grep -q 'kind=3 .*flags=SLEEP|WRITE' '$out'"
+record lab_contention_begin -- \
+	locklab bench --quiet --kind spin --variant ticket --threads 2 --ms 200 --hold-ns 5000
+check trace.spin_waits_are_spins grep -q 'kind=1 variant=3 flags=SPIN' "$out"
+
+# Channel waits and grace periods.
+record lab_chan_wait_begin lab_chan_wait_end lab_rcu_gp_begin lab_rcu_gp_end -- \
+	sh -c 'locklab bench --quiet --kind channel --variant bounded --threads 2 --ms 200;
+	       locklab bench --quiet --kind rcu --variant rcu --threads 1 --ms 200'
+echo "# channel waits $(count lab_chan_wait_end), grace periods $(count lab_rcu_gp_end)"
+check trace.channel_waits_and_grace_periods sh -c \
+	"[ $(count lab_chan_wait_end) -gt 0 ] && [ $(count lab_rcu_gp_end) -gt 0 ]"
+
+# Disabled: the same run records nothing of ours.
+echo 0 >$t/tracing_on
+echo >$t/trace
+echo 1 >$t/tracing_on
+locklab stress --quiet --kind mutex --variant 3state --threads 4 --ms 200 >/dev/null 2>&1
+echo 0 >$t/tracing_on
+check trace.disabled_records_nothing sh -c "! grep -q ' lab_' $t/trace"
+rm -f "$out" "$out.pairs"
+exit $fail
