@@ -106,7 +106,8 @@ static int lab_bench_chan(struct locklab_bench *b)
 	struct lab_chan_bench_result r;
 	int ret;
 
-	if (!ops)
+	/* A one-shot channel carries one message: it has no rate. */
+	if (!ops || ops->oneshot)
 		return -EINVAL;
 	if (b->flags || b->hold_ns || b->gap_ns || b->per_thread)
 		return -EINVAL;

@@ -159,6 +159,16 @@ long lab_ioctl_dispatch(struct file *file, u32 where, unsigned int cmd,
 	ret = copy_struct_from_user(buf, d->size, uarg, usize);
 	if (ret)
 		return ret;
+	/*
+	 * All or nothing: the structure is written back (unchanged) before
+	 * the command runs, so that a structure we could read but cannot
+	 * write (read-only, or across a read-only page) is EFAULT before any
+	 * effect: no lock taken, no fd installed that the caller cannot
+	 * learn of. (A caller that remaps its memory during the call can
+	 * still see EFAULT after the effect; it asked for it.)
+	 */
+	if (copy_to_user(uarg, buf, min_t(size_t, usize, d->size)))
+		return -EFAULT;
 	ret = d->fn(file, buf, uarg);
 	if (ret || d->no_copyout)
 		return ret;

@@ -12,6 +12,10 @@
 #   build-arm64  locklab.ko cross-built against the arm64 KUnit kernel, W=1,
 #                warnings are errors (builds that kernel first if needed)
 #   selftests    in QEMU with Debian's kernel and the module loaded
+#   selftests-6.12, selftests-6.12-rt
+#                the same on Debian's 6.12 and 6.12 PREEMPT_RT kernels, the
+#                module built W=1 -Werror against their headers (a shorter
+#                fuzz run: the full one is on 6.1 and the debug kernel)
 #   debug        KUnit on x86_64 with lockdep (PROVE_LOCKING), mutex and
 #                spinlock debugging, DEBUG_ATOMIC_SLEEP, KASAN and kmemleak
 #                (kunit-x86_64-debug); then that kernel, with locklab built
@@ -32,7 +36,7 @@ set -uo pipefail
 cd "$LOCKLAB_TOP"
 mkdir -p build
 
-tiers=${LOCKLAB_TIERS:-"deps build style sparse kunit-um kunit-x86_64 kunit-arm64-max kunit-arm64-a57 build-arm64 selftests kunit-x86_64-debug selftests-debug kunit-x86_64-kcsan"}
+tiers=${LOCKLAB_TIERS:-"deps build style sparse kunit-um kunit-x86_64 kunit-arm64-max kunit-arm64-a57 build-arm64 selftests selftests-6.12 selftests-6.12-rt kunit-x86_64-debug selftests-debug kunit-x86_64-kcsan"}
 passed=0 failed=0 skipped=0
 summary=()
 
@@ -91,6 +95,10 @@ for t in $tiers; do
 	kunit-x86_64-debug) counted kunit-x86_64-debug scripts/kunit.sh x86_64 \
 		--config kunit/debug.config --name debug ;;
 	selftests) counted selftests scripts/vm-selftests.sh ;;
+	selftests-6.12) counted selftests-6.12 scripts/vm-selftests.sh \
+		--kernel 6.12 --fuzz 5 ;;
+	selftests-6.12-rt) counted selftests-6.12-rt scripts/vm-selftests.sh \
+		--kernel 6.12-rt --fuzz 5 ;;
 	selftests-debug) counted selftests-debug scripts/vm-selftests.sh --debug ;;
 	kunit-x86_64-kcsan) counted kunit-x86_64-kcsan scripts/kunit.sh x86_64 \
 		--config kunit/kcsan.config --name kcsan ;;

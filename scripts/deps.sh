@@ -7,8 +7,9 @@ set -eu
 
 PKGS="build-essential bc bison flex libelf-dev libssl-dev dwarves kmod cpio xz-utils
 rsync python3 linux-headers-amd64 linux-image-amd64 linux-source-6.1
+linux-headers-6.12-amd64 linux-headers-6.12-rt-amd64 linux-source-6.12 dkms
 qemu-system-x86 qemu-system-arm gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu
-busybox-static sparse coccinelle perl"
+busybox-static sparse coccinelle perl gnuplot-nox"
 
 missing=""
 for p in $PKGS; do
@@ -25,4 +26,8 @@ if [ -n "$missing" ]; then
 	# shellcheck disable=SC2086
 	$SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
 fi
+# The 6.12 kernels are booted, not installed: their images come from the
+# archive into the cache (scripts/kernels.sh), so /boot and the bootloader
+# of this machine are left alone.
+"$(dirname "$0")/kernels.sh" fetch
 echo "deps: ok"

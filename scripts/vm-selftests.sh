@@ -12,6 +12,10 @@
 #             and end with the kmemleak check of selftests/run.sh. Needs
 #             `scripts/kunit.sh x86_64 --config kunit/debug.config --name
 #             debug` to have built that kernel.
+#   --kernel NAME
+#             boot another of Debian's kernels (scripts/kernels.sh: 6.1,
+#             6.12, 6.12-rt) with locklab.ko built against its headers
+#   --fuzz S  run the fuzzer for S seconds (default 30)
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 cd "$LOCKLAB_TOP"
@@ -22,9 +26,30 @@ make -s modules tools selftests >build/vm-selftests-build.log 2>&1 || {
 }
 
 tag=selftests
+fuzz=30
 args=(--timeout "${VM_TIMEOUT:-900}" --file selftests/run.sh:/root/run.sh
       --file tools/locklab)
-if [ "${1:-}" = --debug ]; then
+debug=0 kname=
+while [ $# -gt 0 ]; do
+	case $1 in
+	--debug) debug=1; shift ;;
+	--kernel) kname=$2; shift 2 ;;
+	--fuzz) fuzz=$2; shift 2 ;;
+	*) die "unknown option $1" ;;
+	esac
+done
+args+=(--env "LOCKLAB_FUZZ_SECONDS=$fuzz")
+if [ -n "$kname" ] && [ "$kname" != 6.1 ]; then
+	tag=selftests-$kname
+	kd=$(scripts/kernels.sh kdir "$kname") || exit 1
+	ko=$(scripts/modbuild.sh "$kd" 2>build/vm-$tag-build.log) || {
+		cat build/vm-$tag-build.log
+		echo "$tag: 0 passed, 1 failed, 0 skipped"
+		exit 1
+	}
+	args+=(--kernel "$(scripts/kernels.sh image "$kname")" --ko "$ko")
+fi
+if [ $debug = 1 ]; then
 	tag=selftests-debug
 	kernel=build/kunit-x86_64-debug.bzImage
 	if [ ! -r "$kernel" ]; then

@@ -15,6 +15,8 @@
 #   --smp N --mem MB guest CPUs (2) and memory (768)
 #   --kernel FILE    kernel image (default /boot/vmlinuz-<release of KDIR>)
 #   --append ARGS    more kernel command line
+#   --env NAME=VALUE set in the guest's environment for the command;
+#                    repeatable
 #   --kvm            use KVM instead of TCG (not available on every machine)
 #   --allow-splat    do not fail on a kernel warning/oops in the guest log
 #
@@ -29,6 +31,7 @@ set -euo pipefail
 
 ko=auto ko_args= timeout=300 smp=2 mem=768 kernel= kvm=0 allow_splat=0 append=
 files=()
+envs=()
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--ko) ko=$2; shift 2 ;;
@@ -40,6 +43,7 @@ while [ $# -gt 0 ]; do
 	--mem) mem=$2; shift 2 ;;
 	--kernel) kernel=$2; shift 2 ;;
 	--append) append=$2; shift 2 ;;
+	--env) envs+=("$2"); shift 2 ;;
 	--kvm) kvm=1; shift ;;
 	--allow-splat) allow_splat=1; shift ;;
 	--) shift; break ;;
@@ -77,7 +81,11 @@ for f in ${files[@]+"${files[@]}"}; do
 	mkdir -p "$root$(dirname "$dst")"
 	cp "$src" "$root$dst"
 done
-printf '%q ' "$@" >"$root/cmd.sh"
+: >"$root/cmd.sh"
+for e in ${envs[@]+"${envs[@]}"}; do
+	printf 'export %q\n' "$e" >>"$root/cmd.sh"
+done
+printf '%q ' "$@" >>"$root/cmd.sh"
 echo >>"$root/cmd.sh"
 printf '%s\n' "$ko_args" >"$root/ko_args"
 

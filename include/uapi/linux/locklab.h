@@ -32,7 +32,9 @@
  * The errors every ioctl can return, and what they mean:
  *
  *  - EFAULT: the argument, or a pointer field in it, is not readable or
- *    writable user memory.
+ *    writable user memory. The argument is checked before the command
+ *    takes effect: EFAULT means nothing happened (unless the caller
+ *    changed its own memory during the call).
  *  - EINVAL: @size is smaller than the first version of the structure; an
  *    unknown bit is set in @flags; a reserved field is not zero; a kind,
  *    variant or parameter is out of range; the fd is of the wrong kind for
