@@ -181,12 +181,15 @@ static void lab_hold_reap(struct lab_hold *h)
 {
 	struct lab_obj *obj = h->obj;
 
-	/* A reader's death leaves nothing inconsistent behind. */
+	/*
+	 * A reader's death leaves nothing inconsistent behind. Counted, and
+	 * marked, before the release: whoever takes the lock next sees both.
+	 */
+	atomic64_inc(&obj->stats.owner_deaths);
 	if (h->mode != LAB_HOLD_READ)
 		atomic_set(&obj->owner_died, 1);
-	obj->type->release_hold(obj, h->mode);
 	lab_obj_held(obj, h->since_ns);
-	atomic64_inc(&obj->stats.owner_deaths);
+	obj->type->release_hold(obj, h->mode);
 	lab_hold_free(h);
 }
 
