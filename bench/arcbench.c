@@ -90,7 +90,7 @@ static void arcbench_free(void *arg)
 
 static int arcbench_run(struct arcbench *b, unsigned int threads,
 			unsigned int duration_ms, lab_thread_fn fn,
-			struct lab_arc_bench_stat *st)
+			struct lab_arc_bench_stat *st, bool *gone)
 {
 	struct lab_run_opts opts = {
 		.timeout_ms = duration_ms + 10000,
@@ -100,6 +100,7 @@ static int arcbench_run(struct arcbench *b, unsigned int threads,
 		.stop = &b->stop,
 		.elapsed_ns = &st->elapsed_ns,
 		.abandon = arcbench_free,
+		.abandoned = gone,
 	};
 	unsigned int i;
 	int ret;
@@ -140,6 +141,7 @@ int lab_arc_bench(unsigned int threads, unsigned int duration_ms,
 		  struct lab_arc_bench_result *r)
 {
 	struct arcbench *b;
+	bool gone = false;
 	int ret;
 
 	if (!threads || threads > LAB_ARC_BENCH_MAX_THREADS || !duration_ms)
@@ -159,11 +161,12 @@ int lab_arc_bench(unsigned int threads, unsigned int duration_ms,
 	refcount_set(&b->ref, 1);
 
 	ret = arcbench_run(b, threads, duration_ms, arcbench_arc_thread,
-			   &r->arc);
+			   &r->arc, &gone);
 	if (!ret)
 		ret = arcbench_run(b, threads, duration_ms,
-				   arcbench_refcount_thread, &r->refcount);
-	if (lab_wait_gave_up(ret))
+				   arcbench_refcount_thread, &r->refcount,
+				   &gone);
+	if (gone)
 		return ret;	/* abandoned: the threads free b */
 
 	if (!ret && (WARN_ON_ONCE(lab_arc_strong_count(b->arc) != 1) ||

@@ -153,6 +153,7 @@ int lab_chan_bench(const struct lab_chan_ops *ops, unsigned int producers,
 	};
 	unsigned int threads = producers + consumers, held_s = 1, held_r = 1;
 	struct lab_cb *cb;
+	bool gone = false;
 	u64 elapsed = 0;
 	int ret;
 
@@ -178,10 +179,11 @@ int lab_chan_bench(const struct lab_chan_ops *ops, unsigned int producers,
 
 	opts.duration_ms = duration_ms;
 	opts.stop = &cb->stop;
+	opts.abandoned = &gone;
 	opts.elapsed_ns = &elapsed;
 	opts.timeout_ms = duration_ms + 60000;
 	ret = lab_run_threads(threads, lab_cb_thread, cb, &opts);
-	if (lab_wait_gave_up(ret))
+	if (gone)
 		return ret;	/* abandoned: the threads free cb */
 	if (!atomic_read(&cb->ran))
 		goto out;	/* no thread ran: their endpoints are still ours */

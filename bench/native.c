@@ -6,7 +6,8 @@
  *
  *   spin:      spinlock_t (qspinlock on SMP builds; with
  *              CONFIG_DEBUG_SPINLOCK or lockdep it carries their checks,
- *              which the numbers then include)
+ *              which the numbers then include; on PREEMPT_RT an rt_mutex
+ *              that sleeps: the comparison is then spin vs sleep)
  *   mutex:     struct mutex (optimistic spinning on the owner, then a
  *              wait list)
  *   semaphore: struct semaphore of count 1 (a spinlock and a wait list)

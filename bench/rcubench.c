@@ -182,6 +182,7 @@ int lab_rcu_bench(u32 variant, unsigned int threads, unsigned int duration_ms,
 	};
 	bool lab = variant == LOCKLAB_RCU_LAB;
 	struct rcubench_rec *rec;
+	bool gone = false;
 	unsigned int i;
 	int ret;
 
@@ -208,10 +209,11 @@ int lab_rcu_bench(u32 variant, unsigned int threads, unsigned int duration_ms,
 	else
 		RCU_INIT_POINTER(b->kcur, rec);
 	opts.stop = &b->stop;
+	opts.abandoned = &gone;
 	opts.elapsed_ns = &r->elapsed_ns;
 	ret = lab_run_threads(threads + 1, lab ? rcubench_lab_thread :
 				rcubench_kernel_thread, b, &opts);
-	if (lab_wait_gave_up(ret))
+	if (gone)
 		return ret;	/* abandoned: the threads free b */
 
 	for (i = 0; i < threads; i++)

@@ -154,7 +154,7 @@ static void seqbench_free(void *arg)
 int lab_seq_bench(u32 variant, unsigned int threads, unsigned int duration_ms,
 		  struct lab_seq_bench_result *r)
 {
-	bool lab = variant == LOCKLAB_SEQLOCK_LAB;
+	bool lab = variant == LOCKLAB_SEQLOCK_LAB, gone = false;
 	struct lab_run_opts opts = {
 		.timeout_ms = duration_ms + 10000,
 		.duration_ms = duration_ms,
@@ -162,6 +162,7 @@ int lab_seq_bench(u32 variant, unsigned int threads, unsigned int duration_ms,
 		.interruptible = true,
 		.elapsed_ns = &r->elapsed_ns,
 		.abandon = seqbench_free,
+		.abandoned = &gone,
 	};
 	struct seqbench *b;
 	unsigned int i;
@@ -180,7 +181,7 @@ int lab_seq_bench(u32 variant, unsigned int threads, unsigned int duration_ms,
 	opts.stop = &b->stop;
 	ret = lab_run_threads(threads + 1, lab ? seqbench_lab_thread :
 				seqbench_kernel_thread, b, &opts);
-	if (lab_wait_gave_up(ret))
+	if (gone)
 		return ret;	/* abandoned: the threads free b */
 
 	for (i = 0; i < threads; i++)

@@ -14,7 +14,9 @@
  * interruptible caller, or the time bound), *stop is set so that the
  * thread functions return. A caller that set opts->abandon returns at
  * once: the threads own @arg from then on and the last one hands it to
- * abandon(). A caller that did not (the KUnit cases) waits a grace period;
+ * abandon(); *opts->abandoned says so, and only that says so (a thread's
+ * own error may be -EINTR or -ETIMEDOUT too, and a kthread_create() that
+ * a fatal signal interrupted is -EINTR with @arg still the caller's). A caller that did not (the KUnit cases) waits a grace period;
  * threads still running after it are stuck (a lock that never hands over),
  * and since they may still touch @arg, lab_run_threads() warns, returns
  * -EDEADLK and leaks the group, and its callers leak @arg too.
@@ -170,8 +172,8 @@ static int lab_tgroup_wait(struct lab_tgroup *g,
  *
  * Return: 0 when every thread returned 0; the first error a thread
  * returned; -EINTR (signal) or -ETIMEDOUT (bound exceeded) when the run was
- * stopped early (with @opts->abandon: at once, @arg now the threads'; else
- * once every thread returned); -EDEADLK (no @opts->abandon only) when some
+ * stopped early (with @opts->abandon: at once, @arg now the threads' and
+ * *@opts->abandoned set; else once every thread returned); -EDEADLK (no @opts->abandon only) when some
  * thread did not return even after *@opts->stop was set: @arg must then be
  * leaked. -ENOMEM or a kthread_create() error when the threads could not
  * be made (@arg stays the caller's).
@@ -183,8 +185,10 @@ int lab_run_threads(unsigned int nr, lab_thread_fn fn, void *arg,
 	u64 t0;
 	int ret;
 
-	if (!nr)
+	if (!nr || (opts->abandon && !opts->abandoned))
 		return -EINVAL;
+	if (opts->abandon)
+		*opts->abandoned = false;
 	g = kzalloc(struct_size(g, slot, nr), GFP_KERNEL_ACCOUNT);
 	if (!g)
 		return -ENOMEM;
@@ -211,6 +215,7 @@ int lab_run_threads(unsigned int nr, lab_thread_fn fn, void *arg,
 			WRITE_ONCE(*opts->stop, true);
 		if (opts->abandon) {
 			WRITE_ONCE(g->abandoned, true);
+			*opts->abandoned = true;
 			lab_tgroup_put(g);
 			return ret;
 		}

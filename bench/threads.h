@@ -36,6 +36,7 @@ struct lab_run_opts {
 	bool *stop;
 	u64 *elapsed_ns;
 	void (*abandon)(void *arg);
+	bool *abandoned;	/* with @abandon: set when the threads took @arg */
 };
 
 typedef int (*lab_thread_fn)(void *arg, unsigned int id);

@@ -174,6 +174,7 @@ int lab_torture_run(const struct lab_torture_cfg *cfg,
 	};
 	size_t size = cfg->ops ? cfg->ops->size : cfg->rw ? cfg->rw->size : 0;
 	struct lab_torture *t;
+	bool gone = false;
 	int ret;
 
 	if (!cfg->ops == !cfg->rw || !cfg->threads || cfg->read_pct > 100 ||
@@ -203,6 +204,7 @@ int lab_torture_run(const struct lab_torture_cfg *cfg,
 	atomic_long_set(&t->cs.violations, 0);
 
 	opts.stop = &t->stop;
+	opts.abandoned = &gone;
 	if (!cfg->iterations)
 		opts.duration_ms = cfg->duration_ms;
 	opts.timeout_ms = cfg->timeout_ms ?:
@@ -211,7 +213,7 @@ int lab_torture_run(const struct lab_torture_cfg *cfg,
 	ret = lab_run_threads(cfg->threads, lab_torture_thread, t, &opts);
 	if (ret == -EDEADLK)
 		return ret;	/* threads still use t: leak it */
-	if (opts.abandon && lab_wait_gave_up(ret))
+	if (gone)
 		return ret;	/* the threads free t */
 	lab_torture_stats(t, cfg->threads, st);
 	lab_torture_free(t);

@@ -18,6 +18,7 @@
 #include <linux/refcount.h>
 #include <linux/slab.h>
 #include <linux/uidgid.h>
+#include <linux/vmalloc.h>
 
 #include <locklab/budget.h>
 #include <locklab/param.h>
@@ -134,46 +135,53 @@ void *lab_budget_kmalloc(struct lab_budget *b, size_t size)
 }
 
 /*
- * What a kvmalloc()ed block costs: a vmalloc area is whole pages (plus its
- * bookkeeping), a kmalloc one the bucket (power-of-two pages when large).
+ * Blocks too big for a slab cache (rings) come from vmalloc, always: then
+ * what a block costs is known before it is allocated. kvmalloc() would try
+ * the page allocator first and might use a power-of-two run of pages for
+ * it (nearly twice the size), so charging it exactly would mean charging
+ * that worst case up front and refusing rings that fit.
  */
-static size_t lab_kv_cost(const void *p, size_t size)
+static bool lab_kv_is_slab(size_t size)
 {
-	if (is_vmalloc_addr(p))
-		return PAGE_ALIGN(size) + LAB_CHARGE_OVERHEAD;
-	return lab_charge_size(size);
+	return size <= KMALLOC_MAX_CACHE_SIZE;
 }
 
-/*
- * kvzalloc() charged to @b (rings may be too large for kmalloc); as above.
- * The worst case is charged first (kvmalloc may use kmalloc's power-of-two
- * pages), and the difference given back when it was vmalloc'd.
- */
+/* Whole pages, the page array vmalloc keeps for them, and our overhead. */
+static size_t lab_kv_cost(size_t size)
+{
+	size_t pages = PAGE_ALIGN(size) >> PAGE_SHIFT;
+
+	if (lab_kv_is_slab(size))
+		return lab_charge_size(size);
+	return (pages << PAGE_SHIFT) + pages * sizeof(struct page *) +
+	       LAB_CHARGE_OVERHEAD;
+}
+
+/* A zeroed block from a slab cache or vmalloc, charged to @b; as above. */
 void *lab_budget_kvzalloc(struct lab_budget *b, size_t size)
 {
-	size_t worst = lab_charge_size(size);
+	size_t cost = lab_kv_cost(size);
 	void *p;
 
-	if (lab_budget_charge(b, worst))
+	if (lab_budget_charge(b, cost))
 		return ERR_PTR(-ENOSPC);
-	p = kvzalloc(size, GFP_KERNEL_ACCOUNT);
+	if (lab_kv_is_slab(size))
+		p = kzalloc(size, GFP_KERNEL_ACCOUNT);
+	else
+		p = __vmalloc(size, GFP_KERNEL_ACCOUNT | __GFP_ZERO);
 	if (!p) {
-		lab_budget_uncharge(b, worst);
+		lab_budget_uncharge(b, cost);
 		return ERR_PTR(-ENOMEM);
 	}
-	lab_budget_uncharge(b, worst - lab_kv_cost(p, size));
 	return p;
 }
 
 void lab_budget_kvfree(struct lab_budget *b, const void *p, size_t size)
 {
-	size_t cost;
-
 	if (IS_ERR_OR_NULL(p))
 		return;
-	cost = lab_kv_cost(p, size);
 	kvfree(p);
-	lab_budget_uncharge(b, cost);
+	lab_budget_uncharge(b, lab_kv_cost(size));
 }
 
 /* --- Users --------------------------------------------------------------- */
