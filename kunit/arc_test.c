@@ -53,6 +53,7 @@
 #include "bench/section.h"
 #include "bench/threads.h"
 #include "bench/torture.h"
+#include "lab_test.h"
 
 #define ARC_MAGIC		0x4c41b0c5u
 #define ARC_POISON		0xdeadbeefu
@@ -686,12 +687,14 @@ static int arc_random_thread(void *arg, unsigned int id)
 static void arc_random_ops_exact_counts_test(struct kunit *test)
 {
 	unsigned int n = *(const unsigned int *)test->param_value;
-	struct arc_random *s = kzalloc(struct_size(s, hand, n), GFP_KERNEL);
+	struct arc_random *s;
 	struct lab_arc *x;
 	unsigned long ops = 0;
 	unsigned int i;
 	int ret;
 
+	lab_test_needs_smp(test);
+	s = kzalloc(struct_size(s, hand, n), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, s);
 	x = arc_new(&s->tally);
 	if (!x) {

@@ -55,6 +55,7 @@
 #include "bench/section.h"
 #include "bench/threads.h"
 #include "bench/torture.h"
+#include "lab_test.h"
 
 static char *expect_atomics = "";
 module_param(expect_atomics, charp, 0444);
@@ -525,6 +526,7 @@ static void atomic_concurrent_counts_exact_test(struct kunit *test)
 	struct hammer *h;
 	int ret;
 
+	lab_test_needs_smp(test);
 	eq_require(test, p->be);
 	h = kzalloc(sizeof(*h), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, h);

@@ -52,6 +52,19 @@ static inline void lab_test_forget_signals(void)
 #define LAB_TEST_TIMEOUT_MS	20000	/* bound on any single wait in a test */
 
 /*
+ * A property of threads running at once (mutual exclusion, exact counts
+ * under concurrent atomics) can only fail when two of them do: on one CPU
+ * (the UML tier) such a case would pass whatever the code did, and the
+ * broken lock would not be caught either, so it is skipped there rather
+ * than counted as a pass. The SMP tiers (QEMU, 2 CPUs) run it.
+ */
+static inline void lab_test_needs_smp(struct kunit *test)
+{
+	if (num_online_cpus() < 2)
+		kunit_skip(test, "one CPU: threads never overlap, so this cannot fail here");
+}
+
+/*
  * The checker can fail: a broken lock, run through the same torture and
  * checks as the real ones, must be caught. Sections only overlap when two
  * threads run at once, so this needs two CPUs (the case is skipped

@@ -91,6 +91,7 @@ static void mutex_mutual_exclusion_test(struct kunit *test)
 	};
 	struct lab_torture_stats st = { };
 
+	lab_test_needs_smp(test);
 	KUNIT_ASSERT_EQ(test, lab_torture_run(&cfg, &st), 0);
 	KUNIT_EXPECT_EQ(test, st.acquisitions, (u64)c->threads * MUTEX_ITERS);
 	KUNIT_EXPECT_EQ(test, st.violations, 0);

@@ -167,6 +167,7 @@ static void rwlock_torture_exclusion_test(struct kunit *test)
 	};
 	struct lab_torture_stats st = { };
 
+	lab_test_needs_smp(test);
 	KUNIT_ASSERT_EQ(test, lab_torture_run(&cfg, &st), 0);
 	KUNIT_EXPECT_EQ(test, st.acquisitions, 4000ULL * c->threads);
 	KUNIT_EXPECT_EQ(test, st.violations, 0);

@@ -75,9 +75,11 @@ static void sema_count_bounds_under_stress_test(struct kunit *test)
 {
 	unsigned int n = *(const unsigned int *)test->param_value;
 	struct lab_run_opts opts = { .timeout_ms = 240000, .bind = true };
-	struct sema_stress *st = kzalloc(sizeof(*st), GFP_KERNEL);
+	struct sema_stress *st;
 	int ret;
 
+	lab_test_needs_smp(test);
+	st = kzalloc(sizeof(*st), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, st);
 	KUNIT_ASSERT_EQ(test, lab_semaphore_init(&st->s, SEMA_MAX, SEMA_MAX), 0);
 	ret = lab_run_threads(n, sema_stress_thread, st, &opts);
@@ -177,6 +179,7 @@ static void sema_binary_excludes_test(struct kunit *test)
 	};
 	struct lab_torture_stats st = { };
 
+	lab_test_needs_smp(test);
 	KUNIT_ASSERT_NOT_NULL(test, cfg.ops);
 	KUNIT_ASSERT_EQ(test, lab_torture_run(&cfg, &st), 0);
 	KUNIT_EXPECT_EQ(test, st.acquisitions, 4ULL * SEMA_ITERS);

@@ -21,6 +21,7 @@
 #include "bench/section.h"
 #include "bench/threads.h"
 #include "bench/torture.h"
+#include "lab_test.h"
 
 #define SEQ_WORDS	8
 #define SEQ_WRITES	20000
@@ -186,9 +187,11 @@ static int seq_writer_thread(void *arg, unsigned int id)
 static void seqlock_writers_exclude_test(struct kunit *test)
 {
 	struct lab_run_opts opts = { .timeout_ms = 120000, .bind = true };
-	struct seq_writers *w = kzalloc(sizeof(*w), GFP_KERNEL);
+	struct seq_writers *w;
 	int ret;
 
+	lab_test_needs_smp(test);
+	w = kzalloc(sizeof(*w), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, w);
 	lab_seqlock_init(&w->sl);
 	ret = lab_run_threads(2, seq_writer_thread, w, &opts);

@@ -108,6 +108,7 @@ static void spin_mutual_exclusion_test(struct kunit *test)
 	const struct lab_lock_ops *ops = spin_ops(test, c->variant);
 	struct lab_torture_stats st = { };
 
+	lab_test_needs_smp(test);
 	spin_torture(test, ops, c->threads, &st);
 	KUNIT_EXPECT_EQ(test, st.acquisitions, (u64)c->threads * SPIN_ITERS);
 	KUNIT_EXPECT_EQ(test, st.thread_min, (u64)SPIN_ITERS);
