@@ -75,17 +75,23 @@ awk '
 	if (l0[task] != lock) bad++
 	d = (ts - t0[task]) * 1e9
 	# The clock is read just after the begin event and just before the
-	# end one: the difference is the tracer'"'"'s own time, microseconds
-	# on a real CPU, tens of them under emulation.
-	if (w > d + 2000 || d - w > 500000) slow++
+	# end one, so wait_ns can never exceed the time between them (2 us:
+	# the trace clock prints microseconds). It falls short of it by the
+	# tracer'"'"'s own time: microseconds on a real CPU, tens of them under
+	# emulation; more only when the task was preempted between an event
+	# and its clock read, which a few pairs of a 4-threads-on-2-CPUs run
+	# may be.
+	if (w > d + 2000) long++
+	else if (d - w > 500000) slow++
 	pairs++; delete t0[task]
 }
-END { printf "%d %d %d %d\n", pairs, orphan, bad, slow }
+END { printf "%d %d %d %d %d\n", pairs, orphan, bad, long, slow }
 ' "$out" >"$out.pairs"
-read pairs orphan bad slow <"$out.pairs"
-echo "# pairs $pairs, ends without a begin $orphan, other lock $bad, wait_ns off $slow"
+read pairs orphan bad long slow <"$out.pairs"
+echo "# pairs $pairs, ends without a begin $orphan, other lock $bad, wait_ns longer than the pair $long, shorter by over 0.5 ms $slow"
 check trace.end_matches_begin_address test "$pairs" -gt 0 -a "$bad" -eq 0
-check trace.wait_ns_is_the_time_between test "$pairs" -gt 0 -a "$slow" -le $((pairs / 100))
+check trace.wait_ns_is_the_time_between test "$pairs" -gt 0 -a "$long" -eq 0 \
+	-a "$slow" -le $((pairs / 50 + 2))
 
 # Every kind reports: rwlock and spin waits carry their flags.
 record lab_contention_begin -- \
