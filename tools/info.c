@@ -7,14 +7,29 @@
 
 #include "locklab.h"
 
+/* The module's own version (MODULE_VERSION), when sysfs shows it. */
+static void version_module(void)
+{
+	char buf[64] = "";
+	FILE *f = fopen("/sys/module/locklab/version", "r");
+
+	if (!f)
+		return;
+	if (fgets(buf, sizeof(buf), f))
+		printf(" (module %.*s)", (int)strcspn(buf, "\n"), buf);
+	fclose(f);
+}
+
 int cmd_version(const struct cli_opts *o)
 {
 	struct locklab_version v;
 	int dev = dev_open(), k;
 
 	dev_handshake(dev, &v);
-	printf("locklab ABI %u.%u, atomics backend %s, %u online CPUs\nkinds:",
+	printf("locklab ABI %u.%u, atomics backend %s, %u online CPUs",
 	       v.abi_major, v.abi_minor, v.backend, v.nr_cpus);
+	version_module();
+	printf("\nkinds:");
 	for (k = 0; k < 64; k++)
 		if (v.kinds & (1ULL << k))
 			printf(" %d", k);

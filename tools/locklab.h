@@ -23,6 +23,7 @@
 #include "locklab_user.h"
 
 #define MAX_VARIANTS	128
+#define LL_MAX_THREAD_COUNTS	16	/* bench --threads 1,2,4,... */
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
@@ -31,7 +32,10 @@ enum report_fmt { FMT_TABLE, FMT_CSV, FMT_JSON };
 struct cli_opts {
 	const char *kind;
 	const char *variants;
-	unsigned int threads;
+	unsigned int threads;	/* stress; bench: the first of thread_list */
+	unsigned int thread_list[LL_MAX_THREAD_COUNTS];
+	unsigned int nthreads;	/* entries of thread_list; 0: one per CPU */
+	unsigned int repeat;	/* bench: interleaved repetitions */
 	unsigned int ms;
 	unsigned int hold_ns;
 	unsigned int gap_ns;
@@ -98,7 +102,7 @@ struct report {
 	union cell *cells;	/* nrows * ncols */
 	const char **error;	/* per row: an error instead of the cells */
 	const char **note;	/* per row: table only, after the cells */
-	struct meta run_meta[6];	/* report_run_init()'s */
+	struct meta run_meta[8];	/* report_run_init()'s */
 	char run_title[160];
 };
 

@@ -34,6 +34,34 @@ static unsigned int parse_uint(const char *opt, const char *s, unsigned int max)
 	return v;
 }
 
+/* --threads N or N,M,...: a list for bench, its first entry for stress. */
+static void parse_threads(struct cli_opts *o, const char *opt, const char *s)
+{
+	char buf[128], *tok, *save = NULL;
+
+	if (strlen(s) >= sizeof(buf)) {
+		fprintf(stderr, "locklab: %s: list too long\n", opt);
+		exit(1);
+	}
+	strcpy(buf, s);
+	o->nthreads = 0;
+	for (tok = strtok_r(buf, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		if (o->nthreads == LL_MAX_THREAD_COUNTS) {
+			fprintf(stderr, "locklab: %s: at most %d thread counts\n",
+				opt, LL_MAX_THREAD_COUNTS);
+			exit(1);
+		}
+		o->thread_list[o->nthreads++] =
+			parse_uint(opt, tok, LOCKLAB_BENCH_MAX_THREADS);
+	}
+	if (!o->nthreads) {
+		fprintf(stderr, "locklab: %s: '%s' lists no thread count\n", opt, s);
+		exit(1);
+	}
+	o->threads = o->thread_list[0];
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -52,11 +80,13 @@ int main(int argc, char **argv)
 		{ "times", no_argument, NULL, 'T' },
 		{ "reset", no_argument, NULL, 'r' },
 		{ "read-pct", required_argument, NULL, 'R' },
+		{ "repeat", required_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
 		{ }
 	};
 	struct cli_opts o = {
 		.kind = "spin", .variants = "all", .ms = 1000, .read_pct = -1,
+		.repeat = 1,
 	};
 	const char *cmd;
 	int c;
@@ -71,7 +101,7 @@ int main(int argc, char **argv)
 	}
 	cmd = argv[1];
 	optind = 2;
-	while ((c = getopt_long(argc, argv, "k:v:t:s:m:H:G:R:bBjcqTrh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "k:v:t:s:m:H:G:R:n:bBjcqTrh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'k':
 			o.kind = optarg;
@@ -80,8 +110,7 @@ int main(int argc, char **argv)
 			o.variants = optarg;
 			break;
 		case 't':
-			o.threads = parse_uint("--threads", optarg,
-					       LOCKLAB_BENCH_MAX_THREADS);
+			parse_threads(&o, "--threads", optarg);
 			break;
 		case 's':
 			o.ms = 1000 * parse_uint("--seconds", optarg, 3600);
@@ -118,6 +147,13 @@ int main(int argc, char **argv)
 		case 'q':
 			o.quiet = true;
 			break;
+		case 'n':
+			o.repeat = parse_uint("--repeat", optarg, 64);
+			if (!o.repeat) {
+				fprintf(stderr, "locklab: --repeat: at least 1\n");
+				return 1;
+			}
+			break;
 		case 'R':
 			o.read_pct = parse_uint("--read-pct", optarg, 100);
 			break;
@@ -151,9 +187,8 @@ int main(int argc, char **argv)
 			fprintf(stderr, "locklab: the run time must be at least 1 ms\n");
 			return 1;
 		}
-		if (o.threads == 0 && getenv("LOCKLAB_THREADS"))
-			o.threads = parse_uint("LOCKLAB_THREADS", getenv("LOCKLAB_THREADS"),
-					       LOCKLAB_BENCH_MAX_THREADS);
+		if (!o.nthreads && getenv("LOCKLAB_THREADS"))
+			parse_threads(&o, "LOCKLAB_THREADS", getenv("LOCKLAB_THREADS"));
 		return cmd_bench(&o);
 	}
 	fprintf(stderr, "locklab: unknown command '%s' (%s; see --help)\n", cmd,
