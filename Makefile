@@ -54,8 +54,8 @@ tools: tools/locklab
 
 CLI_SRCS := $(wildcard tools/*.c)
 
-tools/locklab: $(CLI_SRCS) tools/locklab.h tools/include/locklab_user.h \
-		include/uapi/linux/locklab.h
+tools/locklab tools/locklab-arm64: $(CLI_SRCS) tools/locklab.h \
+		tools/include/locklab_user.h include/uapi/linux/locklab.h
 	$(CC_USER) $(USER_CFLAGS) -I$(TOP)/tools/include -o $@ $(CLI_SRCS) -lm
 
 selftests:

@@ -63,8 +63,9 @@ static int __init locklab_init(void)
 	ret = misc_register(&lab_miscdev);
 	if (ret)
 		goto err_hold;
-	pr_info("ABI %u.%u, atomics: %s\n", LOCKLAB_ABI_MAJOR,
-		LOCKLAB_ABI_MINOR, lab_atomic_backend_name());
+	pr_info("%s, ABI %u.%u, atomics: %s\n", LOCKLAB_VERSION,
+		LOCKLAB_ABI_MAJOR, LOCKLAB_ABI_MINOR,
+		lab_atomic_backend_name());
 	return 0;
 
 err_hold:
@@ -92,3 +93,4 @@ module_exit(locklab_exit);
 MODULE_DESCRIPTION("Rust Atomics and Locks primitives, in the kernel, for experiments");
 MODULE_AUTHOR("The locklab developers");
 MODULE_LICENSE("GPL");
+MODULE_VERSION(LOCKLAB_VERSION);

@@ -6,7 +6,8 @@
 #   build        locklab.ko against Debian's headers, W=1, warnings are errors
 #   style        checkpatch --strict over every C file and header
 #   sparse       sparse (C=2) over the module
-#   kunit        um, x86_64 (-smp 2), arm64 (-smp 2) twice on one build:
+#   kunit        um, x86_64 (-smp 2), x86_64 from linux-source-6.12
+#                (kunit-6.12-x86_64), arm64 (-smp 2) twice on one build:
 #                kunit-arm64-max (-cpu max: the LSE path) and
 #                kunit-arm64-a57 (-cpu cortex-a57, ARMv8.0: the LL/SC path)
 #   build-arm64  locklab.ko cross-built against the arm64 KUnit kernel, W=1,
@@ -16,6 +17,12 @@
 #                the same on Debian's 6.12 and 6.12 PREEMPT_RT kernels, the
 #                module built W=1 -Werror against their headers (a shorter
 #                fuzz run: the full one is on 6.1 and the debug kernel)
+#   dkms         dkms add and build against the 6.1 and 6.12 headers, and
+#                the module it built loaded in the VM on each kernel
+#   selftests-arm64-max, selftests-arm64-a57
+#                Debian's arm64 kernel in qemu-system-aarch64 (-cpu max: the
+#                LSE atomics; -cpu cortex-a57: LL/SC), the module
+#                cross-built against its headers, everything static aarch64
 #   debug        KUnit on x86_64 with lockdep (PROVE_LOCKING), mutex and
 #                spinlock debugging, DEBUG_ATOMIC_SLEEP, KASAN and kmemleak
 #                (kunit-x86_64-debug); then that kernel, with locklab built
@@ -36,7 +43,7 @@ set -uo pipefail
 cd "$LOCKLAB_TOP"
 mkdir -p build
 
-tiers=${LOCKLAB_TIERS:-"deps build style sparse kunit-um kunit-x86_64 kunit-arm64-max kunit-arm64-a57 build-arm64 selftests selftests-6.12 selftests-6.12-rt kunit-x86_64-debug selftests-debug kunit-x86_64-kcsan"}
+tiers=${LOCKLAB_TIERS:-"deps build style sparse kunit-um kunit-x86_64 kunit-arm64-max kunit-arm64-a57 build-arm64 selftests selftests-6.12 selftests-6.12-rt dkms selftests-arm64-max selftests-arm64-a57 kunit-x86_64-debug selftests-debug kunit-x86_64-kcsan"}
 passed=0 failed=0 skipped=0
 summary=()
 
@@ -86,12 +93,15 @@ for t in $tiers; do
 	sparse) gate sparse make -s sparse ;;
 	kunit-um) counted kunit-um scripts/kunit.sh um ;;
 	kunit-x86_64) counted kunit-x86_64 scripts/kunit.sh x86_64 ;;
+	kunit-6.12-x86_64) counted kunit-6.12-x86_64 scripts/kunit.sh x86_64 \
+		--source 6.12 ;;
 	# kunit-arm64 is the old name of kunit-arm64-max.
 	kunit-arm64|kunit-arm64-max)
 		counted kunit-arm64-max scripts/kunit.sh arm64 --cpu max ;;
 	kunit-arm64-a57)
 		counted kunit-arm64-a57 scripts/kunit.sh arm64 --cpu cortex-a57 ;;
 	build-arm64) gate build-arm64 scripts/kunit.sh arm64 --module ;;
+	dkms) counted dkms scripts/dkms-test.sh ;;
 	kunit-x86_64-debug) counted kunit-x86_64-debug scripts/kunit.sh x86_64 \
 		--config kunit/debug.config --name debug ;;
 	selftests) counted selftests scripts/vm-selftests.sh ;;
@@ -99,6 +109,10 @@ for t in $tiers; do
 		--kernel 6.12 --fuzz 5 ;;
 	selftests-6.12-rt) counted selftests-6.12-rt scripts/vm-selftests.sh \
 		--kernel 6.12-rt --fuzz 5 ;;
+	selftests-arm64-max) counted selftests-arm64-max scripts/vm-selftests.sh \
+		--kernel arm64 --cpu max --fuzz 5 ;;
+	selftests-arm64-a57) counted selftests-arm64-a57 scripts/vm-selftests.sh \
+		--kernel arm64 --cpu cortex-a57 --fuzz 5 ;;
 	selftests-debug) counted selftests-debug scripts/vm-selftests.sh --debug ;;
 	kunit-x86_64-kcsan) counted kunit-x86_64-kcsan scripts/kunit.sh x86_64 \
 		--config kunit/kcsan.config --name kcsan ;;

@@ -11,6 +11,15 @@ linux-headers-6.12-amd64 linux-headers-6.12-rt-amd64 linux-source-6.12 dkms
 qemu-system-x86 qemu-system-arm gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu
 busybox-static sparse coccinelle perl gnuplot-nox"
 
+# The arm64 kernel, headers and busybox come from the archive's arm64 part.
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+	$SUDO dpkg --add-architecture arm64
+	$SUDO apt-get update -qq
+fi
+PKGS="$PKGS libc6-dev-arm64-cross"
+
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
@@ -18,8 +27,6 @@ for p in $PKGS; do
 done
 
 if [ -n "$missing" ]; then
-	SUDO=""
-	[ "$(id -u)" -eq 0 ] || SUDO="sudo"
 	echo "deps: installing:$missing"
 	export DEBIAN_FRONTEND=noninteractive
 	$SUDO apt-get update -qq

@@ -12,7 +12,9 @@
 #                                            of tree (W=1, -Werror) against
 #                                            the arm64 KUnit kernel, building
 #                                            that kernel first if needed
-#   options: --config FILE  extra Kconfig fragment (e.g. kunit/debug.config)
+#   options: --source VER   the kernel source: 6.1 (default) or 6.12
+#                           (linux-source-VER from Debian's archive)
+#            --config FILE  extra Kconfig fragment (e.g. kunit/debug.config)
 #            --name NAME    build-dir tag for that fragment
 #            -- ARGS        passed to kunit.py run (e.g. a filter glob)
 #
@@ -39,12 +41,14 @@ set -euo pipefail
 arch=${1:?usage: kunit.sh um|x86_64|arm64 [--cpu MODEL] [--config FILE --name NAME] [-- ARGS]}
 shift
 cpu=max
+src=6.1
 extra_config=
 name=
 module=0
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--cpu) cpu=$2; shift 2 ;;
+	--source) src=$2; shift 2 ;;
 	--config) extra_config=$2; shift 2 ;;
 	--name) name=$2; shift 2 ;;
 	--module) module=1; shift ;;
@@ -80,6 +84,12 @@ esac
 [ $module = 0 ] || [ "$arch" = arm64 ] || die "--module: arm64 only"
 kargs=("${kconf[@]}" "${kargs[@]}")
 
+# Another source: its own tree and build directories (tags say "6.12").
+if [ "$src" != 6.1 ]; then
+	KSRC_TARBALL=/usr/src/linux-source-$src.tar.xz
+	KSRC=$LOCKLAB_CACHE/linux-source-$src
+	name=$src${name:+-$name}
+fi
 tag=$arch${name:+-$name}
 [ "$arch" = arm64 ] && tag+="-$cpu"
 cfgkey=$( { cat "$LOCKLAB_TOP/kunit/.kunitconfig"

@@ -15,6 +15,10 @@
 #   --kernel NAME
 #             boot another of Debian's kernels (scripts/kernels.sh: 6.1,
 #             6.12, 6.12-rt) with locklab.ko built against its headers
+#             (6.12, 6.12-rt), or arm64: Debian's arm64 kernel in
+#             qemu-system-aarch64, the module cross-built against its
+#             headers, the selftests and the CLI built static for aarch64
+#   --cpu M   arm64: max (LSE atomics, default) or cortex-a57 (LL/SC)
 #   --fuzz S  run the fuzzer for S seconds (default 30)
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -29,17 +33,38 @@ tag=selftests
 fuzz=30
 args=(--timeout "${VM_TIMEOUT:-900}" --file selftests/run.sh:/root/run.sh
       --file tools/locklab)
-debug=0 kname=
+debug=0 kname= cpu=max
 while [ $# -gt 0 ]; do
 	case $1 in
 	--debug) debug=1; shift ;;
 	--kernel) kname=$2; shift 2 ;;
+	--cpu) cpu=$2; shift 2 ;;
 	--fuzz) fuzz=$2; shift 2 ;;
 	*) die "unknown option $1" ;;
 	esac
 done
 args+=(--env "LOCKLAB_FUZZ_SECONDS=$fuzz")
-if [ -n "$kname" ] && [ "$kname" != 6.1 ]; then
+outdir=selftests/out
+if [ "$kname" = arm64 ]; then
+	case $cpu in
+	cortex-a57) tag=selftests-arm64-a57 ;;
+	*) tag=selftests-arm64-$cpu ;;
+	esac
+	kd=$(scripts/kernels.sh kdir arm64) || exit 1
+	outdir=selftests/out-arm64
+	{
+		ko=$(scripts/modbuild.sh "$kd" arm64) &&
+		make -s CC_USER=aarch64-linux-gnu-gcc tools/locklab-arm64 &&
+		make -s -C selftests KSRC="$(scripts/ksrc.sh)" \
+			CC=aarch64-linux-gnu-gcc OUTPUT="$LOCKLAB_TOP/$outdir"
+	} >build/vm-$tag-build.log 2>&1 || {
+		cat build/vm-$tag-build.log
+		echo "$tag: 0 passed, 1 failed, 0 skipped"
+		exit 1
+	}
+	args=("${args[@]/tools\/locklab/tools/locklab-arm64:/bin/locklab}")
+	args+=(--arch arm64 --cpu "$cpu" --ko "$ko")
+elif [ -n "$kname" ] && [ "$kname" != 6.1 ]; then
 	tag=selftests-$kname
 	kd=$(scripts/kernels.sh kdir "$kname") || exit 1
 	ko=$(scripts/modbuild.sh "$kd" 2>build/vm-$tag-build.log) || {
@@ -60,7 +85,12 @@ if [ $debug = 1 ]; then
 	# No KUnit suite matches the filter: boot straight to the tests.
 	args+=(--kernel "$kernel" --no-ko --append "kunit.filter_glob=none")
 fi
-for t in selftests/out/*_test selftests/*_test.sh; do
+# The programs the Makefile lists, not whatever else lies in $outdir (a
+# program since removed or renamed would still run).
+for p in $(make -s -C selftests progs KSRC=/nonexistent); do
+	args+=(--file "$outdir/$p:/root/$p")
+done
+for t in selftests/*_test.sh; do
 	args+=(--file "$t:/root/$(basename "$t")")
 done
 scripts/vm.sh "${args[@]}" -- sh /root/run.sh /root >build/vm-$tag.out 2>&1

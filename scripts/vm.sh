@@ -18,6 +18,9 @@
 #   --env NAME=VALUE set in the guest's environment for the command;
 #                    repeatable
 #   --kvm            use KVM instead of TCG (not available on every machine)
+#   --arch ARCH      x86_64 (default) or arm64: qemu-system-aarch64 -M virt,
+#                    Debian's arm64 kernel and busybox (scripts/kernels.sh)
+#   --cpu MODEL      arm64: max (LSE atomics, default) or cortex-a57 (ARMv8.0)
 #   --allow-splat    do not fail on a kernel warning/oops in the guest log
 #
 # The guest runs the command in /root with the module loaded, then unloads
@@ -30,6 +33,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 ko=auto ko_args= timeout=300 smp=2 mem=768 kernel= kvm=0 allow_splat=0 append=
+arch=x86_64 cpu=max
 files=()
 envs=()
 while [ $# -gt 0 ]; do
@@ -45,6 +49,8 @@ while [ $# -gt 0 ]; do
 	--append) append=$2; shift 2 ;;
 	--env) envs+=("$2"); shift 2 ;;
 	--kvm) kvm=1; shift ;;
+	--arch) arch=$2; shift 2 ;;
+	--cpu) cpu=$2; shift 2 ;;
 	--allow-splat) allow_splat=1; shift ;;
 	--) shift; break ;;
 	*) die "unknown option $1 (see the header of $0)" ;;
@@ -53,15 +59,21 @@ done
 [ $# -gt 0 ] || die "usage: vm.sh [options] -- COMMAND"
 [ "$ko" = auto ] && { [ -f "$LOCKLAB_TOP/locklab.ko" ] && ko=$LOCKLAB_TOP/locklab.ko || ko=; }
 
-if [ -z "$kernel" ]; then
+if [ -z "$kernel" ] && [ "$arch" = arm64 ]; then
+	kernel=$("$LOCKLAB_TOP/scripts/kernels.sh" image arm64)
+elif [ -z "$kernel" ]; then
 	kdir=${KDIR:-$(kdir_default)}
 	[ -n "$kdir" ] || die "no kernel build tree: run scripts/deps.sh"
 	kernel=/boot/vmlinuz-$(kernel_release "$kdir")
 fi
 [ -r "$kernel" ] || die "cannot read $kernel (install linux-image-amd64: scripts/deps.sh)"
-busybox=$(command -v busybox || true)
-[ -n "$busybox" ] && file -L "$busybox" | grep -q 'statically linked' ||
-	busybox=/bin/busybox
+if [ "$arch" = arm64 ]; then
+	busybox=$("$LOCKLAB_TOP/scripts/kernels.sh" busybox)
+else
+	busybox=$(command -v busybox || true)
+	[ -n "$busybox" ] && file -L "$busybox" | grep -q 'statically linked' ||
+		busybox=/bin/busybox
+fi
 [ -x "$busybox" ] || die "busybox-static missing: run scripts/deps.sh"
 
 # One guest at a time on this machine (kunit.sh takes the same lock): the
@@ -127,13 +139,20 @@ chmod +x "$root/init"
 
 accel=(-accel tcg,thread=multi)
 [ $kvm = 1 ] && accel=(-accel kvm -cpu host)
+if [ "$arch" = arm64 ]; then
+	qemu=(qemu-system-aarch64 -M virt -cpu "$cpu")
+	console=ttyAMA0
+else
+	qemu=(qemu-system-x86_64)
+	console=ttyS0
+fi
 log=$out/serial.log
 set +e
 timeout --foreground -k 5 "$timeout" \
-	qemu-system-x86_64 "${accel[@]}" -smp "$smp" -m "$mem" \
+	"${qemu[@]}" "${accel[@]}" -smp "$smp" -m "$mem" \
 	-display none -monitor none -serial stdio -no-reboot \
 	-kernel "$kernel" -initrd "$out/initramfs.cpio.gz" \
-	-append "console=ttyS0 panic=-1 loglevel=3 rdinit=/init $append" \
+	-append "console=$console panic=-1 loglevel=3 rdinit=/init $append" \
 	</dev/null 2>&1 | stdbuf -oL tr -d '\r' | tee "$log"
 qrc=${PIPESTATUS[0]}
 set -e

@@ -28,6 +28,18 @@
  * (task, softirq, hardirq) and its API takes no node; holding many CLH locks
  * at once costs nothing.
  *
+ * PREEMPT_RT. There the kernel's spinlock_t becomes a sleeping lock (an
+ * rt_mutex with priority inheritance) and interrupt handlers run in
+ * threads; raw_spinlock_t keeps spinning. locklab's spin locks are raw spin
+ * locks in this sense on every kernel: they disable preemption and spin,
+ * so on PREEMPT_RT too their holders must not sleep and must not take a
+ * spinlock_t (which may sleep there), and a long section adds latency to
+ * the whole CPU, as raw_spinlock_t does. They may be taken from hard
+ * interrupt context (with interrupts disabled around them elsewhere) on
+ * both. The kernel-native baseline of the benchmarks is spinlock_t, so on
+ * PREEMPT_RT the spin table compares locklab's spinning locks with a
+ * sleeping one; the numbers then measure that difference.
+ *
  * Memory ordering. Every acquisition is an ACQUIRE that pairs with the
  * RELEASE of the previous holder's unlock, so what one holder wrote in its
  * critical section is visible to the next. Each helper names its pairing.

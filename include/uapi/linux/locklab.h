@@ -12,6 +12,11 @@
 #include <linux/ioctl.h>
 #include <linux/types.h>
 
+/* Older linux/types.h (before Linux 5.x) lack the signed one. */
+#ifndef __aligned_s64
+#define __aligned_s64 __s64 __attribute__((aligned(8)))
+#endif
+
 /**
  * DOC: General ioctl format
  *
