@@ -16,8 +16,9 @@
  * once: the threads own @arg from then on and the last one hands it to
  * abandon(); *opts->abandoned says so, and only that says so (a thread's
  * own error may be -EINTR or -ETIMEDOUT too, and a kthread_create() that
- * a fatal signal interrupted is -EINTR with @arg still the caller's). A caller that did not (the KUnit cases) waits a grace period;
- * threads still running after it are stuck (a lock that never hands over),
+ * a fatal signal interrupted is -EINTR with @arg still the caller's).
+ * A caller that did not (the KUnit cases) waits a grace period; threads
+ * still running after it are stuck (a lock that never hands over),
  * and since they may still touch @arg, lab_run_threads() warns, returns
  * -EDEADLK and leaks the group, and its callers leak @arg too.
  *
@@ -173,10 +174,11 @@ static int lab_tgroup_wait(struct lab_tgroup *g,
  * Return: 0 when every thread returned 0; the first error a thread
  * returned; -EINTR (signal) or -ETIMEDOUT (bound exceeded) when the run was
  * stopped early (with @opts->abandon: at once, @arg now the threads' and
- * *@opts->abandoned set; else once every thread returned); -EDEADLK (no @opts->abandon only) when some
- * thread did not return even after *@opts->stop was set: @arg must then be
- * leaked. -ENOMEM or a kthread_create() error when the threads could not
- * be made (@arg stays the caller's).
+ * *@opts->abandoned set; else once every thread returned); -EDEADLK (no
+ * @opts->abandon only) when some thread did not return even after
+ * *@opts->stop was set: @arg must then be leaked. -ENOMEM or a
+ * kthread_create() error when the threads could not be made (@arg stays
+ * the caller's, *@opts->abandoned false).
  */
 int lab_run_threads(unsigned int nr, lab_thread_fn fn, void *arg,
 		    const struct lab_run_opts *opts)

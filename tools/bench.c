@@ -229,6 +229,15 @@ static void bench_ratios(struct bench_row *rows, int nrows, unsigned int rep)
 	}
 }
 
+static void bench_progress(const struct bench_row *row,
+			   const struct cli_opts *o, unsigned int rep, int done,
+			   int total)
+{
+	fprintf(stderr, "\rlocklab: %s %-10s %2u threads, run %u/%u (%d/%d) ",
+		o->kind, row->info->name, row->threads, rep + 1, o->repeat,
+		done, total);
+}
+
 int cmd_bench(struct cli_opts *o)
 {
 	static struct locklab_list vs[MAX_VARIANTS];
@@ -265,10 +274,8 @@ int cmd_bench(struct cli_opts *o)
 	for (rep = 0; rep < o->repeat; rep++) {
 		for (i = 0; i < nrows; i++) {
 			if (tty)
-				fprintf(stderr, "\rlocklab: %s %-10s %2u threads, run %u/%u (%d/%d) ",
-					o->kind, rows[i].info->name,
-					rows[i].threads, rep + 1, o->repeat,
-					++done, nrows * (int)o->repeat);
+				bench_progress(&rows[i], o, rep, ++done,
+					       nrows * (int)o->repeat);
 			bench_one(dev, &rows[i], &rows[i].run[rep], o);
 			if (rows[i].run[rep].err == EINTR) {
 				fprintf(stderr, "\nlocklab: interrupted\n");
