@@ -101,6 +101,31 @@ static void mpsc_destroy(struct lab_chan *ch)
 	lab_chan_free(ch->budget, q, sizeof(*q));
 }
 
+/* Trylocks a NONBLOCK op makes before it says -EAGAIN, about a microsecond. */
+#define MPSC_NONBLOCK_TRIES	64
+
+/*
+ * Take @q->lock for one op. Every holder keeps it for a few list
+ * operations and never sleeps under it (the condvar wait drops it), so a
+ * NONBLOCK op spins a little on trylock instead of sleeping in the
+ * mutex's slow path, and says the op would wait if the holder is slow
+ * (preempted, say).
+ */
+static int mpsc_lock(struct lab_mpsc *q, unsigned int flags, ktime_t deadline)
+{
+	unsigned int i;
+
+	if (!(flags & LAB_CHAN_NONBLOCK))
+		return lab_mutex_lock_wait(&q->lock, lab_chan_wait_flags(flags),
+					   deadline);
+	for (i = 0; i < MPSC_NONBLOCK_TRIES; i++) {
+		if (lab_mutex_trylock(&q->lock))
+			return 0;
+		cpu_relax();
+	}
+	return -EAGAIN;
+}
+
 static int mpsc_send(struct lab_chan *ch, const void *buf, size_t len,
 		     unsigned int flags, ktime_t deadline)
 {
@@ -113,8 +138,7 @@ static int mpsc_send(struct lab_chan *ch, const void *buf, size_t len,
 		return PTR_ERR(m);
 	need = lab_chan_msg_bytes(m);
 	/* Never waits for room; the mutex is held only briefly by anyone. */
-	ret = lab_mutex_lock_wait(&q->lock, lab_chan_wait_flags(flags),
-				  deadline);
+	ret = mpsc_lock(q, flags, deadline);
 	if (ret)
 		goto free;
 	if (q->recv_closed || q->send_closed) {
@@ -177,8 +201,7 @@ static ssize_t mpsc_recv(struct lab_chan *ch, void *buf, size_t len,
 	struct lab_chan_msg *m;
 	ssize_t ret;
 
-	ret = lab_mutex_lock_wait(&q->lock, lab_chan_wait_flags(flags),
-				  deadline);
+	ret = mpsc_lock(q, flags, deadline);
 	if (ret)
 		return ret;
 	m = mpsc_wait_first(q, flags, deadline);

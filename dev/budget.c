@@ -72,19 +72,51 @@ int lab_budget_charge(struct lab_budget *b, size_t bytes)
 }
 
 /**
- * lab_budget_charge_over() - charge @bytes even past the limits
+ * lab_budget_charge_reserve() - charge @bytes, past the limits if need be once
  * @b: the budget, or NULL
  * @bytes: what the allocation costs
  *
  * For memory an operation needs on its way to freeing more: a receive's
- * bounce buffer, without which a full budget could never be drained. It
- * is still counted (and given back with lab_budget_uncharge()), so the
- * overdraft is visible and bounded by the receives in flight.
+ * bounce buffer, without which a full budget could never be drained. When
+ * a limit refuses the charge, @b's one reserve takes it past the limits
+ * (still counted, so the overdraft is visible), if no other charge holds
+ * the reserve: the overdraft of a budget is at most one such charge, and
+ * other callers get -ENOSPC meanwhile.
+ *
+ * Return: 0 charged within the limits, 1 charged on the reserve, -ENOSPC.
+ * Give it back with lab_budget_uncharge_reserve() and that value.
  */
-void lab_budget_charge_over(struct lab_budget *b, size_t bytes)
+int lab_budget_charge_reserve(struct lab_budget *b, size_t bytes)
 {
-	for (; b; b = b->parent)
-		atomic_long_add(bytes, &b->used);	/* relaxed: budget.h */
+	struct lab_budget *l;
+
+	if (!lab_budget_charge(b, bytes))
+		return 0;
+	/*
+	 * Acquire/release pair of a one-bit lock: the holder's charge and
+	 * uncharge happen inside it. The counters are relaxed (budget.h);
+	 * the reserve orders nothing else.
+	 */
+	if (atomic_cmpxchg_acquire(&b->reserve, 0, 1))
+		return -ENOSPC;
+	for (l = b; l; l = l->parent)
+		atomic_long_add(bytes, &l->used);	/* relaxed: budget.h */
+	return 1;
+}
+
+/**
+ * lab_budget_uncharge_reserve() - give back a lab_budget_charge_reserve()
+ * @b: the budget, or NULL
+ * @bytes: as charged
+ * @reserved: what lab_budget_charge_reserve() returned (0 or 1)
+ */
+void lab_budget_uncharge_reserve(struct lab_budget *b, size_t bytes,
+				 int reserved)
+{
+	lab_budget_uncharge(b, bytes);
+	if (reserved)
+		/* RELEASE: pairs with the ACQUIRE cmpxchg above. */
+		atomic_set_release(&b->reserve, 0);
 }
 
 /**

@@ -164,6 +164,37 @@ struct lab_hold *lab_hold_claim(struct lab_obj *obj, enum lab_hold_mode mode)
 	return h;
 }
 
+/*
+ * May the calling thread record one more hold of @obj? -EDEADLK if it
+ * holds @obj already, -ENOLCK if it holds LOCKLAB_MAX_HOLDS locks: the
+ * cap bounds what one thread puts in its bucket, and so the walk its
+ * records cost every other thread hashed there. Exact: only the thread
+ * itself adds its records, and it is here.
+ */
+static int lab_hold_may_add(struct lab_obj *obj)
+{
+	struct lab_hold_bucket *b = lab_hold_bucket(current);
+	unsigned int n = 0;
+	struct lab_hold *h;
+	int ret = 0;
+
+	raw_spin_lock(&b->lock);
+	hlist_for_each_entry(h, &b->head, node) {
+		if (h->task != current)
+			continue;
+		if (h->obj == obj) {
+			ret = -EDEADLK;
+			break;
+		}
+		if (++n >= LOCKLAB_MAX_HOLDS) {
+			ret = -ENOLCK;
+			break;
+		}
+	}
+	raw_spin_unlock(&b->lock);
+	return ret;
+}
+
 /* Does the calling thread hold @obj, in any mode? */
 bool lab_hold_held(struct lab_obj *obj)
 {
@@ -261,7 +292,8 @@ static void lab_hold_reap_dead(struct work_struct *work)
  * it is handed to userspace, then recorded.
  *
  * Return: 0 or -EOWNERDEAD with the hold; -EOPNOTSUPP (no exit hook),
- * -EDEADLK (the thread holds @obj already), -ENOMEM, -ENOSPC, -EBUSY,
+ * -EDEADLK (the thread holds @obj already), -ENOLCK (it holds
+ * LOCKLAB_MAX_HOLDS locks), -ENOMEM, -ENOSPC, -EBUSY,
  * -EINTR, -ETIMEDOUT without it.
  */
 int lab_hold_lock(struct lab_obj *obj, struct locklab_op *op,
@@ -274,8 +306,9 @@ int lab_hold_lock(struct lab_obj *obj, struct locklab_op *op,
 
 	if (!lab_hold_supported())
 		return -EOPNOTSUPP;
-	if (lab_hold_held(obj))
-		return -EDEADLK;
+	ret = lab_hold_may_add(obj);
+	if (ret)
+		return ret;
 	h = lab_hold_new(obj, mode);
 	if (IS_ERR(h))
 		return PTR_ERR(h);

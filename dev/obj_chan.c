@@ -223,20 +223,29 @@ static int lab_obj_chan_recv(struct lab_obj *obj, struct locklab_chan_op *c)
 	struct lab_budget *b = &obj->ctx->budget;
 	struct lab_chan_end *e = obj->prim;
 	struct lab_chan *ch;
+	int reserved, ret = 0;
 	ssize_t got;
 	size_t room;
 	void *buf;
-	int ret;
 
 	ch = lab_chan_end_get(e, &e->rx);
 	if (IS_ERR(ch))
 		return PTR_ERR(ch);
 	room = min_t(size_t, c->len, ch->msg_max);
-	/* Charged past the limit: a receive must drain even a full budget. */
-	lab_budget_charge_over(b, lab_charge_size(room ?: 1));
+	/*
+	 * Past the limits on the open's one reserve if need be: a receive
+	 * must drain even a full budget; other receives then get -ENOSPC, so
+	 * those in flight pin at most the limit plus one message.
+	 */
+	reserved = lab_budget_charge_reserve(b, lab_charge_size(room ?: 1));
+	if (reserved < 0) {
+		ret = reserved;
+		goto out;
+	}
 	buf = kmalloc(room ?: 1, GFP_KERNEL_ACCOUNT);
 	if (!buf) {
-		lab_budget_uncharge(b, lab_charge_size(room ?: 1));
+		lab_budget_uncharge_reserve(b, lab_charge_size(room ?: 1),
+					    reserved);
 		ret = -ENOMEM;
 		goto out;
 	}
@@ -251,7 +260,8 @@ static int lab_obj_chan_recv(struct lab_obj *obj, struct locklab_chan_op *c)
 	if (copy_to_user(u64_to_user_ptr(c->buf), buf, got))
 		ret = -EFAULT;	/* the message is consumed */
 free:
-	lab_budget_kfree(b, buf, room ?: 1);
+	kfree(buf);
+	lab_budget_uncharge_reserve(b, lab_charge_size(room ?: 1), reserved);
 out:
 	lab_chan_end_put(e, &e->rx);
 	return ret;

@@ -53,7 +53,7 @@ static int lab_cv_create(struct lab_obj *obj, const struct locklab_create *c)
 		lab_obj_put(mobj);
 		return -EINVAL;
 	}
-	ret = lab_obj_alloc_prim(obj, sizeof(struct lab_condvar));
+	ret = lab_obj_alloc_prim(obj, sizeof(struct lab_condvar), 0);
 	if (ret) {
 		lab_obj_put(mobj);
 		return ret;

@@ -40,7 +40,8 @@ static int lab_excl_create(struct lab_obj *obj, const struct locklab_create *c)
 		return -EINVAL;
 	obj->ops = &ops->head;
 	obj->limit = 1;
-	return lab_obj_init_prim(obj, ops->size, ops->init);
+	return lab_obj_init_prim(obj, ops->size, ops->init_bytes,
+				 ops->init);
 }
 
 static void lab_excl_destroy(struct lab_obj *obj)

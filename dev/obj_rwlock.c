@@ -36,7 +36,7 @@ static int lab_rw_create(struct lab_obj *obj, const struct locklab_create *c)
 		return -EINVAL;
 	obj->ops = &ops->head;
 	obj->limit = 1;
-	return lab_obj_init_prim(obj, ops->size, ops->init);
+	return lab_obj_init_prim(obj, ops->size, 0, ops->init);
 }
 
 static void lab_rw_destroy(struct lab_obj *obj)
@@ -77,10 +77,9 @@ static int lab_wr_wait(struct lab_obj *obj, unsigned int flags,
 	return lab_rw_ops(obj)->wr_lock(obj->prim, flags, deadline);
 }
 
-/* The upgradable hold has no trylock: always the wait path. */
 static bool lab_upg_try(struct lab_obj *obj)
 {
-	return false;
+	return lab_rw_ops(obj)->upgradable_trylock(obj->prim);
 }
 
 static int lab_upg_wait(struct lab_obj *obj, unsigned int flags,
@@ -172,19 +171,30 @@ static int lab_rw_downgrade(struct lab_obj *obj)
 	return 0;
 }
 
-/* Upgradable -> exclusive; on failure the upgradable hold stays. */
+/*
+ * Upgradable -> exclusive; on failure the upgradable hold stays. NONBLOCK
+ * tries once and never sleeps (-EBUSY while other readers hold).
+ */
 static int lab_rw_upgrade(struct lab_obj *obj, struct locklab_op *op)
 {
+	const struct lab_rwlock_ops *ops = lab_rw_ops(obj);
 	struct lab_hold *h = lab_hold_claim(obj, LAB_HOLD_UPGRADABLE);
-	ktime_t t0 = ktime_get();
+	ktime_t t0;
 	int ret;
 
 	if (!h)
 		return -EPERM;
 	lab_rw_user_hold(obj, LAB_HOLD_UPGRADABLE, false);
-	ret = lab_rw_ops(obj)->upgrade(obj->prim, LAB_WAIT_INTERRUPTIBLE,
-				       lab_op_deadline(op));
-	lab_op_waited(obj, op, t0, ret);
+	if (ops->try_upgrade(obj->prim)) {
+		ret = 0;
+	} else if (op->flags & LOCKLAB_OP_NONBLOCK) {
+		ret = -EBUSY;
+	} else {
+		t0 = ktime_get();
+		ret = ops->upgrade(obj->prim, LAB_WAIT_INTERRUPTIBLE,
+				   lab_op_deadline(op));
+		lab_op_waited(obj, op, t0, ret);
+	}
 	if (!ret)
 		h->mode = LAB_HOLD_EXCL;
 	lab_rw_user_hold(obj, h->mode, true);

@@ -48,7 +48,7 @@ static int obj_sema_create(struct lab_obj *obj, const struct locklab_create *c)
 	/* The kernel variant is a lock of one permit: no parameters. */
 	if (!obj_sema_counting(obj) && (c->sem_count || c->sem_max))
 		return -EINVAL;
-	ret = lab_obj_alloc_prim(obj, ops->size);
+	ret = lab_obj_alloc_prim(obj, ops->size, ops->init_bytes);
 	if (ret)
 		return ret;
 	if (obj_sema_counting(obj)) {

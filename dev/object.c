@@ -117,18 +117,28 @@ void lab_obj_put(struct lab_obj *obj)
  * lab_obj_alloc_prim() - allocate @obj's primitive, charged to its open
  * @obj: the object being created
  * @size: bytes
+ * @extra: bytes the primitive's init allocates on its own (its ops'
+ *	init_bytes, GFP_KERNEL_ACCOUNT there), charged here with @size
  *
  * Return: 0 with zeroed memory in @obj->prim, -ENOSPC (over budget) or
  * -ENOMEM.
  */
-int lab_obj_alloc_prim(struct lab_obj *obj, size_t size)
+int lab_obj_alloc_prim(struct lab_obj *obj, size_t size, size_t extra)
 {
-	void *p = lab_budget_kzalloc(&obj->ctx->budget, size);
+	struct lab_budget *b = &obj->ctx->budget;
+	void *p;
 
-	if (IS_ERR(p))
+	if (extra && lab_budget_charge(b, lab_charge_size(extra)))
+		return -ENOSPC;
+	p = lab_budget_kzalloc(b, size);
+	if (IS_ERR(p)) {
+		if (extra)
+			lab_budget_uncharge(b, lab_charge_size(extra));
 		return PTR_ERR(p);
+	}
 	obj->prim = p;
 	obj->prim_size = size;
+	obj->prim_extra = extra;
 	return 0;
 }
 
@@ -136,16 +146,18 @@ int lab_obj_alloc_prim(struct lab_obj *obj, size_t size)
  * lab_obj_init_prim() - allocate @obj's primitive and initialize it
  * @obj: the object being created
  * @size: bytes (its ops' size)
+ * @extra: as lab_obj_alloc_prim()'s
  * @init: its ops' init
  *
  * The one create() step every lock kind shares: on failure nothing is
- * left allocated.
+ * left allocated or charged.
  *
  * Return: 0, -ENOSPC, -ENOMEM, or @init's error.
  */
-int lab_obj_init_prim(struct lab_obj *obj, size_t size, int (*init)(void *))
+int lab_obj_init_prim(struct lab_obj *obj, size_t size, size_t extra,
+		      int (*init)(void *))
 {
-	int ret = lab_obj_alloc_prim(obj, size);
+	int ret = lab_obj_alloc_prim(obj, size, extra);
 
 	if (ret)
 		return ret;
@@ -155,11 +167,17 @@ int lab_obj_init_prim(struct lab_obj *obj, size_t size, int (*init)(void *))
 	return ret;
 }
 
+/* After the primitive's destroy (which freed what its init allocated). */
 void lab_obj_free_prim(struct lab_obj *obj)
 {
-	lab_budget_kfree(&obj->ctx->budget, obj->prim, obj->prim_size);
+	struct lab_budget *b = &obj->ctx->budget;
+
+	lab_budget_kfree(b, obj->prim, obj->prim_size);
+	if (obj->prim_extra)
+		lab_budget_uncharge(b, lab_charge_size(obj->prim_extra));
 	obj->prim = NULL;
 	obj->prim_size = 0;
+	obj->prim_extra = 0;
 }
 
 /* --- The object file ------------------------------------------------------ */

@@ -99,6 +99,7 @@ struct lab_obj {
 	struct lab_dev_ctx *ctx;
 	void *prim;				/* the primitive itself */
 	size_t prim_size;			/* as charged */
+	size_t prim_extra;			/* init's own, charged */
 	atomic_t nr_holds;			/* records in the hold table */
 	bool dead;				/* released: no new holds */
 	atomic_t owner_died;
@@ -124,8 +125,9 @@ struct lab_obj *lab_obj_of(struct file *file);
 struct lab_obj *lab_obj_get_file(struct file *file);
 void lab_obj_get(struct lab_obj *obj);
 void lab_obj_put(struct lab_obj *obj);
-int lab_obj_alloc_prim(struct lab_obj *obj, size_t size);
-int lab_obj_init_prim(struct lab_obj *obj, size_t size, int (*init)(void *));
+int lab_obj_alloc_prim(struct lab_obj *obj, size_t size, size_t extra);
+int lab_obj_init_prim(struct lab_obj *obj, size_t size, size_t extra,
+		      int (*init)(void *));
 void lab_obj_free_prim(struct lab_obj *obj);
 int lab_obj_acquired(struct lab_obj *obj);
 

@@ -333,6 +333,40 @@ static void rwlock_v3_upgradable_excludes_upgraders_test(struct kunit *test)
 	kfree(u);
 }
 
+/*
+ * The never-waiting forms of the upgradable hold: taken on a free lock,
+ * refused (and nothing changed) while another holds the token or a writer
+ * holds, and try_upgrade refused while another reader is in, granted once
+ * it leaves.
+ */
+static void rwlock_v3_upgradable_trylock_never_waits_test(struct kunit *test)
+{
+	struct lab_rwlock l;
+
+	lab_rwlock_init(&l, LAB_RWLOCK_V3);
+	KUNIT_ASSERT_TRUE(test, lab_rwlock_upgradable_trylock(&l));
+	KUNIT_EXPECT_EQ(test, atomic_read(&l.state), 2);
+	KUNIT_EXPECT_FALSE(test, lab_rwlock_upgradable_trylock(&l));
+	KUNIT_EXPECT_EQ(test, atomic_read(&l.state), 2);
+	KUNIT_ASSERT_TRUE(test, lab_rwlock_read_trylock(&l));
+	KUNIT_EXPECT_FALSE(test, lab_rwlock_try_upgrade(&l));
+	KUNIT_EXPECT_EQ(test, atomic_read(&l.state), 4);
+	KUNIT_EXPECT_EQ(test, atomic_read(&l.upgrader), LAB_RW_UPGRADE_HELD);
+	lab_rwlock_read_unlock(&l);
+	KUNIT_ASSERT_TRUE(test, lab_rwlock_try_upgrade(&l));
+	KUNIT_EXPECT_TRUE(test, lab_rwlock_is_write_locked(&l));
+	KUNIT_EXPECT_EQ(test, atomic_read(&l.upgrader), LAB_RW_UPGRADE_FREE);
+	/* Write-locked: neither the token's share nor a reader gets in. */
+	KUNIT_EXPECT_FALSE(test, lab_rwlock_upgradable_trylock(&l));
+	KUNIT_EXPECT_EQ(test, atomic_read(&l.upgrader), LAB_RW_UPGRADE_FREE);
+	lab_rwlock_write_unlock(&l);
+	KUNIT_EXPECT_EQ(test, atomic_read(&l.state), 0);
+	/* V1 and V2 have no upgradable hold. */
+	lab_rwlock_init(&l, LAB_RWLOCK_V2);
+	KUNIT_EXPECT_FALSE(test, lab_rwlock_upgradable_trylock(&l));
+	KUNIT_EXPECT_EQ(test, atomic_read(&l.state), 0);
+}
+
 static void rwlock_guards_release_on_scope_exit_test(struct kunit *test)
 {
 	struct lab_rwlock l;
@@ -354,6 +388,7 @@ static struct kunit_case rwlock_test_cases[] = {
 	KUNIT_CASE_PARAM(rwlock_downgrade_admits_readers_not_writers_test,
 			 rw_variant_gen_params),
 	KUNIT_CASE(rwlock_v3_upgradable_excludes_upgraders_test),
+	KUNIT_CASE(rwlock_v3_upgradable_trylock_never_waits_test),
 	KUNIT_CASE(rwlock_guards_release_on_scope_exit_test),
 	{}
 };

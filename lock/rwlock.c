@@ -392,6 +392,16 @@ static int rw_upgrade(void *l, unsigned int flags, ktime_t deadline)
 	return lab_rwlock_upgrade_wait(l, flags, deadline);
 }
 
+static bool rw_upgradable_trylock(void *l)
+{
+	return lab_rwlock_upgradable_trylock(l);
+}
+
+static bool rw_try_upgrade(void *l)
+{
+	return lab_rwlock_try_upgrade(l);
+}
+
 static void rw_upgradable_unlock(void *l)
 {
 	lab_rwlock_upgradable_unlock(l);
@@ -428,6 +438,8 @@ const struct lab_rwlock_ops lab_rwlock_ops[] = {
 		RW_OPS("v3", LOCKLAB_RWLOCK_V3, rw_v3_init),
 		.upgradable_lock = rw_upgradable_lock,
 		.upgrade = rw_upgrade,
+		.upgradable_trylock = rw_upgradable_trylock,
+		.try_upgrade = rw_try_upgrade,
 		.upgradable_unlock = rw_upgradable_unlock,
 	},
 };

@@ -59,6 +59,30 @@ int lab_rwlock_upgradable_lock_wait(struct lab_rwlock *l, unsigned int flags,
 EXPORT_SYMBOL_LOCKLAB(lab_rwlock_upgradable_lock_wait);
 
 /**
+ * lab_rwlock_upgradable_trylock() - take the upgradable hold if free (V3)
+ * @l: the lock
+ *
+ * Takes the token and a read share, or neither: a share refused (a writer
+ * holds or waits) gives the token back. ACQUIRE on success; never sleeps.
+ *
+ * Return: true with the upgradable hold; false for variants other than V3.
+ */
+bool lab_rwlock_upgradable_trylock(struct lab_rwlock *l)
+{
+	if (!lab_rw_v3(l))
+		return false;
+	/* ACQUIRE: pairs with lab_rw_token_release(). */
+	if (lab_atomic_cmpxchg_acquire(&l->upgrader, LAB_RW_UPGRADE_FREE,
+				       LAB_RW_UPGRADE_HELD) != LAB_RW_UPGRADE_FREE)
+		return false;
+	if (lab_rwlock_read_trylock(l))
+		return true;
+	lab_rw_token_release(l);
+	return false;
+}
+EXPORT_SYMBOL_LOCKLAB(lab_rwlock_upgradable_trylock);
+
+/**
  * lab_rwlock_upgrade_wait() - upgradable hold -> exclusive hold (V3)
  * @l: the lock, upgradable-held by the caller
  * @flags: lab_wait() flags
@@ -119,6 +143,37 @@ int lab_rwlock_upgrade_wait(struct lab_rwlock *l, unsigned int flags,
 	return 0;
 }
 EXPORT_SYMBOL_LOCKLAB(lab_rwlock_upgrade_wait);
+
+/**
+ * lab_rwlock_try_upgrade() - upgradable -> exclusive if no other reader (V3)
+ * @l: the lock, upgradable-held by the caller
+ *
+ * Never sleeps and announces nothing: with other readers in, the state is
+ * left as it was and the caller keeps its upgradable hold. ACQUIRE on
+ * success (the other readers' RELEASE unlocks happen before it).
+ *
+ * Return: true write-locked (the token released, as lab_rwlock_upgrade_wait()
+ * leaves it); false still upgradable-held.
+ */
+bool lab_rwlock_try_upgrade(struct lab_rwlock *l)
+{
+	u32 s = lab_atomic_read(&l->state);
+
+	if (!lab_rw_v3(l))
+		return false;
+	/* Our share (2), maybe another writer's announcement (1): take W. */
+	while (s == 2 || s == 3) {
+		if (lab_atomic_try_cmpxchg_acquire(&l->state, (int *)&s,
+						   (int)W)) {
+			rwsem_release(&l->dep_map, _RET_IP_);
+			rwsem_acquire(&l->dep_map, 0, 1, _RET_IP_);
+			lab_rw_token_release(l);
+			return true;
+		}
+	}
+	return false;
+}
+EXPORT_SYMBOL_LOCKLAB(lab_rwlock_try_upgrade);
 
 /**
  * lab_rwlock_upgradable_unlock() - release an upgradable hold (V3)

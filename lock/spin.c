@@ -277,9 +277,17 @@ static bool lab_mcs_ops_is_locked(void *l)
 	return lab_mcs_is_locked(l);
 }
 
+/*
+ * Charged to the memory cgroup of whoever creates the lock (the device's
+ * budget charges ops->init_bytes for it). The node then moves between
+ * locks and the per-CPU pools, so the one freed with the lock may be
+ * another; kfree() uncharges whichever cgroup each was charged to, and at
+ * most the pools' nodes (LAB_CLH_NESTING per CPU) stay charged until the
+ * module unloads.
+ */
 static int lab_clh_ops_init(void *l)
 {
-	return lab_clh_init(l, GFP_KERNEL);
+	return lab_clh_init(l, GFP_KERNEL_ACCOUNT);
 }
 
 static void lab_clh_ops_destroy(void *l)
@@ -326,6 +334,7 @@ const struct lab_lock_ops lab_spin_ops[] = {
 		SPIN_OPS("clh", LOCKLAB_SPIN_CLH, LOCKLAB_PROP_FIFO,
 			 struct lab_clh_spinlock, lab_clh_ops_init,
 			 lab_clh_ops_destroy),
+		.init_bytes = sizeof(struct lab_clh_node),
 		LAB_SPIN_OPS_SLOTS(clh),
 	},
 };

@@ -26,6 +26,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -287,6 +288,99 @@ TEST_F_TIMEOUT(acct, full_budget_still_lets_receivers_drain, 120)
 	EXPECT_EQ(0, recv_nb(fd, 64, &got));
 	EXPECT_GT(full, open_bytes(self->dev));
 	close(fd);
+}
+
+/*
+ * Receives blocked on an empty channel each hold a bounce buffer of their
+ * room; together they may pin the open's budget plus one message (the
+ * reserve that lets a full budget drain), never more: the rest get ENOSPC
+ * at once. The budget's headroom fits one 32 KiB buffer, so of NR_RX
+ * receivers one is charged within the limit, one on the reserve, and the
+ * others are refused.
+ */
+#define NR_RX	8
+
+struct rx_arg {
+	int fd;
+	int err;
+	char buf[32768];
+};
+
+static void *blocked_rx(void *p)
+{
+	struct rx_arg *a = p;
+	uint32_t len = sizeof(a->buf);
+
+	a->err = ll_chan(a->fd, LOCKLAB_CHAN_RECV, LOCKLAB_OP_TIMEOUT, a->buf,
+			 &len, 2000000000ULL, NULL);
+	return NULL;
+}
+
+TEST_F_TIMEOUT(acct, receives_in_flight_pin_at_most_budget_plus_one, 60)
+{
+	static struct rx_arg a[NR_RX];
+	pthread_t t[NR_RX];
+	uint64_t base, peak = 0, now;
+	int fd, i, nospc = 0, timedout = 0;
+
+	if (_metadata->skip)
+		return;
+	ASSERT_EQ(0, ll_create(self->dev, LOCKLAB_KIND_CHANNEL,
+			       LOCKLAB_CHANNEL_MPSC, 0, 32768, &fd));
+	base = open_bytes(self->dev);
+	ASSERT_EQ(0, ll_param_set_ul("max_open_bytes", base + 48 * KIB));
+	for (i = 0; i < NR_RX; i++) {
+		a[i].fd = fd;
+		a[i].err = -1;
+		ASSERT_EQ(0, pthread_create(&t[i], NULL, blocked_rx, &a[i]));
+	}
+	for (i = 0; i < 100; i++) {
+		now = open_bytes(self->dev);
+		if (now > peak)
+			peak = now;
+		usleep(10000);
+	}
+	for (i = 0; i < NR_RX; i++) {
+		pthread_join(t[i], NULL);
+		nospc += a[i].err == ENOSPC;
+		timedout += a[i].err == ETIMEDOUT;
+	}
+	ll_note("base %llu, peak %llu bytes; %d ENOSPC, %d ETIMEDOUT\n",
+		(unsigned long long)base, (unsigned long long)peak, nospc,
+		timedout);
+	EXPECT_EQ(NR_RX, nospc + timedout);
+	EXPECT_EQ(2, timedout);
+	/* The limit, plus one 32 KiB buffer (and its bookkeeping) over. */
+	EXPECT_GE(base + 48 * KIB + 32768 + 64, peak);
+	EXPECT_EQ(base, open_bytes(self->dev));
+	close(fd);
+}
+
+/*
+ * What a primitive's init allocates on its own is charged with it: a CLH
+ * spin lock owns a queue node (a cache line) that a TAS lock does not, so
+ * creating one costs the open at least that much more.
+ */
+TEST_F(acct, lock_objects_charge_what_their_init_allocates)
+{
+	uint64_t b0, b1, b2;
+	int tas, clh;
+
+	if (_metadata->skip)
+		return;
+	b0 = open_bytes(self->dev);
+	ASSERT_EQ(0, ll_create(self->dev, LOCKLAB_KIND_SPIN, LOCKLAB_SPIN_TAS,
+			       0, 0, &tas));
+	b1 = open_bytes(self->dev);
+	ASSERT_EQ(0, ll_create(self->dev, LOCKLAB_KIND_SPIN, LOCKLAB_SPIN_CLH,
+			       0, 0, &clh));
+	b2 = open_bytes(self->dev);
+	ll_note("TAS object %llu bytes, CLH object %llu bytes\n",
+		(unsigned long long)(b1 - b0), (unsigned long long)(b2 - b1));
+	EXPECT_LE(b1 - b0 + 64, b2 - b1);
+	close(clh);
+	close(tas);
+	EXPECT_EQ(b0, open_bytes(self->dev));
 }
 
 TEST_HARNESS_MAIN

@@ -33,7 +33,7 @@ static const struct {
 	{ EDEADLK, "EDEADLK" }, { EOVERFLOW, "EOVERFLOW" },
 	{ EOWNERDEAD, "EOWNERDEAD" }, { EOPNOTSUPP, "EOPNOTSUPP" },
 	{ EBADF, "EBADF" }, { EAGAIN, "EAGAIN" }, { EPIPE, "EPIPE" },
-	{ EMSGSIZE, "EMSGSIZE" },
+	{ EMSGSIZE, "EMSGSIZE" }, { ENOLCK, "ENOLCK" },
 };
 
 #define SEEN	1	/* provoked and returned as expected */

@@ -245,6 +245,34 @@ TEST_F(err, edeadlk)
 	close(fd);
 }
 
+/* One thread holds at most LOCKLAB_MAX_HOLDS locks across calls. */
+TEST_F(err, enolck)
+{
+	int fd[LOCKLAB_MAX_HOLDS + 1], i;
+
+	if (_metadata->skip)
+		return;
+	for (i = 0; i <= LOCKLAB_MAX_HOLDS; i++) {
+		fd[i] = mk(self->dev, LOCKLAB_KIND_MUTEX, LOCKLAB_MUTEX_3STATE,
+			   0, 0);
+		ASSERT_LE(0, fd[i]);
+	}
+	for (i = 0; i < LOCKLAB_MAX_HOLDS; i++)
+		ASSERT_EQ(0, ll_op(fd[i], LOCKLAB_OP_LOCK));
+	EXPECT_ERRNO(ENOLCK, ll_op(fd[i], LOCKLAB_OP_LOCK));
+	/* A one-call HOLD records nothing: still allowed. */
+	EXPECT_EQ(0, ll_op(fd[i], LOCKLAB_OP_HOLD));
+	/* The one that holds it already: EDEADLK first. */
+	EXPECT_ERRNO(EDEADLK, ll_op(fd[0], LOCKLAB_OP_LOCK));
+	EXPECT_EQ(0, ll_op(fd[0], LOCKLAB_OP_UNLOCK));
+	EXPECT_EQ(0, ll_op(fd[i], LOCKLAB_OP_LOCK));
+	EXPECT_EQ(0, ll_op(fd[i], LOCKLAB_OP_UNLOCK));
+	for (i = 1; i < LOCKLAB_MAX_HOLDS; i++)
+		EXPECT_EQ(0, ll_op(fd[i], LOCKLAB_OP_UNLOCK));
+	for (i = 0; i <= LOCKLAB_MAX_HOLDS; i++)
+		close(fd[i]);
+}
+
 TEST_F(err, eoverflow)
 {
 	int fd;

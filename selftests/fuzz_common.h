@@ -61,7 +61,7 @@ static const struct {
 	unsigned long cmd;
 	const char *name;
 	size_t size, min;
-	int own[9];		/* errnos besides the general ones */
+	int own[10];		/* errnos besides the general ones */
 } cmds[C_NR] = {
 	CMD(LOCKLAB_IOC_VERSION, struct locklab_version, 0, 0),
 	CMD(LOCKLAB_IOC_LIST, struct locklab_list, 0, ENOENT),
@@ -70,7 +70,7 @@ static const struct {
 	CMD(LOCKLAB_IOC_CREATE, struct locklab_create, 0, 0),
 	CMD(LOCKLAB_IOC_LIMITS, struct locklab_limits, 0, 0),
 	CMD(LOCKLAB_IOC_OP, struct locklab_op, 0, EINTR, ETIMEDOUT, EBUSY,
-	    EPERM, EDEADLK, EOVERFLOW, EOWNERDEAD, EOPNOTSUPP),
+	    EPERM, EDEADLK, EOVERFLOW, EOWNERDEAD, EOPNOTSUPP, ENOLCK),
 	/* Its first version ended at @counter: @id came later. */
 	CMD(LOCKLAB_IOC_STATS, struct locklab_stats,
 	    offsetof(struct locklab_stats, id), 0),

@@ -122,4 +122,62 @@ TEST_F(rw, upgradable_only_on_v3)
 	EXPECT_EQ(0, run_other(write_try_other, &self->fd));
 }
 
+static void *upgradable_try_other(void *p)
+{
+	return (void *)(long)ll_op_full(*(int *)p, LOCKLAB_OP_UPGRADABLE_LOCK,
+					LOCKLAB_OP_NONBLOCK, 0, 0, NULL);
+}
+
+struct reader {
+	int fd;
+	bool in, go;
+	int ret;
+};
+
+/* Hold a read share until told to go, at most 3 s. */
+static void *reader_until_go(void *p)
+{
+	struct reader *r = p;
+
+	r->ret = ll_op(r->fd, LOCKLAB_OP_READ_LOCK);
+	set_flag(&r->in);
+	wait_flag(&r->go, 3.0);
+	if (!r->ret)
+		r->ret = ll_op(r->fd, LOCKLAB_OP_READ_UNLOCK);
+	return NULL;
+}
+
+/*
+ * NONBLOCK never waits, for the upgradable hold too: taken on a free lock,
+ * EBUSY while another thread has it; UPGRADE says EBUSY (and leaves the
+ * upgradable hold) while a reader is in, instead of waiting for it to
+ * leave (which would make it return 0 once the reader gives up).
+ */
+TEST_F(rw, upgradable_nonblock_never_waits)
+{
+	struct reader r = { .fd = self->fd };
+	pthread_t t;
+
+	if (variant->variant != LOCKLAB_RWLOCK_V3)
+		SKIP(return, "no upgradable hold on this variant");
+	ASSERT_EQ(0, ll_op_full(self->fd, LOCKLAB_OP_UPGRADABLE_LOCK,
+				LOCKLAB_OP_NONBLOCK, 0, 0, NULL));
+	EXPECT_EQ(EBUSY, run_other(upgradable_try_other, &self->fd));
+	ASSERT_EQ(0, pthread_create(&t, NULL, reader_until_go, &r));
+	ASSERT_TRUE(wait_flag(&r.in, 5.0));
+	ASSERT_EQ(0, r.ret);
+	EXPECT_EQ(EBUSY, ll_op_full(self->fd, LOCKLAB_OP_UPGRADE,
+				    LOCKLAB_OP_NONBLOCK, 0, 0, NULL));
+	EXPECT_EQ(EPERM, ll_op(self->fd, LOCKLAB_OP_UNLOCK));
+	set_flag(&r.go);
+	pthread_join(t, NULL);
+	EXPECT_EQ(0, r.ret);
+	/* The reader left: the same NONBLOCK upgrade succeeds now. */
+	EXPECT_EQ(0, ll_op_full(self->fd, LOCKLAB_OP_UPGRADE,
+				LOCKLAB_OP_NONBLOCK, 0, 0, NULL));
+	EXPECT_EQ(EBUSY, run_other(read_lock_other, &self->fd));
+	EXPECT_EQ(0, ll_op(self->fd, LOCKLAB_OP_UNLOCK));
+	EXPECT_EQ(0, run_other(write_try_other, &self->fd));
+}
+
 TEST_HARNESS_MAIN

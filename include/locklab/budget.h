@@ -43,11 +43,14 @@
  * @limit: the limit, read at every charge (a module parameter, so that a
  *	change through sysfs applies at once)
  * @parent: charged too, or NULL
+ * @reserve: 1 while one charge runs past the limits on this budget's one
+ *	reserve (lab_budget_charge_reserve()), else 0
  */
 struct lab_budget {
 	atomic_long_t used;
 	const unsigned long *limit;
 	struct lab_budget *parent;
+	atomic_t reserve;
 };
 
 static inline void lab_budget_init(struct lab_budget *b,
@@ -57,6 +60,7 @@ static inline void lab_budget_init(struct lab_budget *b,
 	atomic_long_set(&b->used, 0);
 	b->limit = limit;
 	b->parent = parent;
+	atomic_set(&b->reserve, 0);
 }
 
 /**
@@ -72,7 +76,9 @@ static inline size_t lab_charge_size(size_t size)
 
 void lab_budget_uncharge(struct lab_budget *b, size_t bytes);
 int __must_check lab_budget_charge(struct lab_budget *b, size_t bytes);
-void lab_budget_charge_over(struct lab_budget *b, size_t bytes);
+int __must_check lab_budget_charge_reserve(struct lab_budget *b, size_t bytes);
+void lab_budget_uncharge_reserve(struct lab_budget *b, size_t bytes,
+				 int reserved);
 void *lab_budget_kzalloc(struct lab_budget *b, size_t size);
 void *lab_budget_kmalloc(struct lab_budget *b, size_t size);
 void *lab_budget_kvzalloc(struct lab_budget *b, size_t size);

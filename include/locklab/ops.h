@@ -69,6 +69,9 @@ union lab_lock_ctx {
 /**
  * struct lab_lock_ops - an exclusive lock, driven uniformly
  * @size: bytes of one lock object
+ * @init_bytes: bytes @init allocates besides the object (GFP_KERNEL_ACCOUNT,
+ *	so a device object's memory cgroup sees them; the device charges them
+ *	to its budgets with @size)
  * @init: initialize a zeroed object; 0 or -errno
  * @destroy: release what @init allocated; the lock must be free
  * @lock: take the lock; spins or sleeps (uninterruptibly) as the variant does
@@ -91,6 +94,7 @@ union lab_lock_ctx {
 struct lab_lock_ops {
 	LAB_OPS_HEAD;
 	size_t size;
+	size_t init_bytes;
 	int (*init)(void *lock);
 	void (*destroy)(void *lock);
 	void (*lock)(void *lock, union lab_lock_ctx *ctx);
@@ -120,6 +124,10 @@ struct lab_lock_ops {
  * @upgradable_lock: take the one upgradable shared hold (NULL if the
  *	variant has none); readers may hold alongside it
  * @upgrade: upgradable -> exclusive: waits for the other readers to leave
+ * @upgradable_trylock: take the upgradable hold if the token is free and
+ *	a read share would be granted; never waits
+ * @try_upgrade: upgradable -> exclusive if no other reader holds; never
+ *	waits, and the upgradable hold stays on failure
  * @upgradable_unlock: release an upgradable hold that was not upgraded
  * @user_hold: as struct lab_lock_ops' (NULL for the kernel's and the broken
  *	lock); @read says whether the hold is shared (an upgradable hold is)
@@ -138,6 +146,8 @@ struct lab_rwlock_ops {
 	void (*downgrade)(void *lock);
 	int (*upgradable_lock)(void *lock, unsigned int flags, ktime_t deadline);
 	int (*upgrade)(void *lock, unsigned int flags, ktime_t deadline);
+	bool (*upgradable_trylock)(void *lock);
+	bool (*try_upgrade)(void *lock);
 	void (*upgradable_unlock)(void *lock);
 	void (*user_hold)(void *lock, bool read, bool to_user);
 };

@@ -95,6 +95,8 @@ int lab_rwlock_write_lock_wait(struct lab_rwlock *l, unsigned int flags,
 			       ktime_t deadline);
 bool lab_rwlock_read_trylock(struct lab_rwlock *l);
 bool lab_rwlock_write_trylock(struct lab_rwlock *l);
+bool lab_rwlock_upgradable_trylock(struct lab_rwlock *l);
+bool lab_rwlock_try_upgrade(struct lab_rwlock *l);
 void lab_rwlock_read_unlock(struct lab_rwlock *l);
 void lab_rwlock_write_unlock(struct lab_rwlock *l);
 void lab_rwlock_downgrade(struct lab_rwlock *l);

@@ -493,6 +493,9 @@ enum locklab_op_code {
 #define LOCKLAB_OP_TIMEOUT	(1U << 1)	/* give up after timeout_ns */
 #define LOCKLAB_OP_SECTION	(1U << 2)	/* run the section once taken */
 
+/* Locks one thread may hold across calls at once (beyond: ENOLCK). */
+#define LOCKLAB_MAX_HOLDS	64
+
 /**
  * struct locklab_op - one operation on a lock-like object (LOCKLAB_IOC_OP)
  * @size: sizeof(struct locklab_op)
@@ -533,10 +536,14 @@ enum locklab_op_code {
  *  - EINVAL: the op does not apply to this kind or variant, or a flag does
  *    not apply to the op (LOCKLAB_OP_TIMEOUT on a spin lock, NONBLOCK on a
  *    condvar), or @hold_ns is above max_hold_ns;
- *  - EBUSY: LOCKLAB_OP_NONBLOCK and the lock is taken;
+ *  - EBUSY: LOCKLAB_OP_NONBLOCK and the lock is taken (UPGRADE: other
+ *    readers still hold it; the upgradable hold stays);
  *  - EPERM: release (or DOWNGRADE, UPGRADE, WAIT) of something the calling
  *    thread does not hold in that mode;
  *  - EDEADLK: the calling thread already holds this lock;
+ *  - ENOLCK: LOCK, READ_LOCK or UPGRADABLE_LOCK while the calling thread
+ *    holds LOCKLAB_MAX_HOLDS locks across calls already (lockdep's
+ *    MAX_LOCK_DEPTH is of the same order);
  *  - EOVERFLOW: semaphore UP beyond its maximum;
  *  - EOWNERDEAD: the lock was taken, and its previous holder died holding
  *    it (see above): the caller now holds the lock;
@@ -677,10 +684,13 @@ struct locklab_arc_op {
  *  - EMSGSIZE: send: @len > the channel's largest message; receive: the
  *    next message is longer than @len (it stays queued);
  *  - EBUSY: one-shot channel: a message was already sent;
- *  - ENOSPC: send only: a budget of LOCKLAB_IOC_LIMITS (charged to the
- *    open that created the channel and its user; a zero-length message
- *    still costs its header), or the mpsc channel's own cap, is reached
- *    (a receive is never refused for budget: it frees memory);
+ *  - ENOSPC: send: a budget of LOCKLAB_IOC_LIMITS (charged to the open
+ *    that created the channel and its user; a zero-length message still
+ *    costs its header), or the mpsc channel's own cap, is reached.
+ *    Receive: the bounce buffer of @len (at most the largest message)
+ *    does not fit the calling open's budget and another receive of that
+ *    open already runs past it (one receive at a time may, so that a full
+ *    budget can always be drained);
  *  - EFAULT on receive: the message was taken but could not be copied.
  */
 enum locklab_chan_op_code {
