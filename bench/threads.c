@@ -65,21 +65,28 @@ struct lab_tgroup {
 };
 
 static atomic_t lab_groups = ATOMIC_INIT(0);
+static atomic_t lab_groups_abandoned = ATOMIC_INIT(0);
 static DECLARE_WAIT_QUEUE_HEAD(lab_groups_wq);
 
 static void lab_tgroup_put(struct lab_tgroup *g)
 {
+	bool abandoned;
+
 	/*
 	 * RELEASE, and ACQUIRE for the last one: the caller's store of
 	 * @abandoned happens before its put, so the last put sees it.
 	 */
 	if (!refcount_dec_and_test(&g->ref))
 		return;
-	if (READ_ONCE(g->abandoned))
+	abandoned = READ_ONCE(g->abandoned);
+	if (abandoned)
 		g->abandon(g->arg);
 	kfree(g);
-	if (atomic_dec_and_test(&lab_groups))
-		wake_up_all(&lab_groups_wq);
+	/* Fully ordered decrements: a waiter that sees 0 sees us gone. */
+	if (abandoned)
+		atomic_dec_return(&lab_groups_abandoned);
+	atomic_dec_return(&lab_groups);
+	wake_up_all(&lab_groups_wq);
 }
 
 static int lab_tgroup_thread(void *data)
@@ -216,6 +223,7 @@ int lab_run_threads(unsigned int nr, lab_thread_fn fn, void *arg,
 		if (opts->stop)
 			WRITE_ONCE(*opts->stop, true);
 		if (opts->abandon) {
+			atomic_inc(&lab_groups_abandoned);
 			WRITE_ONCE(g->abandoned, true);
 			*opts->abandoned = true;
 			lab_tgroup_put(g);
@@ -239,6 +247,21 @@ int lab_run_threads(unsigned int nr, lab_thread_fn fn, void *arg,
 unsigned int lab_run_threads_live(void)
 {
 	return atomic_read(&lab_groups);
+}
+
+/**
+ * lab_run_threads_wait_abandoned() - let abandoned groups finish
+ *
+ * Their threads were told to stop and hold module references until they
+ * end: the device's last close waits for them (uninterruptibly: a dying
+ * process closes its files with a fatal signal pending; bounded by the
+ * grace a stopped thread has to notice), so that rmmod after the last
+ * close finds no reference left.
+ */
+void lab_run_threads_wait_abandoned(void)
+{
+	wait_event_timeout(lab_groups_wq, !atomic_read(&lab_groups_abandoned),
+			   msecs_to_jiffies(LAB_GRACE_MS));
 }
 
 /**

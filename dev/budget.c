@@ -71,6 +71,14 @@ int lab_budget_charge(struct lab_budget *b, size_t bytes)
 	return 0;
 }
 
+/* The top of @b's chain (the user's budget): it holds the one reserve. */
+static struct lab_budget *lab_budget_root(struct lab_budget *b)
+{
+	while (b->parent)
+		b = b->parent;
+	return b;
+}
+
 /**
  * lab_budget_charge_reserve() - charge @bytes, past the limits if need be once
  * @b: the budget, or NULL
@@ -78,10 +86,12 @@ int lab_budget_charge(struct lab_budget *b, size_t bytes)
  *
  * For memory an operation needs on its way to freeing more: a receive's
  * bounce buffer, without which a full budget could never be drained. When
- * a limit refuses the charge, @b's one reserve takes it past the limits
- * (still counted, so the overdraft is visible), if no other charge holds
- * the reserve: the overdraft of a budget is at most one such charge, and
- * other callers get -ENOSPC meanwhile.
+ * a limit refuses the charge, the one reserve of @b's chain (held by its
+ * top, the user's budget, so that a new open() brings no new one) takes it
+ * past the limits, still counted, if no other charge holds the reserve: a
+ * user's overdraft is at most one such charge, and other callers get
+ * -ENOSPC meanwhile. The caller must not sleep waiting for anything else
+ * while it holds the reserve, or others could not drain.
  *
  * Return: 0 charged within the limits, 1 charged on the reserve, -ENOSPC.
  * Give it back with lab_budget_uncharge_reserve() and that value.
@@ -90,14 +100,14 @@ int lab_budget_charge_reserve(struct lab_budget *b, size_t bytes)
 {
 	struct lab_budget *l;
 
-	if (!lab_budget_charge(b, bytes))
+	if (!b || !lab_budget_charge(b, bytes))
 		return 0;
 	/*
 	 * Acquire/release pair of a one-bit lock: the holder's charge and
 	 * uncharge happen inside it. The counters are relaxed (budget.h);
 	 * the reserve orders nothing else.
 	 */
-	if (atomic_cmpxchg_acquire(&b->reserve, 0, 1))
+	if (atomic_cmpxchg_acquire(&lab_budget_root(b)->reserve, 0, 1))
 		return -ENOSPC;
 	for (l = b; l; l = l->parent)
 		atomic_long_add(bytes, &l->used);	/* relaxed: budget.h */
@@ -116,7 +126,7 @@ void lab_budget_uncharge_reserve(struct lab_budget *b, size_t bytes,
 	lab_budget_uncharge(b, bytes);
 	if (reserved)
 		/* RELEASE: pairs with the ACQUIRE cmpxchg above. */
-		atomic_set_release(&b->reserve, 0);
+		atomic_set_release(&lab_budget_root(b)->reserve, 0);
 }
 
 /**

@@ -35,7 +35,13 @@
 
 #include "hold.h"
 
-#define LAB_HOLD_BITS		6
+/*
+ * 1024 buckets (64 KiB): a thread holds at most LOCKLAB_MAX_HOLDS records,
+ * and N threads holding spread N * 64 records over the table, so a lookup
+ * walks about N / 16 records of others: the bound a hostile user buys with
+ * N threads and their byte budget.
+ */
+#define LAB_HOLD_BITS		10
 #define LAB_HOLD_BUCKETS	BIT(LAB_HOLD_BITS)
 
 struct lab_hold_bucket {

@@ -224,6 +224,7 @@ static int lab_obj_chan_recv(struct lab_obj *obj, struct locklab_chan_op *c)
 	struct lab_chan_end *e = obj->prim;
 	struct lab_chan *ch;
 	int reserved, ret = 0;
+	unsigned int flags;
 	ssize_t got;
 	size_t room;
 	void *buf;
@@ -233,9 +234,11 @@ static int lab_obj_chan_recv(struct lab_obj *obj, struct locklab_chan_op *c)
 		return PTR_ERR(ch);
 	room = min_t(size_t, c->len, ch->msg_max);
 	/*
-	 * Past the limits on the open's one reserve if need be: a receive
-	 * must drain even a full budget; other receives then get -ENOSPC, so
-	 * those in flight pin at most the limit plus one message.
+	 * The bounce buffer is charged to the channel creator's open. Past
+	 * its budget only on the user's one reserve, and then the receive
+	 * takes a queued message or nothing, never waits: a full budget can
+	 * always be drained, and no receive blocked on an empty channel keeps
+	 * the reserve from one that could drain.
 	 */
 	reserved = lab_budget_charge_reserve(b, lab_charge_size(room ?: 1));
 	if (reserved < 0) {
@@ -249,10 +252,15 @@ static int lab_obj_chan_recv(struct lab_obj *obj, struct locklab_chan_op *c)
 		ret = -ENOMEM;
 		goto out;
 	}
-	got = lab_chan_recv(ch, buf, room, lab_chan_flags(c),
-			    lab_chan_deadline(c));
+	flags = lab_chan_flags(c);
+	if (reserved)
+		flags |= LAB_CHAN_NONBLOCK;
+	got = lab_chan_recv(ch, buf, room, flags, lab_chan_deadline(c));
 	if (got < 0) {
 		ret = got;
+		if (ret == -EAGAIN && reserved &&
+		    !(c->flags & LOCKLAB_OP_NONBLOCK))
+			ret = -ENOSPC;	/* it would wait past the budget */
 		goto free;
 	}
 	atomic64_inc(&obj->stats.acquisitions);

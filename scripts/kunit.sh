@@ -109,6 +109,7 @@ sync_sources() {
 	rsync -rc --delete --exclude='.git' --exclude='build/' \
 		--include='*/' --include='*.[ch]' --include='Kbuild' \
 		--include='Kconfig' --include='.kunitconfig' --include='*.config' \
+		--include='dkms.conf' \
 		--exclude='*' "$LOCKLAB_TOP/" "$1/"
 }
 dst=$KSRC/drivers/misc/locklab

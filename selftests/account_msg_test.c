@@ -263,15 +263,18 @@ TEST_F_TIMEOUT(acct, slab_growth_per_message_within_its_charge, 600)
 TEST_F_TIMEOUT(acct, full_budget_still_lets_receivers_drain, 120)
 {
 	unsigned long n64, n0;
+	int fd, err, empty;
 	uint64_t full;
 	uint32_t got;
-	int fd, err;
+	char buf[64];
 
 	if (_metadata->skip)
 		return;
 	ASSERT_EQ(0, ll_param_set_ul("chan_mpsc_max_bytes", 1UL << 30));
 	ASSERT_EQ(0, ll_create(self->dev, LOCKLAB_KIND_CHANNEL,
 			       LOCKLAB_CHANNEL_MPSC, 0, 64, &fd));
+	ASSERT_EQ(0, ll_create(self->dev, LOCKLAB_KIND_CHANNEL,
+			       LOCKLAB_CHANNEL_MPSC, 0, 64, &empty));
 	ASSERT_EQ(0, ll_param_set_ul("max_open_bytes",
 				     open_bytes(self->dev) + 64 * KIB));
 	n64 = fill(fd, 64, 100000, &err);
@@ -281,6 +284,15 @@ TEST_F_TIMEOUT(acct, full_budget_still_lets_receivers_drain, 120)
 	full = open_bytes(self->dev);
 	ll_note("full: %lu + %lu messages, %llu bytes charged\n", n64, n0,
 		(unsigned long long)full);
+	/*
+	 * A receive on an empty channel past the budget does not wait (it
+	 * would keep the one reserve from the drain below): ENOSPC at once,
+	 * not ETIMEDOUT.
+	 */
+	got = 64;
+	EXPECT_EQ(ENOSPC, ll_chan(empty, LOCKLAB_CHAN_RECV, LOCKLAB_OP_TIMEOUT,
+				  buf, &got, 5000000000ULL, NULL));
+	close(empty);
 	/* The oldest message is a 64-byte one. */
 	err = recv_nb(fd, 64, &got);
 	EXPECT_EQ(0, err)
@@ -291,14 +303,16 @@ TEST_F_TIMEOUT(acct, full_budget_still_lets_receivers_drain, 120)
 }
 
 /*
- * Receives blocked on an empty channel each hold a bounce buffer of their
- * room; together they may pin the open's budget plus one message (the
- * reserve that lets a full budget drain), never more: the rest get ENOSPC
- * at once. The budget's headroom fits one 32 KiB buffer, so of NR_RX
- * receivers one is charged within the limit, one on the reserve, and the
- * others are refused.
+ * Receives blocked on empty channels each hold a bounce buffer of their
+ * room; together they may pin the user's budget plus one message (the one
+ * reserve that lets a full budget drain), never more, however many opens
+ * they come from: the rest get ENOSPC at once. NR_OPENS opens, a channel
+ * each, NR_RX receivers spread over them; the user budget's headroom fits
+ * one 32 KiB buffer, and past it a receive on an empty channel does not
+ * wait: one receiver blocks (and times out), every other is refused.
  */
-#define NR_RX	8
+#define NR_RX		8
+#define NR_OPENS	4
 
 struct rx_arg {
 	int fd;
@@ -316,26 +330,37 @@ static void *blocked_rx(void *p)
 	return NULL;
 }
 
+static uint64_t user_bytes(int dev)
+{
+	struct locklab_limits l;
+
+	return ll_limits(dev, &l) ? ~0ULL : l.user_bytes;
+}
+
 TEST_F_TIMEOUT(acct, receives_in_flight_pin_at_most_budget_plus_one, 60)
 {
 	static struct rx_arg a[NR_RX];
-	pthread_t t[NR_RX];
+	int dev[NR_OPENS], fd[NR_OPENS], i, nospc = 0, timedout = 0;
 	uint64_t base, peak = 0, now;
-	int fd, i, nospc = 0, timedout = 0;
+	pthread_t t[NR_RX];
 
 	if (_metadata->skip)
 		return;
-	ASSERT_EQ(0, ll_create(self->dev, LOCKLAB_KIND_CHANNEL,
-			       LOCKLAB_CHANNEL_MPSC, 0, 32768, &fd));
-	base = open_bytes(self->dev);
-	ASSERT_EQ(0, ll_param_set_ul("max_open_bytes", base + 48 * KIB));
+	for (i = 0; i < NR_OPENS; i++) {
+		dev[i] = open(LL_DEV, O_RDWR | O_CLOEXEC);
+		ASSERT_LE(0, dev[i]);
+		ASSERT_EQ(0, ll_create(dev[i], LOCKLAB_KIND_CHANNEL,
+				       LOCKLAB_CHANNEL_MPSC, 0, 32768, &fd[i]));
+	}
+	base = user_bytes(self->dev);
+	ASSERT_EQ(0, ll_param_set_ul("max_user_bytes", base + 48 * KIB));
 	for (i = 0; i < NR_RX; i++) {
-		a[i].fd = fd;
+		a[i].fd = fd[i % NR_OPENS];
 		a[i].err = -1;
 		ASSERT_EQ(0, pthread_create(&t[i], NULL, blocked_rx, &a[i]));
 	}
 	for (i = 0; i < 100; i++) {
-		now = open_bytes(self->dev);
+		now = user_bytes(self->dev);
 		if (now > peak)
 			peak = now;
 		usleep(10000);
@@ -345,15 +370,18 @@ TEST_F_TIMEOUT(acct, receives_in_flight_pin_at_most_budget_plus_one, 60)
 		nospc += a[i].err == ENOSPC;
 		timedout += a[i].err == ETIMEDOUT;
 	}
-	ll_note("base %llu, peak %llu bytes; %d ENOSPC, %d ETIMEDOUT\n",
+	ll_note("user: base %llu, peak %llu bytes; %d ENOSPC, %d ETIMEDOUT\n",
 		(unsigned long long)base, (unsigned long long)peak, nospc,
 		timedout);
 	EXPECT_EQ(NR_RX, nospc + timedout);
-	EXPECT_EQ(2, timedout);
-	/* The limit, plus one 32 KiB buffer (and its bookkeeping) over. */
+	EXPECT_EQ(1, timedout);
+	/* The limit, plus at most one 32 KiB buffer (and bookkeeping) over. */
 	EXPECT_GE(base + 48 * KIB + 32768 + 64, peak);
-	EXPECT_EQ(base, open_bytes(self->dev));
-	close(fd);
+	EXPECT_EQ(base, user_bytes(self->dev));
+	for (i = 0; i < NR_OPENS; i++) {
+		close(fd[i]);
+		close(dev[i]);
+	}
 }
 
 /*

@@ -27,7 +27,6 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/resource.h>
-#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "kselftest_harness.h"
@@ -451,13 +450,6 @@ static void *nonblock_hammer(void *p)
 	return NULL;
 }
 
-static bool preempt_rt(void)
-{
-	struct utsname u;
-
-	return !uname(&u) && strstr(u.version, "PREEMPT_RT");
-}
-
 /*
  * NONBLOCK never sleeps, whoever else is in the channel: a thread making
  * only NONBLOCK sends and receives while two others hammer the same
@@ -474,7 +466,7 @@ TEST_F(chan, nonblock_ops_never_sleep)
 	long sw;
 	int i;
 
-	if (preempt_rt())
+	if (ll_preempt_rt())
 		SKIP(return, "PREEMPT_RT: spinlock_t sleeps when contended");
 	for (i = 0; i < 2; i++)
 		ASSERT_EQ(0, pthread_create(&t[i], NULL, nonblock_hammer, &h));

@@ -22,6 +22,7 @@
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -41,6 +42,14 @@ static inline void set_flag(bool *flag)
 static inline bool get_flag(bool *flag)
 {
 	return __atomic_load_n(flag, __ATOMIC_ACQUIRE);
+}
+
+/* Is this a PREEMPT_RT kernel (spinlock_t sleeps)? */
+static inline bool ll_preempt_rt(void)
+{
+	struct utsname u;
+
+	return !uname(&u) && strstr(u.version, "PREEMPT_RT");
 }
 
 /* Wait up to @secs for @flag. */

@@ -43,8 +43,9 @@
  * @limit: the limit, read at every charge (a module parameter, so that a
  *	change through sysfs applies at once)
  * @parent: charged too, or NULL
- * @reserve: 1 while one charge runs past the limits on this budget's one
- *	reserve (lab_budget_charge_reserve()), else 0
+ * @reserve: 1 while one charge runs past the limits on the reserve of the
+ *	chain this budget tops (lab_budget_charge_reserve()), else 0; used
+ *	only in a budget without a parent
  */
 struct lab_budget {
 	atomic_long_t used;

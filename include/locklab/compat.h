@@ -11,10 +11,16 @@
  *
  *   spinlock_t on PREEMPT_RT is an rt_mutex (it sleeps): "is it locked"
  *   reads another field.
+ *   scoped_guard() since 6.12 needs two helpers of a guard class written
+ *   with DEFINE_CLASS() (LAB_CLASS_IS_GUARD()).
+ *
+ * One more lives in the Kbuild: an in-tree build's $(src) became absolute
+ * in 6.10.
  */
 #ifndef _LOCKLAB_COMPAT_H
 #define _LOCKLAB_COMPAT_H
 
+#include <linux/cleanup.h>
 #include <linux/spinlock.h>
 #include <linux/version.h>
 
@@ -27,5 +33,21 @@ static inline bool lab_compat_spin_is_locked(spinlock_t *l)
 	return rt_mutex_base_is_locked(&l->lock);
 #endif
 }
+
+/*
+ * A lock guard written with DEFINE_CLASS() (one that carries more than the
+ * lock, as the MCS guard carries its node) used with scoped_guard(). Since
+ * 6.12 scoped_guard() asks the class whether it is conditional and for the
+ * lock it holds (DEFINE_GUARD() defines both); 6.1's needs neither. Feature
+ * test: the macro that defines the first.
+ */
+#ifdef __DEFINE_CLASS_IS_CONDITIONAL
+#define LAB_CLASS_IS_GUARD(_name, _lock_expr)				\
+	__DEFINE_CLASS_IS_CONDITIONAL(_name, false);			\
+	static inline void *class_##_name##_lock_ptr(class_##_name##_t * _T) \
+	{ return (void *)(_lock_expr); }
+#else
+#define LAB_CLASS_IS_GUARD(_name, _lock_expr)
+#endif
 
 #endif /* _LOCKLAB_COMPAT_H */

@@ -23,6 +23,7 @@
 #include <linux/types.h>
 
 #include <locklab/atomic.h>
+#include <locklab/compat.h>
 
 struct lab_mcs_node {
 	struct lab_mcs_node *next;
@@ -172,5 +173,6 @@ DEFINE_CLASS(lab_mcs, struct lab_mcs_guard,
 	     lab_mcs_unlock(_T.lock, _T.node),
 	     ({ lab_mcs_lock(l, n); (struct lab_mcs_guard){ l, n }; }),
 	     struct lab_mcs_spinlock *l, struct lab_mcs_node *n)
+LAB_CLASS_IS_GUARD(lab_mcs, _T->lock)
 
 #endif /* _LOCKLAB_SPIN_MCS_H */

@@ -688,9 +688,10 @@ struct locklab_arc_op {
  *    that created the channel and its user; a zero-length message still
  *    costs its header), or the mpsc channel's own cap, is reached.
  *    Receive: the bounce buffer of @len (at most the largest message)
- *    does not fit the calling open's budget and another receive of that
- *    open already runs past it (one receive at a time may, so that a full
- *    budget can always be drained);
+ *    does not fit those budgets, and the receive cannot take a queued
+ *    message at once: past the budgets a receive may only take what is
+ *    queued, never wait (so a full budget can always be drained), and
+ *    only one receive per user at a time;
  *  - EFAULT on receive: the message was taken but could not be copied.
  */
 enum locklab_chan_op_code {
