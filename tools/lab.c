@@ -313,8 +313,8 @@ static int lab_clobber(int dev, const struct lab_args *a)
 		       lost, 100.0 * lost / made,
 		       "the compiler kept the counter in a register across the lock");
 	else
-		printf("  verdict: no update lost without the clobber: this compiler %s\n",
-		       "reloaded the counter inside the lock anyway");
+		printf("  verdict: no update lost without the clobber (%s)\n",
+		       "scripts/lab-objdump.sh: did the compiler reload it?");
 	return bad;
 }
 
