@@ -33,7 +33,8 @@ unsigned int lab_bench_max_ms = 10000;
 LAB_PARAM_UINT(bench_max_ms, lab_bench_max_ms, 1, 600000, 0644,
 	       "Longest LOCKLAB_IOC_BENCH run in ms");
 
-static DEFINE_MUTEX(lab_bench_lock);
+/* One run at a time: LOCKLAB_IOC_BENCH and LOCKLAB_IOC_LAB (dev/lab.c). */
+DEFINE_MUTEX(lab_bench_lock);
 
 static int lab_bench_check(const struct locklab_bench *b)
 {

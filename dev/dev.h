@@ -61,5 +61,9 @@ int lab_dev_release(struct inode *inode, struct file *file);
 /* LOCKLAB_IOC_BENCH (dev/bench.c). */
 int lab_ioc_bench(struct file *file, void *arg, void __user *uarg);
 extern unsigned int lab_bench_max_ms;
+extern struct mutex lab_bench_lock;
+
+/* LOCKLAB_IOC_LAB (dev/lab.c): one experiment of lab/. */
+int lab_ioc_lab(struct file *file, void *arg, void __user *uarg);
 
 #endif /* _LOCKLAB_DEV_H */

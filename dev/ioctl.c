@@ -116,6 +116,8 @@ static const struct lab_ioctl_desc lab_ioctls[] = {
 		  struct locklab_arc_op, weak, lab_arc_ioc, false),
 	LAB_IOCTL(LOCKLAB_IOC_CHAN, LAB_ON_KIND(LOCKLAB_KIND_CHANNEL),
 		  struct locklab_chan_op, __reserved, lab_chan_ioc, false),
+	LAB_IOCTL(LOCKLAB_IOC_LAB, LAB_ON_DEV, struct locklab_lab, __reserved,
+		  lab_ioc_lab, false),
 };
 
 /**

@@ -3,9 +3,10 @@
 #
 # The demo: boot Debian's kernel in QEMU (TCG, 2 vCPUs), load locklab.ko and
 # run the in-kernel benchmark of every variant of every kind next to the
-# kernel's own primitive, printing one table per kind.
+# kernel's own primitive, printing one table per kind, and end with a short
+# run of every experiment (locklab lab all).
 #
-#   DEMO_MS=500 DEMO_THREADS=2 DEMO_HOLD_NS=0 scripts/demo.sh
+#   DEMO_MS=500 DEMO_THREADS=2 DEMO_HOLD_NS=0 DEMO_LAB_ROUNDS=50000 scripts/demo.sh
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 cd "$LOCKLAB_TOP"
@@ -14,6 +15,7 @@ make -s modules tools
 ms=${DEMO_MS:-500}
 threads=${DEMO_THREADS:-2}
 hold=${DEMO_HOLD_NS:-0}
+lab_rounds=${DEMO_LAB_ROUNDS:-50000}
 echo "locklab demo: booting Debian's kernel in QEMU (TCG, 2 vCPUs); this takes ~10 s plus the runs"
 rc=0
 scripts/vm.sh --timeout 600 --file tools/locklab -- sh -c "
@@ -27,6 +29,8 @@ scripts/vm.sh --timeout 600 --file tools/locklab -- sh -c "
 		echo \"== \$kind: userspace stress through /dev/locklab (pthreads, HOLD ioctls)\"
 		locklab stress --quiet --kind \$kind --threads $threads --ms $ms --hold-ns $hold || exit 1
 		echo
-	done" >build/demo.out 2>&1 || rc=$?
+	done &&
+	echo \"== experiments (locklab lab all, short runs; locklab lab --help NAME)\" &&
+	locklab lab all --rounds $lab_rounds" >build/demo.out 2>&1 || rc=$?
 sed -n '/^locklab ABI/,/^LOCKLAB-VM: ---- kernel log/p' build/demo.out | sed '$d'
 exit $rc

@@ -20,7 +20,7 @@ mkdir -p "$src"
 rsync -a --include='/Kbuild' --include='/Kconfig' --include='/dkms.conf' \
 	--include='/include/***' --include='/arch/***' --include='/lock/***' \
 	--include='/channel/***' --include='/refcount/***' --include='/dev/***' \
-	--include='/bench/***' --include='/kunit/***' --exclude='*.o' \
+	--include='/bench/***' --include='/kunit/***' --include='/lab/***' --exclude='*.o' \
 	--exclude='.*.cmd' --exclude='*' ./ "$src/"
 p=0 f=0
 if dkms add -m locklab -v "$ver" >build/dkms.log 2>&1; then

@@ -24,7 +24,7 @@ rsync -a --checksum --delete --exclude='*.o' --exclude='*.ko' --exclude='.*.cmd'
 	--include='/Kbuild' --include='/Kconfig' --include='/dkms.conf' \
 	--include='/include/***' --include='/arch/***' --include='/lock/***' \
 	--include='/channel/***' --include='/refcount/***' --include='/dev/***' \
-	--include='/bench/***' --include='/kunit/***' --exclude='*' \
+	--include='/bench/***' --include='/kunit/***' --include='/lab/***' --exclude='*' \
 	"$LOCKLAB_TOP/" "$out/"
 make -s -C "$kdir" M="$out" ${cross[@]+"${cross[@]}"} W=1 LOCKLAB_WERROR=y \
 	modules >&2

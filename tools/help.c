@@ -24,6 +24,8 @@ static const char manual[] =
 "                  [--seconds S | --ms MS] [--hold-ns NS] [--gap-ns NS]\n"
 "                  [--read-pct P] [--bind] [--broken] [--times] [--quiet]\n"
 "                  [--json | --csv]\n"
+"    locklab lab NAME [--ordering ORD[,ORD...]|all] [--rounds N] [--threads N]\n"
+"    locklab lab --help [NAME]\n"
 "\n"
 "DESCRIPTION\n"
 "    locklab talks to " LL_DEV " (the locklab module; load it with\n"
@@ -73,6 +75,12 @@ static const char manual[] =
 "             kernel's own primitive of the kind always runs too, so each\n"
 "             row shows its rate as a ratio to the kernel's in the same run.\n"
 "\n"
+"    lab      runs an experiment in the kernel: litmus tests (sb, mp, lb,\n"
+"             2+2w) under each ordering with the count of every outcome,\n"
+"             the compiler-barrier experiment (clobber), and cache effects\n"
+"             (false-sharing, cmpxchg, ttas). `locklab lab --help NAME`\n"
+"             explains one, what to expect and why.\n"
+"\n"
 "BENCH OPTIONS\n"
 "    --kind KIND        family to run (default: spin)\n"
 "    --variant LIST     comma-separated variant names, or all (default)\n"
@@ -118,7 +126,8 @@ static const char manual[] =
 "\n"
 "EXIT STATUS\n"
 "    0 on success; 1 on a usage or device error; 2 when a lock that is not\n"
-"    marked broken showed violations or lost updates.\n";
+"    marked broken showed violations or lost updates, or a lab run showed\n"
+"    an outcome that must never happen.\n";
 
 struct cmd_help {
 	const char *name;
@@ -153,6 +162,12 @@ static const struct cmd_help cmd_help[] = {
 "Run the in-kernel benchmark (kernel threads) of every selected variant of\n"
 "KIND, and the kernel's own primitive of the kind, whose rate every row is\n"
 "divided by (vs kernel). See `locklab --help` for the kinds and columns.\n" },
+	{ "lab",
+"Usage: locklab lab NAME [--ordering ORD[,ORD...]|all] [--rounds N]\n"
+"                        [--threads N]\n"
+"\n"
+"Run an in-kernel experiment; `locklab lab --help [NAME]` for the list and\n"
+"what each one shows.\n" },
 	{ "stress",
 "Usage: locklab stress [--kind KIND] [--variant NAME[,NAME...]|all]\n"
 "                      [--threads N] [--seconds S | --ms MS] [--hold-ns NS]\n"

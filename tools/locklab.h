@@ -9,6 +9,7 @@
  *   info.c     version, list
  *   bench.c    bench: the in-kernel benchmark
  *   stress.c   stress: userspace threads on object fds
+ *   lab.c      lab: the in-kernel experiments, with their own help
  *
  * The ioctl wrappers are tools/include/locklab_user.h, which the selftests
  * use too.
@@ -120,6 +121,7 @@ int cmd_list(const struct cli_opts *o);
 int cmd_bench(struct cli_opts *o);
 int cmd_stress(struct cli_opts *o);
 int cmd_stat(const struct cli_opts *o);
+int cmd_lab(int argc, char **argv);
 
 /* help.c */
 void help_print(const char *cmd);

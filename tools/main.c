@@ -7,6 +7,7 @@
  *   locklab bench [options]     in-kernel benchmark (kthreads), every
  *                               variant next to the kernel's own
  *   locklab stress [options]    userspace threads on object fds
+ *   locklab lab NAME [options]  in-kernel experiments (tools/lab.c)
  *
  * `locklab --help` is the manual, `locklab COMMAND --help` one command's.
  * This file parses the options and dispatches (the rest: tools/locklab.h).
@@ -100,6 +101,8 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	cmd = argv[1];
+	if (!strcmp(cmd, "lab"))	/* its own options: tools/lab.c */
+		return cmd_lab(argc, argv);
 	optind = 2;
 	while ((c = getopt_long(argc, argv, "k:v:t:s:m:H:G:R:n:bBjcqTrh", longopts, NULL)) != -1) {
 		switch (c) {
@@ -192,6 +195,6 @@ int main(int argc, char **argv)
 		return cmd_bench(&o);
 	}
 	fprintf(stderr, "locklab: unknown command '%s' (%s; see --help)\n", cmd,
-		"version, list, stat, stress, bench");
+		"version, list, stat, stress, bench, lab");
 	return 1;
 }

@@ -57,6 +57,13 @@ static inline int ll_bench(int dev, struct locklab_bench *b)
 	return ll_err(ioctl(dev, LOCKLAB_IOC_BENCH, b));
 }
 
+/* LOCKLAB_IOC_LAB: @l's experiment, variant, rounds, threads filled in. */
+static inline int ll_lab(int dev, struct locklab_lab *l)
+{
+	l->size = sizeof(*l);
+	return ll_err(ioctl(dev, LOCKLAB_IOC_LAB, l));
+}
+
 static inline int ll_create(int dev, uint32_t kind, uint32_t variant,
 			    uint32_t p0, uint32_t p1, int *fd)
 {

@@ -67,7 +67,7 @@
 #define LOCKLAB_TYPE		0xE7
 
 #define LOCKLAB_ABI_MAJOR	1
-#define LOCKLAB_ABI_MINOR	1
+#define LOCKLAB_ABI_MINOR	2
 
 /**
  * enum locklab_kind - families of primitives
@@ -761,5 +761,154 @@ struct locklab_limits {
 };
 
 #define LOCKLAB_IOC_LIMITS	_IO(LOCKLAB_TYPE, 0x04)
+
+/**
+ * DOC: Experiments (LOCKLAB_IOC_LAB)
+ *
+ * The book's chapter 7 as runs in the kernel: kernel threads, pinned to
+ * different CPUs, repeat one small program and count what they saw.
+ *
+ * Litmus tests (two threads, every round on fresh variables x and y that
+ * start at 0, both threads released together each round). @results[i]
+ * counts the rounds that ended in outcome i, where i is built from two
+ * bits, r0 (bit 0) and r1 (bit 1):
+ *
+ *  - %LOCKLAB_LAB_SB, store buffering: T0: x = 1; r0 = y. T1: y = 1;
+ *    r1 = x. The outcome 0 (r0 = 0, r1 = 0) needs a store to be passed by
+ *    the later load of its own thread.
+ *  - %LOCKLAB_LAB_MP, message passing: T0: x = 1 (the data); y = 1 (the
+ *    flag). T1: r0 = y; r1 = x. The outcome 1 (flag seen, data not) needs
+ *    the two stores or the two loads reordered.
+ *  - %LOCKLAB_LAB_LB, load buffering: T0: r0 = x; y = 1. T1: r1 = y;
+ *    x = 1. The outcome 3 (both loads see the other thread's store) needs
+ *    a load to be passed by the later store of its own thread.
+ *  - %LOCKLAB_LAB_2P2W, two writes each: T0: x = 1; y = 2. T1: y = 1;
+ *    x = 2. r0 is x == 2 and r1 is y == 2 after the round: the outcome 0
+ *    (x = 1, y = 1: both first stores came last) needs a thread's two
+ *    stores to reach memory in the other order.
+ *
+ * @variant chooses how each thread orders its two accesses (enum
+ * locklab_lab_ordering); %LOCKLAB_LAB_RWMB applies to MP and 2+2W only.
+ * On return @forbidden has bit i set for each outcome i that the Linux
+ * kernel memory model (tools/memory-model) forbids under that ordering,
+ * and @arch_forbidden for each one the CPU architecture the kernel runs
+ * on forbids (x86-64: TSO; arm64: the Armv8 model; other architectures:
+ * the kernel model's answer). A count in a @forbidden outcome is a failure
+ * of the CPU, of the emulator or of locklab; the run still returns 0.
+ *
+ * %LOCKLAB_LAB_CLOBBER: @threads threads each take a hand-written
+ * xchg spin lock @rounds times and increment a plain counter under it,
+ * first with the lock's asm carrying the "memory" clobber, then without
+ * it (deliberately broken: the compiler may keep the counter in a
+ * register across the lock). @results: [0] increments made, [1] the
+ * counter with the clobber, [2] the counter without it, [3] and [4] the
+ * nanoseconds of each half. x86-64 and arm64 only.
+ *
+ * Cache effects, two configurations timed in one run, interleaved in four
+ * slices each (@rounds operations per thread per configuration):
+ *
+ *  - %LOCKLAB_LAB_FALSE_SHARING: two threads increment a counter each;
+ *    [0] ns with both counters in one cache line, [1] ns with them 128
+ *    bytes apart.
+ *  - %LOCKLAB_LAB_CMPXCHG: two threads on one shared word; [0] ns of
+ *    compare-and-exchanges that always fail, [1] ns of ones that always
+ *    succeed (storing the value they found), [2] ns of plain loads.
+ *  - %LOCKLAB_LAB_TTAS: @threads threads take one spin lock @rounds times
+ *    each; [0] ns spinning on the swap (TAS), [1] ns spinning on a load
+ *    first (TTAS), [2] and [3] the swaps each issued in all, [4] the
+ *    critical sections counted under the lock in both (2 x @threads x
+ *    @rounds: fewer would be a lost update).
+ */
+enum locklab_lab_experiment {
+	LOCKLAB_LAB_SB = 1,
+	LOCKLAB_LAB_MP = 2,
+	LOCKLAB_LAB_LB = 3,
+	LOCKLAB_LAB_2P2W = 4,
+	LOCKLAB_LAB_CLOBBER = 16,
+	LOCKLAB_LAB_FALSE_SHARING = 32,
+	LOCKLAB_LAB_CMPXCHG = 33,
+	LOCKLAB_LAB_TTAS = 34,
+};
+
+/**
+ * enum locklab_lab_ordering - how a litmus thread orders its two accesses
+ * @LOCKLAB_LAB_RELAXED: READ_ONCE() and WRITE_ONCE() only
+ * @LOCKLAB_LAB_ACQREL: smp_store_release() and smp_load_acquire() (MP and
+ *	2+2W: on the second store and the first load only)
+ * @LOCKLAB_LAB_LAB_ACQREL: the same with locklab's own
+ *	lab_atomic_set_release() and lab_atomic_read_acquire()
+ * @LOCKLAB_LAB_LAB_MB: relaxed accesses with locklab's full fence, lab_mb()
+ *	(the hand-written mfence or dmb ish), between them
+ * @LOCKLAB_LAB_SMP_MB: relaxed accesses with smp_mb() between them
+ * @LOCKLAB_LAB_RWMB: smp_wmb() between two stores, smp_rmb() between two
+ *	loads (MP and 2+2W only)
+ */
+enum locklab_lab_ordering {
+	LOCKLAB_LAB_RELAXED = 1,
+	LOCKLAB_LAB_ACQREL = 2,
+	LOCKLAB_LAB_LAB_ACQREL = 3,
+	LOCKLAB_LAB_LAB_MB = 4,
+	LOCKLAB_LAB_SMP_MB = 5,
+	LOCKLAB_LAB_RWMB = 6,
+};
+
+#define LOCKLAB_LAB_MAX_ROUNDS		1000000000ULL
+#define LOCKLAB_LAB_MAX_THREADS		8
+#define LOCKLAB_LAB_RESULTS		8
+
+/**
+ * struct locklab_lab - run one experiment (LOCKLAB_IOC_LAB on /dev/locklab)
+ * @size: sizeof(struct locklab_lab)
+ * @flags: must be 0
+ * @experiment: in: enum locklab_lab_experiment
+ * @variant: in: litmus tests: enum locklab_lab_ordering; other
+ *	experiments: 0
+ * @rounds: in: rounds (litmus tests) or operations per thread, 1 ..
+ *	LOCKLAB_LAB_MAX_ROUNDS, or 0 for the experiment's default; out: the
+ *	number run
+ * @threads: in: 0 for 2; litmus, FALSE_SHARING and CMPXCHG take exactly 2,
+ *	CLOBBER and TTAS 2 .. LOCKLAB_LAB_MAX_THREADS; never more than the
+ *	online CPUs (each thread has a CPU of its own); out: the number run
+ * @nr_results: out: how many entries of @results the experiment fills
+ * @forbidden: out, litmus tests: outcomes the kernel memory model forbids
+ * @arch_forbidden: out, litmus tests: outcomes this CPU architecture forbids
+ * @elapsed_ns: out: wall time of the whole run
+ * @results: out: counts or nanoseconds, per experiment (see above)
+ * @__reserved: must be 0
+ *
+ * One run goes at a time, module-wide, shared with LOCKLAB_IOC_BENCH: a
+ * second caller waits (interruptibly) for the first. A run lasts at most
+ * the lab_max_ms module parameter.
+ *
+ * Errors beside the general ones:
+ *
+ *  - EINVAL: an unknown experiment; an ordering the experiment does not
+ *    take (%LOCKLAB_LAB_RWMB on SB or LB; any non-zero @variant on the
+ *    other experiments); @rounds above LOCKLAB_LAB_MAX_ROUNDS; a @threads
+ *    count the experiment does not take, or more than the online CPUs;
+ *    a non-zero @flags or @__reserved;
+ *  - EOPNOTSUPP: %LOCKLAB_LAB_CLOBBER on an architecture without its
+ *    hand-written lock (neither x86-64 nor arm64);
+ *  - EINTR: a signal ended the wait for an earlier run, or this run: the
+ *    call returns at once and the threads stop by themselves, as with
+ *    LOCKLAB_IOC_BENCH;
+ *  - ETIMEDOUT: the run did not finish within lab_max_ms.
+ */
+struct locklab_lab {
+	__u32 size;
+	__u32 flags;
+	__u32 experiment;
+	__u32 variant;
+	__aligned_u64 rounds;
+	__u32 threads;
+	__u32 nr_results;
+	__u32 forbidden;
+	__u32 arch_forbidden;
+	__aligned_u64 elapsed_ns;
+	__aligned_u64 results[LOCKLAB_LAB_RESULTS];
+	__aligned_u64 __reserved;
+};
+
+#define LOCKLAB_IOC_LAB		_IO(LOCKLAB_TYPE, 0x05)
 
 #endif /* _UAPI_LINUX_LOCKLAB_H */
