@@ -21,7 +21,8 @@
  *  - the guards release on scope exit.
  *
  * Not tested here: lockdep reports (the debug tier runs these suites with
- * lockdep on, which checks the annotations stay balanced) and fairness.
+ * lockdep on, which checks the annotations stay balanced) and the bound
+ * on the fair variants' waits.
  */
 #include <kunit/test.h>
 #include <linux/slab.h>
@@ -54,6 +55,8 @@ static const struct mutex_case mutex_excl_cases[] = {
 	{ LOCKLAB_MUTEX_QUEUE, 4 },
 	{ LOCKLAB_MUTEX_PARKING, 1 }, { LOCKLAB_MUTEX_PARKING, 2 },
 	{ LOCKLAB_MUTEX_PARKING, 4 },
+	{ LOCKLAB_MUTEX_QUEUE_FAIR, 2 }, { LOCKLAB_MUTEX_QUEUE_FAIR, 4 },
+	{ LOCKLAB_MUTEX_PARKING_FAIR, 2 }, { LOCKLAB_MUTEX_PARKING_FAIR, 4 },
 	{ LOCKLAB_MUTEX_KERNEL, 1 }, { LOCKLAB_MUTEX_KERNEL, 2 },
 	{ LOCKLAB_MUTEX_KERNEL, 4 },
 };
@@ -111,6 +114,7 @@ static void mutex_checker_catches_broken_mutex_test(struct kunit *test)
 static const u32 mutex_variants[] = {
 	LOCKLAB_MUTEX_2STATE, LOCKLAB_MUTEX_3STATE, LOCKLAB_MUTEX_SPIN,
 	LOCKLAB_MUTEX_QUEUE, LOCKLAB_MUTEX_PARKING,
+	LOCKLAB_MUTEX_QUEUE_FAIR, LOCKLAB_MUTEX_PARKING_FAIR,
 };
 
 static void mutex_variant_desc(const u32 *v, char *desc)
@@ -126,6 +130,7 @@ KUNIT_ARRAY_PARAM(mutex_variant, mutex_variants, mutex_variant_desc);
 /* The ch. 10 locks, whose waiters are woken oldest first. */
 static const u32 mutex_fifo_variants[] = {
 	LOCKLAB_MUTEX_QUEUE, LOCKLAB_MUTEX_PARKING,
+	LOCKLAB_MUTEX_QUEUE_FAIR, LOCKLAB_MUTEX_PARKING_FAIR,
 };
 
 KUNIT_ARRAY_PARAM(mutex_fifo, mutex_fifo_variants, mutex_variant_desc);
@@ -186,8 +191,10 @@ static bool mutex_obj_idle(struct mutex_obj *o)
 {
 	switch (o->ops->variant) {
 	case LOCKLAB_MUTEX_QUEUE:
+	case LOCKLAB_MUTEX_QUEUE_FAIR:
 		return !atomic_long_read(&((struct lab_qlock *)o->lock)->state);
 	case LOCKLAB_MUTEX_PARKING:
+	case LOCKLAB_MUTEX_PARKING_FAIR:
 		return !READ_ONCE(((struct lab_plock *)o->lock)->state);
 	default:
 		return !o->ops->is_locked(o->lock) && !lab_wait_queued(o->lock);

@@ -33,6 +33,8 @@ struct lab_waiter {
 	const void *key;	/* the address waited on */
 	struct lab_wait_bucket *bucket;
 	struct task_struct *task;
+	u64 since_ns;		/* lab_park_token(): when it began to wait */
+	unsigned long token;	/* set by lab_unpark_one() under the lock */
 };
 
 extern struct lab_wait_bucket *lab_bucket_table;
