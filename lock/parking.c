@@ -18,8 +18,12 @@
  * parks and keeps that time across the parks of one acquisition
  * (lab_park_token()'s since_ns); the unpark callback hands the lock over
  * (LOCKED stays set, token LAB_PLOCK_HANDOFF) when the chosen task has
- * waited the unlocker's bound. The woken task then returns owning the
- * lock; everything else about the byte is as for a release.
+ * waited the unlocker's bound and the bucket can afford a hand-off
+ * (lab_unpark_result's @be_fair: without it, where wake-ups take longer
+ * than the bound, as under QEMU TCG, every unlock would hand over and
+ * the lock would run at one acquisition per wake-up). The woken task then
+ * returns owning the lock; everything else about the byte is as for a
+ * release.
  */
 #include <linux/bug.h>
 #include <linux/sched.h>
@@ -164,7 +168,8 @@ static unsigned long lab_plock_unpark(void *arg,
 	struct lab_plock_unpark *u = arg;
 	u8 parked = r->more ? LAB_PLOCK_PARKED : 0;
 
-	if (r->unparked && u->fair_ns && r->waited_ns >= u->fair_ns) {
+	if (r->unparked && u->fair_ns && r->be_fair &&
+	    r->waited_ns >= u->fair_ns) {
 		/*
 		 * Hand-off: LOCKED stays ours, and becomes the woken task's.
 		 * A plain store, as the release below: see the file comment

@@ -17,7 +17,7 @@
  * Eventual fairness (lab_qlock_unlock_fair()): a waiter stamps @since at
  * its first enqueue and keeps it when it re-queues after losing a race;
  * the unlocker that pops a head whose wait reached the bound keeps LOCKED
- * set and marks the node @handoff before it clears @task (RELEASE), so the
+ * set and marks the node @handoff_ns before it clears @task (RELEASE), so the
  * waiter, which reads @task with ACQUIRE, finds the lock its own.
  */
 #include <linux/bug.h>
@@ -35,6 +35,7 @@ void __lab_qlock_init(struct lab_qlock *l, const char *name,
 		      struct lock_class_key *key)
 {
 	lab_atomic_long_set(&l->state, 0);
+	l->fair_next_ns = 0;
 #ifdef CONFIG_DEBUG_LOCK_ALLOC
 	lockdep_init_map(&l->dep_map, name, key, 0);
 #endif
@@ -96,7 +97,7 @@ static bool lab_qlock_enqueue(struct lab_qlock *l, struct lab_qlock_waiter *w)
 	w->next = NULL;
 	w->tail = w;
 	w->task = current;
-	w->handoff = false;
+	w->handoff_ns = 0;
 	preempt_disable();
 	if (!lab_qlock_lock_queue(l, LAB_QLOCK_LOCKED, &state)) {
 		preempt_enable();
@@ -219,6 +220,18 @@ static int lab_qlock_park(struct lab_qlock *l, struct lab_qlock_waiter *w,
 	return 0;
 }
 
+/*
+ * Handed the lock at @handoff_ns: allow the next hand-off only after
+ * LAB_PARK_FAIR_COST times what this one cost. The holder alone reads and
+ * writes @fair_next_ns, so the lock orders it.
+ */
+static void lab_qlock_fair_paid(struct lab_qlock *l, u64 handoff_ns)
+{
+	u64 now = ktime_get_ns();
+
+	l->fair_next_ns = now + LAB_PARK_FAIR_COST * (now - handoff_ns);
+}
+
 static int __lab_qlock_lock_slowpath(struct lab_qlock *l, unsigned int flags,
 				     ktime_t deadline)
 {
@@ -253,8 +266,10 @@ static int __lab_qlock_lock_slowpath(struct lab_qlock *l, unsigned int flags,
 			 * that saw @task cleared (lab_qlock_park() or
 			 * lab_qlock_wait_handoff()).
 			 */
-			if (w.handoff)
+			if (w.handoff_ns) {
+				lab_qlock_fair_paid(l, w.handoff_ns);
 				return 0;
+			}
 			spins = 0;
 		}
 		state = lab_atomic_long_read(&l->state);
@@ -281,10 +296,21 @@ noinline int lab_qlock_lock_slowpath(struct lab_qlock *l, unsigned int flags,
 }
 EXPORT_SYMBOL_LOCKLAB(lab_qlock_lock_slowpath);
 
-/* Has the popped @head waited long enough to be handed the lock? */
-static bool lab_qlock_fair_due(struct lab_qlock_waiter *head, u64 fair_ns)
+/*
+ * Is the popped @head to be handed the lock? If it has waited @fair_ns and
+ * the last hand-off is paid for; returns the time of the hand-off, or 0.
+ */
+static u64 lab_qlock_fair_due(struct lab_qlock *l,
+			      struct lab_qlock_waiter *head, u64 fair_ns)
 {
-	return fair_ns && ktime_get_ns() - head->since >= fair_ns;
+	u64 now;
+
+	if (!fair_ns)
+		return 0;
+	now = ktime_get_ns();
+	if (now - head->since < fair_ns || now < l->fair_next_ns)
+		return 0;
+	return now;
 }
 
 /**
@@ -317,10 +343,9 @@ noinline void lab_qlock_unlock_slowpath(struct lab_qlock *l, u64 fair_ns)
 	next = head->next;
 	if (next)
 		next->tail = head->tail;
-	if (lab_qlock_fair_due(head, fair_ns)) {
+	head->handoff_ns = lab_qlock_fair_due(l, head, fair_ns);
+	if (head->handoff_ns)
 		keep = LAB_QLOCK_LOCKED;	/* the lock goes to @head */
-		head->handoff = true;
-	}
 	/*
 	 * Pop the head and drop QLOCKED, and LOCKED unless we hand it over,
 	 * in one store: both bits are ours, so nobody else writes the word
@@ -331,7 +356,7 @@ noinline void lab_qlock_unlock_slowpath(struct lab_qlock *l, u64 fair_ns)
 	task = get_task_struct(head->task);
 	/*
 	 * RELEASE: our reads of the node are done before its owner may see
-	 * NULL and return (its stack is then gone), and @handoff and our
+	 * NULL and return (its stack is then gone), and @handoff_ns and our
 	 * critical section are visible to it. Pairs with the ACQUIRE loads
 	 * in lab_qlock_park() and lab_qlock_wait_handoff().
 	 */

@@ -127,7 +127,18 @@ static bool lab_unqueue(struct lab_waiter *w,
 {
 	struct lab_wait_bucket *b = lab_lock_waiter_bucket(w);
 	bool woken = list_empty(&w->node);
+	u64 now;
 
+	if (woken && w->token) {
+		/*
+		 * Handed a token: the time since the unpark is what this
+		 * hand-off cost. No other before LAB_PARK_FAIR_COST times
+		 * that (struct lab_unpark_result, @be_fair).
+		 */
+		now = ktime_get_ns();
+		b->fair_next_ns = now + LAB_PARK_FAIR_COST *
+					(now - w->token_ns);
+	}
 	if (!woken) {
 		list_del_init(&w->node);
 		atomic_dec(&b->waiters);
@@ -374,6 +385,7 @@ int lab_unpark_one(const void *key,
 	struct lab_unpark_result r = { };
 	struct lab_waiter *w;
 	unsigned long flags, token;
+	u64 now = 0;
 
 	lab_stat_inc(wakes);
 	lab_stat_inc(wakes_locked);
@@ -387,8 +399,11 @@ int lab_unpark_one(const void *key,
 		}
 	}
 	r.more = lab_key_queued(b, key);
-	if (r.unparked && w->since_ns)
-		r.waited_ns = ktime_get_ns() - w->since_ns;
+	if (r.unparked && w->since_ns) {
+		now = ktime_get_ns();
+		r.waited_ns = now - w->since_ns;
+		r.be_fair = now >= b->fair_next_ns;
+	}
 	token = callback(arg, &r);
 	/*
 	 * Still under the bucket lock: the waiter cannot leave lab_park()
@@ -397,6 +412,7 @@ int lab_unpark_one(const void *key,
 	 */
 	if (r.unparked) {
 		w->token = token;
+		w->token_ns = now;
 		wake_up_process(w->task);
 	}
 	raw_spin_unlock_irqrestore(&b->lock, flags);

@@ -40,9 +40,12 @@
  * starve a waiter for as long as others keep the lock busy.
  * lab_plock_unlock_fair() is eventually fair, as Rust's parking_lot is:
  * when the oldest parked task has waited LAB_PLOCK_FAIR_NS or more since
- * it first parked, the unpark callback keeps LOCKED set and hands that
- * task the lock through the parking lot's token (LAB_PLOCK_HANDOFF), so
- * nobody can barge in between:
+ * it first parked, and the parking lot says a hand-off is affordable
+ * (struct lab_unpark_result's @be_fair: hand-offs rate-limited to a tenth
+ * of the time, measured, since the lock idles while the woken task gets
+ * a CPU), the unpark callback keeps LOCKED set and hands that task the
+ * lock through the parking lot's token (LAB_PLOCK_HANDOFF), so nobody can
+ * barge in between:
  *
  *   fair unlock, hand-off  LOCKED|PARKED -> LOCKED|PARKED (others still
  *                          parked) or LOCKED (none left), under the
@@ -51,7 +54,8 @@
  * Both unlocks drive the same state machine, and every locker understands
  * a hand-off: which unlock a lock gets decides its fairness, not its
  * encoding. Short waits stay barging (throughput); no parked task waits
- * much longer than the bound plus one turn of the queue.
+ * much longer than the bound, or LAB_PARK_FAIR_COST wake-ups where those
+ * are slower, plus one turn of the queue.
  *
  * Spinning: before parking, a locker spins up to LAB_PLOCK_SPIN times while
  * the lock is held and nobody is parked (the book's ch. 9 spin phase).

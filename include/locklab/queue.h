@@ -51,15 +51,19 @@
  * (barging allowed: fast, but a waiter can lose again and again).
  * lab_qlock_unlock_fair() is eventually fair: when the popped head has
  * waited LAB_QLOCK_FAIR_NS or more since it first queued (@since, kept
- * across its re-queues), the unlocker keeps LOCKED set and passes it to
- * that waiter (@handoff), so it cannot be barged:
+ * across its re-queues) and the lock can afford a hand-off (@fair_next_ns:
+ * the new owner measures what its hand-off cost, the time from the pop to
+ * its running, and allows the next one only LAB_PARK_FAIR_COST times that
+ * later, so hand-offs take at most a tenth of the lock's time even where
+ * wake-ups are slow), the unlocker keeps LOCKED set and passes it to
+ * that waiter (@handoff_ns), so it cannot be barged:
  *
  *   unlock slow path, hand-off  LOCKED|h -> LOCKED|QLOCKED|h, pop h,
- *                       -> LOCKED|h->next (QLOCKED clear)  store, RELEASE,
- *                       then h->handoff, then h its wake-up
+ *                       set h->handoff_ns, -> LOCKED|h->next (QLOCKED
+ *                       clear) store, RELEASE, then h its wake-up
  *
  * Lockers are the same for both unlocks (one state machine): a woken
- * waiter that finds @handoff set returns owning the lock. A waiter that
+ * waiter that finds @handoff_ns set returns owning the lock. A waiter that
  * gives up (signal, deadline) unlinks its own node under QLOCKED; if an
  * unlocker popped it first, it waits for the hand-off to finish and then
  * counts as woken (or, handed the lock, returns holding it).
@@ -80,6 +84,7 @@
 
 #include <locklab/atomic.h>
 #include <locklab/wait.h>
+#include <locklab/wait.h>
 
 #define LAB_QLOCK_LOCKED	0x1UL
 #define LAB_QLOCK_QLOCKED	0x2UL
@@ -92,6 +97,7 @@
 
 struct lab_qlock {
 	atomic_long_t state;
+	u64 fair_next_ns;	/* holder only: no hand-off before this */
 #ifdef CONFIG_DEBUG_LOCK_ALLOC
 	struct lockdep_map dep_map;
 #endif
@@ -103,7 +109,7 @@ struct lab_qlock_waiter {
 	struct lab_qlock_waiter *tail;	/* the last node: head node only */
 	struct task_struct *task;	/* NULL once popped and handed off */
 	u64 since;			/* first enqueue, ktime_get_ns() */
-	bool handoff;			/* popped with the lock: it is ours */
+	u64 handoff_ns;			/* popped with the lock then; 0: not */
 } __aligned(4);
 
 void __lab_qlock_init(struct lab_qlock *l, const char *name,

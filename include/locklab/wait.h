@@ -123,6 +123,14 @@ int lab_park_token(const void *key, bool (*validate)(void *arg),
  * @more: other tasks of the key are still parked
  * @waited_ns: how long the chosen task has been waiting, counted from the
  *	@since_ns it gave lab_park_token(); 0 when it gave none
+ * @be_fair: a hand-off now is affordable: the last one this bucket made
+ *	(a nonzero token) is at least LAB_PARK_FAIR_COST times its own
+ *	cost ago, the cost being the time from the unpark to the woken
+ *	task running, while nobody could take the lock. Rate-limiting
+ *	hand-offs so keeps their dead time under 1/(LAB_PARK_FAIR_COST + 1)
+ *	of the lock's time however slow wake-ups are (Rust's parking_lot
+ *	keeps a per-bucket fair timeout for the same reason). Only for a
+ *	task that gave @since_ns.
  *
  * The callback's return value is the token the chosen task's
  * lab_park_token() hands back (0 for lab_park() and when none was chosen):
@@ -132,7 +140,11 @@ struct lab_unpark_result {
 	bool unparked;
 	bool more;
 	u64 waited_ns;
+	bool be_fair;
 };
+
+/* Hand-offs may cost at most 1 / (LAB_PARK_FAIR_COST + 1) of the time. */
+#define LAB_PARK_FAIR_COST	9
 
 int lab_unpark_one(const void *key,
 		   unsigned long (*callback)(void *arg,
