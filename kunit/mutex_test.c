@@ -18,10 +18,12 @@
  *    waiter at the head, in the middle or at the tail gave up;
  *  - the parking lock's "parked" bit is exact: the last waiter to give up
  *    clears it and the unlock then wakes nobody;
+ *  - the eventually fair queue and parking locks bound the longest wait
+ *    where their barging twins, in the same case, starve a waiter;
  *  - the guards release on scope exit.
  *
  * Not tested here: lockdep reports (the debug tier runs these suites with
- * lockdep on, which checks the annotations stay balanced) and fairness.
+ * lockdep on, which checks the annotations stay balanced).
  */
 #include <kunit/test.h>
 #include <linux/slab.h>
@@ -54,6 +56,8 @@ static const struct mutex_case mutex_excl_cases[] = {
 	{ LOCKLAB_MUTEX_QUEUE, 4 },
 	{ LOCKLAB_MUTEX_PARKING, 1 }, { LOCKLAB_MUTEX_PARKING, 2 },
 	{ LOCKLAB_MUTEX_PARKING, 4 },
+	{ LOCKLAB_MUTEX_QUEUE_FAIR, 2 }, { LOCKLAB_MUTEX_QUEUE_FAIR, 4 },
+	{ LOCKLAB_MUTEX_PARKING_FAIR, 2 }, { LOCKLAB_MUTEX_PARKING_FAIR, 4 },
 	{ LOCKLAB_MUTEX_KERNEL, 1 }, { LOCKLAB_MUTEX_KERNEL, 2 },
 	{ LOCKLAB_MUTEX_KERNEL, 4 },
 };
@@ -111,6 +115,7 @@ static void mutex_checker_catches_broken_mutex_test(struct kunit *test)
 static const u32 mutex_variants[] = {
 	LOCKLAB_MUTEX_2STATE, LOCKLAB_MUTEX_3STATE, LOCKLAB_MUTEX_SPIN,
 	LOCKLAB_MUTEX_QUEUE, LOCKLAB_MUTEX_PARKING,
+	LOCKLAB_MUTEX_QUEUE_FAIR, LOCKLAB_MUTEX_PARKING_FAIR,
 };
 
 static void mutex_variant_desc(const u32 *v, char *desc)
@@ -126,6 +131,7 @@ KUNIT_ARRAY_PARAM(mutex_variant, mutex_variants, mutex_variant_desc);
 /* The ch. 10 locks, whose waiters are woken oldest first. */
 static const u32 mutex_fifo_variants[] = {
 	LOCKLAB_MUTEX_QUEUE, LOCKLAB_MUTEX_PARKING,
+	LOCKLAB_MUTEX_QUEUE_FAIR, LOCKLAB_MUTEX_PARKING_FAIR,
 };
 
 KUNIT_ARRAY_PARAM(mutex_fifo, mutex_fifo_variants, mutex_variant_desc);
@@ -186,8 +192,10 @@ static bool mutex_obj_idle(struct mutex_obj *o)
 {
 	switch (o->ops->variant) {
 	case LOCKLAB_MUTEX_QUEUE:
+	case LOCKLAB_MUTEX_QUEUE_FAIR:
 		return !atomic_long_read(&((struct lab_qlock *)o->lock)->state);
 	case LOCKLAB_MUTEX_PARKING:
+	case LOCKLAB_MUTEX_PARKING_FAIR:
 		return !READ_ONCE(((struct lab_plock *)o->lock)->state);
 	default:
 		return !o->ops->is_locked(o->lock) && !lab_wait_queued(o->lock);
@@ -553,6 +561,99 @@ static void plock_parked_bit_exact_test(struct kunit *test)
 	kfree(p);
 }
 
+/*
+ * Eventual fairness: the same contended run (threads that relock at once
+ * after each unlock, so a woken waiter usually finds the lock taken again)
+ * with the barging lock and with its eventually fair twin, every
+ * acquisition's wait timed. The fair twin hands the lock to a waiter that
+ * has waited LAB_[PQ]LOCK_FAIR_NS (0.5 ms), at most every
+ * LAB_PARK_FAIR_COST wake-ups, so its longest wait is about the larger of
+ * the two plus a wake-up; FAIR_BOUND_MS leaves room for slow wake-ups
+ * under QEMU TCG on a loaded host. It is asserted with a CPU per thread
+ * (with more threads, waits include runqueue time: only reported). The
+ * barging lock's longest wait, measured in the same case, is what the
+ * bound is compared with: when it exceeds the bound (starvation seen), the
+ * assertion on the fair lock is one the barging lock fails.
+ */
+#define FAIR_RUN_MS	300
+#define FAIR_BOUND_MS	20
+#define FAIR_HOLD_NS	20000	/* longer than a woken waiter's spin */
+
+struct fair_case {
+	u32 barging;
+	u32 fair;
+};
+
+static const struct fair_case mutex_fair_cases[] = {
+	{ LOCKLAB_MUTEX_QUEUE, LOCKLAB_MUTEX_QUEUE_FAIR },
+	{ LOCKLAB_MUTEX_PARKING, LOCKLAB_MUTEX_PARKING_FAIR },
+};
+
+static void mutex_fair_desc(const struct fair_case *c, char *desc)
+{
+	const struct lab_lock_ops *ops =
+		lab_lock_ops_find(LOCKLAB_KIND_MUTEX, c->fair);
+
+	strscpy(desc, ops ? ops->name : "?", KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(mutex_fair, mutex_fair_cases, mutex_fair_desc);
+
+/* One timed run; returns the longest wait in ns, thread_min in *@least. */
+static u64 mutex_fair_run(struct kunit *test, struct lab_times *t,
+			  u32 variant, unsigned int threads, u64 *least)
+{
+	struct lab_torture_cfg cfg = {
+		.ops = mutex_ops(test, variant),
+		.threads = threads,
+		.duration_ms = FAIR_RUN_MS,
+		.hold_ns = FAIR_HOLD_NS,
+		.bind = true,
+		.times = true,
+	};
+	struct lab_torture_stats st = { .wait = &t[0], .hold = &t[1] };
+
+	lab_times_reset(&t[0]);
+	lab_times_reset(&t[1]);
+	KUNIT_ASSERT_EQ(test, lab_torture_run(&cfg, &st), 0);
+	KUNIT_EXPECT_EQ(test, st.violations, 0);
+	KUNIT_EXPECT_EQ(test, st.lost_updates, 0);
+	*least = st.thread_min;
+	kunit_info(test, "%s/%u: %llu acquisitions, fewest %llu per thread, max wait %llu us, p99 %llu us\n",
+		   cfg.ops->name, threads, st.acquisitions, st.thread_min,
+		   (u64)atomic64_read(&t[0].max_ns) / NSEC_PER_USEC,
+		   lab_times_percentile(&t[0], 99) / NSEC_PER_USEC);
+	return atomic64_read(&t[0].max_ns);
+}
+
+static void mutex_fair_max_wait_bounded_test(struct kunit *test)
+{
+	static const unsigned int threads[] = { 2, 4 };
+	const struct fair_case *c = test->param_value;
+	struct lab_times *t = kunit_kcalloc(test, 2, sizeof(*t), GFP_KERNEL);
+	u64 bound = FAIR_BOUND_MS * NSEC_PER_MSEC, barging, fair, least;
+	unsigned int i;
+
+	lab_test_needs_smp(test);
+	KUNIT_ASSERT_NOT_NULL(test, t);
+	for (i = 0; i < ARRAY_SIZE(threads); i++) {
+		barging = mutex_fair_run(test, t, c->barging, threads[i],
+					 &least);
+		fair = mutex_fair_run(test, t, c->fair, threads[i], &least);
+		if (barging <= bound)
+			kunit_info(test, "%u threads: barging lock not starved past %d ms this run\n",
+				   threads[i], FAIR_BOUND_MS);
+		/* Every thread got the lock, and nobody waited past the bound. */
+		KUNIT_EXPECT_GT(test, least, 0ULL);
+		if (threads[i] > num_online_cpus())
+			continue;	/* waits include waiting for a CPU */
+		KUNIT_EXPECT_LE_MSG(test, fair, bound,
+				    "%u threads: fair max wait %llu us, barging %llu us",
+				    threads[i], fair / NSEC_PER_USEC,
+				    barging / NSEC_PER_USEC);
+	}
+}
+
 static void mutex_guard_releases_on_scope_exit_test(struct kunit *test)
 {
 	struct lab_mutex m;
@@ -585,6 +686,8 @@ static struct kunit_case mutex_test_cases[] = {
 	KUNIT_CASE_PARAM(mutex_wakes_in_arrival_order_after_leave_test,
 			 mutex_fifo_gen_params),
 	KUNIT_CASE(plock_parked_bit_exact_test),
+	KUNIT_CASE_PARAM(mutex_fair_max_wait_bounded_test,
+			 mutex_fair_gen_params),
 	KUNIT_CASE(mutex_guard_releases_on_scope_exit_test),
 	{}
 };

@@ -236,6 +236,37 @@ static void lab_mutex_ops_user_hold(void *l, bool to_user)
 		.user_hold = lab_##_pfx##_ops_user_hold,		\
 	}
 
+/*
+ * The eventually fair queue and parking locks: the same lock, trylock and
+ * state machine, only the unlock hands over to a waiter that waited long.
+ */
+static void lab_qlock_ops_unlock_fair(void *l, union lab_lock_ctx *c)
+{
+	lab_qlock_unlock_fair(l);
+}
+
+static void lab_plock_ops_unlock_fair(void *l, union lab_lock_ctx *c)
+{
+	lab_plock_unlock_fair(l);
+}
+
+#define FAIR_MUTEX_OPS(_name, _variant, _pfx, _type, _init)		\
+	{								\
+		.name = _name,						\
+		.kind = LOCKLAB_KIND_MUTEX,				\
+		.variant = _variant,					\
+		.props = LOCKLAB_PROP_SLEEPS,				\
+		.size = sizeof(_type),					\
+		.init = _init,						\
+		.destroy = lab_##_pfx##_ops_destroy,			\
+		.lock = lab_##_pfx##_ops_lock,				\
+		.lock_wait = lab_##_pfx##_ops_lock_wait,		\
+		.trylock = lab_##_pfx##_ops_trylock,			\
+		.unlock = lab_##_pfx##_ops_unlock_fair,			\
+		.is_locked = lab_##_pfx##_ops_is_locked,		\
+		.user_hold = lab_##_pfx##_ops_user_hold,		\
+	}
+
 const struct lab_lock_ops lab_mutex_ops[] = {
 	MUTEX_OPS("2state", LOCKLAB_MUTEX_2STATE, mutex, struct lab_mutex,
 		  mutex2_ops_init, LAB_CAP_CONDVAR_MUTEX),
@@ -247,6 +278,10 @@ const struct lab_lock_ops lab_mutex_ops[] = {
 		  qlock_ops_init, 0),
 	MUTEX_OPS("parking", LOCKLAB_MUTEX_PARKING, plock, struct lab_plock,
 		  plock_ops_init, 0),
+	FAIR_MUTEX_OPS("queue-fair", LOCKLAB_MUTEX_QUEUE_FAIR, qlock,
+		       struct lab_qlock, qlock_ops_init),
+	FAIR_MUTEX_OPS("parking-fair", LOCKLAB_MUTEX_PARKING_FAIR, plock,
+		       struct lab_plock, plock_ops_init),
 };
 
 const unsigned int lab_mutex_ops_nr = ARRAY_SIZE(lab_mutex_ops);

@@ -13,9 +13,21 @@
  * are lockers setting PARKED (which then validate under the bucket lock,
  * see the new value and retry) and a parked task giving up (under the
  * bucket lock: serialized with us).
+ *
+ * Eventual fairness (lab_plock_unlock_fair()): a locker notes when it first
+ * parks and keeps that time across the parks of one acquisition
+ * (lab_park_token()'s since_ns); the unpark callback hands the lock over
+ * (LOCKED stays set, token LAB_PLOCK_HANDOFF) when the chosen task has
+ * waited the unlocker's bound and the bucket can afford a hand-off
+ * (lab_unpark_result's @be_fair: without it, where wake-ups take longer
+ * than the bound, as under QEMU TCG, every unlock would hand over and
+ * the lock would run at one acquisition per wake-up). The woken task then
+ * returns owning the lock; everything else about the byte is as for a
+ * release.
  */
 #include <linux/bug.h>
 #include <linux/sched.h>
+#include <linux/timekeeping.h>
 
 #include <locklab/contention.h>
 #include <locklab/ops.h>
@@ -61,11 +73,16 @@ static void lab_plock_timed_out(void *arg, bool last)
 	} while (cur != old);
 }
 
+/* The token of a hand-off: the woken task owns the lock. */
+#define LAB_PLOCK_HANDOFF	1UL
+
 static int __lab_plock_lock_slowpath(struct lab_plock *l, unsigned int flags,
 				     ktime_t deadline)
 {
 	unsigned int spins = 0;
+	unsigned long token;
 	u8 old, state = READ_ONCE(l->state);
+	u64 since = 0;
 	int ret;
 
 	for (;;) {
@@ -95,10 +112,20 @@ static int __lab_plock_lock_slowpath(struct lab_plock *l, unsigned int flags,
 				continue;
 			}
 		}
-		ret = lab_park(l, lab_plock_validate, lab_plock_timed_out, l,
-			       flags, deadline);
+		/* The first park of this acquisition starts the fair clock. */
+		if (!since)
+			since = ktime_get_ns() ?: 1;
+		ret = lab_park_token(l, lab_plock_validate, lab_plock_timed_out,
+				     l, flags, deadline, since, &token);
 		if (lab_wait_gave_up(ret))
 			return ret;
+		/*
+		 * Handed over: LOCKED was kept for us. The unparker's
+		 * critical section is ordered before us by the bucket lock
+		 * (see lab_park_token()).
+		 */
+		if (token == LAB_PLOCK_HANDOFF)
+			return 0;
 		/* Woken, spurious or stale: compete again, spinning anew. */
 		spins = 0;
 		state = READ_ONCE(l->state);
@@ -125,23 +152,52 @@ noinline int lab_plock_lock_slowpath(struct lab_plock *l, unsigned int flags,
 }
 EXPORT_SYMBOL_LOCKLAB(lab_plock_lock_slowpath);
 
+struct lab_plock_unpark {
+	struct lab_plock *lock;
+	u64 fair_ns;		/* hand over after this wait; 0: never */
+};
+
 /*
  * Under the bucket lock, the oldest parked task chosen (if any): release
- * the lock and leave PARKED set exactly when others remain parked.
+ * the lock, or hand it to that task, and leave PARKED set exactly when
+ * others remain parked.
  */
-static void lab_plock_unpark(void *arg, bool unparked, bool more)
+static unsigned long lab_plock_unpark(void *arg,
+				      const struct lab_unpark_result *r)
 {
-	struct lab_plock *l = arg;
+	struct lab_plock_unpark *u = arg;
+	u8 parked = r->more ? LAB_PLOCK_PARKED : 0;
 
+	if (r->unparked && u->fair_ns && r->be_fair &&
+	    r->waited_ns >= u->fair_ns) {
+		/*
+		 * Hand-off: LOCKED stays ours, and becomes the woken task's.
+		 * A plain store, as the release below: see the file comment
+		 * for why nobody else can change the byte now. No ordering
+		 * of its own: the bucket lock orders our section before the
+		 * new owner's (lab_park_token()).
+		 */
+		WRITE_ONCE(u->lock->state, LAB_PLOCK_LOCKED | parked);
+		return LAB_PLOCK_HANDOFF;
+	}
 	/* RELEASE: pairs with the ACQUIRE of the next locker's cmpxchg. */
-	smp_store_release(&l->state, more ? LAB_PLOCK_PARKED : 0);
+	smp_store_release(&u->lock->state, parked);
+	return 0;
 }
 
-noinline void lab_plock_unlock_slowpath(struct lab_plock *l)
+/**
+ * lab_plock_unlock_slowpath() - unlock with PARKED set
+ * @l: the lock, held by the caller
+ * @fair_ns: hand the lock to the woken task if it has waited this long;
+ *	0: never (barging)
+ */
+noinline void lab_plock_unlock_slowpath(struct lab_plock *l, u64 fair_ns)
 {
+	struct lab_plock_unpark u = { .lock = l, .fair_ns = fair_ns };
+
 	if (WARN_ONCE(!(READ_ONCE(l->state) & LAB_PLOCK_LOCKED),
 		      "locklab: parking lock %p unlocked while free\n", l))
 		return;
-	lab_unpark_one(l, lab_plock_unpark, l);
+	lab_unpark_one(l, lab_plock_unpark, &u);
 }
 EXPORT_SYMBOL_LOCKLAB(lab_plock_unlock_slowpath);

@@ -13,11 +13,18 @@
  * clears it, so each such section sees the links as the previous one left
  * them (the bit is a lock over the nodes). QLOCKED is held with preemption
  * disabled: others spin on it only for a few instructions.
+ *
+ * Eventual fairness (lab_qlock_unlock_fair()): a waiter stamps @since at
+ * its first enqueue and keeps it when it re-queues after losing a race;
+ * the unlocker that pops a head whose wait reached the bound keeps LOCKED
+ * set and marks the node @handoff_ns before it clears @task (RELEASE), so the
+ * waiter, which reads @task with ACQUIRE, finds the lock its own.
  */
 #include <linux/bug.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
+#include <linux/timekeeping.h>
 
 #include <locklab/contention.h>
 #include <locklab/ops.h>
@@ -28,6 +35,7 @@ void __lab_qlock_init(struct lab_qlock *l, const char *name,
 		      struct lock_class_key *key)
 {
 	lab_atomic_long_set(&l->state, 0);
+	l->fair_next_ns = 0;
 #ifdef CONFIG_DEBUG_LOCK_ALLOC
 	lockdep_init_map(&l->dep_map, name, key, 0);
 #endif
@@ -89,6 +97,7 @@ static bool lab_qlock_enqueue(struct lab_qlock *l, struct lab_qlock_waiter *w)
 	w->next = NULL;
 	w->tail = w;
 	w->task = current;
+	w->handoff_ns = 0;
 	preempt_disable();
 	if (!lab_qlock_lock_queue(l, LAB_QLOCK_LOCKED, &state)) {
 		preempt_enable();
@@ -211,10 +220,22 @@ static int lab_qlock_park(struct lab_qlock *l, struct lab_qlock_waiter *w,
 	return 0;
 }
 
+/*
+ * Handed the lock at @handoff_ns: allow the next hand-off only after
+ * LAB_PARK_FAIR_COST times what this one cost. The holder alone reads and
+ * writes @fair_next_ns, so the lock orders it.
+ */
+static void lab_qlock_fair_paid(struct lab_qlock *l, u64 handoff_ns)
+{
+	u64 now = ktime_get_ns();
+
+	l->fair_next_ns = now + LAB_PARK_FAIR_COST * (now - handoff_ns);
+}
+
 static int __lab_qlock_lock_slowpath(struct lab_qlock *l, unsigned int flags,
 				     ktime_t deadline)
 {
-	struct lab_qlock_waiter w;
+	struct lab_qlock_waiter w = { };
 	unsigned int spins = 0;
 	long state = lab_atomic_long_read(&l->state);
 	int ret;
@@ -233,10 +254,22 @@ static int __lab_qlock_lock_slowpath(struct lab_qlock *l, unsigned int flags,
 			state = lab_atomic_long_read(&l->state);
 			continue;
 		}
+		/* The first enqueue of this acquisition starts the clock. */
+		if (!w.since)
+			w.since = ktime_get_ns() ?: 1;
 		if (lab_qlock_enqueue(l, &w)) {
 			ret = lab_qlock_park(l, &w, flags, deadline);
 			if (ret)
 				return ret;
+			/*
+			 * Popped with the lock: ours. Read after the ACQUIRE
+			 * that saw @task cleared (lab_qlock_park() or
+			 * lab_qlock_wait_handoff()).
+			 */
+			if (w.handoff_ns) {
+				lab_qlock_fair_paid(l, w.handoff_ns);
+				return 0;
+			}
 			spins = 0;
 		}
 		state = lab_atomic_long_read(&l->state);
@@ -263,15 +296,34 @@ noinline int lab_qlock_lock_slowpath(struct lab_qlock *l, unsigned int flags,
 }
 EXPORT_SYMBOL_LOCKLAB(lab_qlock_lock_slowpath);
 
+/*
+ * Is the popped @head to be handed the lock? If it has waited @fair_ns and
+ * the last hand-off is paid for; returns the time of the hand-off, or 0.
+ */
+static u64 lab_qlock_fair_due(struct lab_qlock *l,
+			      struct lab_qlock_waiter *head, u64 fair_ns)
+{
+	u64 now;
+
+	if (!fair_ns)
+		return 0;
+	now = ktime_get_ns();
+	if (now - head->since < fair_ns || now < l->fair_next_ns)
+		return 0;
+	return now;
+}
+
 /**
  * lab_qlock_unlock_slowpath() - unlock with waiters queued (or QLOCKED set)
  * @l: the lock, held by the caller
+ * @fair_ns: hand the lock to the popped head if it has been queued this
+ *	long; 0: never (barging)
  */
-noinline void lab_qlock_unlock_slowpath(struct lab_qlock *l)
+noinline void lab_qlock_unlock_slowpath(struct lab_qlock *l, u64 fair_ns)
 {
 	struct lab_qlock_waiter *head, *next;
 	struct task_struct *task;
-	long state;
+	long state, keep = 0;
 
 	preempt_disable();
 	if (!lab_qlock_lock_queue(l, LAB_QLOCK_LOCKED, &state)) {
@@ -291,18 +343,22 @@ noinline void lab_qlock_unlock_slowpath(struct lab_qlock *l)
 	next = head->next;
 	if (next)
 		next->tail = head->tail;
+	head->handoff_ns = lab_qlock_fair_due(l, head, fair_ns);
+	if (head->handoff_ns)
+		keep = LAB_QLOCK_LOCKED;	/* the lock goes to @head */
 	/*
-	 * Pop the head, drop LOCKED and QLOCKED in one store: both bits are
-	 * ours, so nobody else writes the word meanwhile. RELEASE: pairs
-	 * with the next locker's ACQUIRE (our critical section) and the next
-	 * queue holder's ACQUIRE (the links).
+	 * Pop the head and drop QLOCKED, and LOCKED unless we hand it over,
+	 * in one store: both bits are ours, so nobody else writes the word
+	 * meanwhile. RELEASE: pairs with the next locker's ACQUIRE (our
+	 * critical section) and the next queue holder's ACQUIRE (the links).
 	 */
-	lab_atomic_long_set_release(&l->state, (long)next);
+	lab_atomic_long_set_release(&l->state, (long)next | keep);
 	task = get_task_struct(head->task);
 	/*
 	 * RELEASE: our reads of the node are done before its owner may see
-	 * NULL and return (its stack is then gone). Pairs with the ACQUIRE
-	 * loads in lab_qlock_park() and lab_qlock_wait_handoff().
+	 * NULL and return (its stack is then gone), and @handoff_ns and our
+	 * critical section are visible to it. Pairs with the ACQUIRE loads
+	 * in lab_qlock_park() and lab_qlock_wait_handoff().
 	 */
 	smp_store_release(&head->task, NULL);
 	/*

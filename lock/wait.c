@@ -127,7 +127,18 @@ static bool lab_unqueue(struct lab_waiter *w,
 {
 	struct lab_wait_bucket *b = lab_lock_waiter_bucket(w);
 	bool woken = list_empty(&w->node);
+	u64 now;
 
+	if (woken && w->token) {
+		/*
+		 * Handed a token: the time since the unpark is what this
+		 * hand-off cost. No other before LAB_PARK_FAIR_COST times
+		 * that (struct lab_unpark_result, @be_fair).
+		 */
+		now = ktime_get_ns();
+		b->fair_next_ns = now + LAB_PARK_FAIR_COST *
+					(now - w->token_ns);
+	}
 	if (!woken) {
 		list_del_init(&w->node);
 		atomic_dec(&b->waiters);
@@ -153,7 +164,7 @@ static int lab_wait_reason(unsigned int flags, ktime_t deadline)
 }
 
 /**
- * lab_park() - sleep on @key if @validate agrees, under the bucket lock
+ * lab_park_token() - sleep on @key if @validate agrees, under the bucket lock
  * @key: the address waited on (any object; waiters and wakers agree on it)
  * @validate: called with the bucket lock held and interrupts off (must not
  *	sleep): false means do not sleep (-EAGAIN)
@@ -165,6 +176,11 @@ static int lab_wait_reason(unsigned int flags, ktime_t deadline)
  * @flags: 0 (uninterruptible), LAB_WAIT_INTERRUPTIBLE or LAB_WAIT_KILLABLE
  * @deadline: absolute CLOCK_MONOTONIC time (lab_deadline()), or
  *	LAB_WAIT_FOREVER
+ * @since_ns: when the caller began to wait (ktime_get_ns(); kept across
+ *	the parks of one acquisition), or 0: lab_unpark_one() tells its
+ *	callback how long the chosen task has waited
+ * @token: NULL, or out: the token lab_unpark_one()'s callback returned
+ *	when it chose this task; 0 after any other return
  *
  * The parking lot's park (WebKit, Rust's parking_lot; the book's ch. 10):
  * the check that decides to sleep runs under the same lock as the
@@ -172,20 +188,30 @@ static int lab_wait_reason(unsigned int flags, ktime_t deadline)
  * is parked" bit exact (see lock/parking.c). lab_wait() is lab_park() with
  * a value comparison as @validate. Sleeps; process context.
  *
+ * The token is written by the unparker under the bucket lock and read
+ * here after lab_unqueue() took that lock and found the node dequeued, so
+ * it and everything the unparker did before its unlock of the bucket
+ * (RELEASE) is visible to us after our lock of it (ACQUIRE): a lock handed
+ * over by token needs no other ordering.
+ *
  * Return: 0 after a wake-up (lab_wake*(), lab_unpark_one()) or a spurious
  * wake-up; -EAGAIN if @validate said no; -ETIMEDOUT or -EINTR (per @flags)
  * when the waiter gave up. A waiter that was woken and then saw its
- * deadline pass returns 0: a wake is never dropped.
+ * deadline pass returns 0: a wake (and its token) is never dropped.
  */
-int lab_park(const void *key, bool (*validate)(void *arg),
-	     void (*timed_out)(void *arg, bool last), void *arg,
-	     unsigned int flags, ktime_t deadline)
+int lab_park_token(const void *key, bool (*validate)(void *arg),
+		   void (*timed_out)(void *arg, bool last), void *arg,
+		   unsigned int flags, ktime_t deadline, u64 since_ns,
+		   unsigned long *token)
 {
-	struct lab_waiter w = { .key = key, .task = current };
+	struct lab_waiter w = { .key = key, .task = current,
+				.since_ns = since_ns };
 	struct lab_wait_bucket *b = lab_bucket(key);
 
 	might_sleep();
 	lab_stat_inc(waits);
+	if (token)
+		*token = 0;
 
 	atomic_inc(&b->waiters);
 	/* Count before value: pairs with the smp_mb() in lab_wake(). */
@@ -207,9 +233,33 @@ int lab_park(const void *key, bool (*validate)(void *arg),
 	lab_wait_schedule(deadline);
 	__set_current_state(TASK_RUNNING);
 
-	if (lab_unqueue(&w, timed_out, arg))
+	if (lab_unqueue(&w, timed_out, arg)) {
+		/* Under the bucket lock the waker held: see above. */
+		if (token)
+			*token = w.token;
 		return 0;
+	}
 	return lab_wait_reason(flags, deadline);
+}
+EXPORT_SYMBOL_LOCKLAB(lab_park_token);
+
+/**
+ * lab_park() - lab_park_token() without a start time or a token
+ * @key: the address waited on
+ * @validate: see lab_park_token()
+ * @timed_out: see lab_park_token()
+ * @arg: passed to @validate and @timed_out
+ * @flags: see lab_park_token()
+ * @deadline: see lab_park_token()
+ *
+ * Return: as lab_park_token().
+ */
+int lab_park(const void *key, bool (*validate)(void *arg),
+	     void (*timed_out)(void *arg, bool last), void *arg,
+	     unsigned int flags, ktime_t deadline)
+{
+	return lab_park_token(key, validate, timed_out, arg, flags, deadline,
+			      0, NULL);
 }
 EXPORT_SYMBOL_LOCKLAB(lab_park);
 
@@ -311,26 +361,31 @@ EXPORT_SYMBOL_LOCKLAB(lab_wake);
  * lab_unpark_one() - wake the oldest task parked on @key
  * @key: the address waited on
  * @callback: called with the bucket lock held, after the waiter is chosen
- *	and before it is woken: @unparked says whether there was one, @more
- *	whether others of @key are still parked. It must not sleep.
+ *	and before it is woken, with what struct lab_unpark_result says; it
+ *	returns the token the chosen task's lab_park_token() receives, and
+ *	must not sleep
  * @arg: passed to @callback
  *
  * The parking lot's unpark: because @callback runs under the lock that
  * lab_park()'s validation also takes, it can update the lock word's
- * "parked" bit exactly (no parker is between its check and its sleep).
- * Always takes the bucket lock: callers come here only when their word
- * says someone is parked. Any context that may take a spinlock.
+ * "parked" bit exactly (no parker is between its check and its sleep), and
+ * through the token it can hand the woken task the lock itself instead of
+ * releasing it (eventual fairness, lock/parking.c). Always takes the
+ * bucket lock: callers come here only when their word says someone is
+ * parked. Any context that may take a spinlock.
  *
  * Return: 1 if a task was woken, else 0.
  */
 int lab_unpark_one(const void *key,
-		   void (*callback)(void *arg, bool unparked, bool more),
+		   unsigned long (*callback)(void *arg,
+					     const struct lab_unpark_result *r),
 		   void *arg)
 {
 	struct lab_wait_bucket *b = lab_bucket(key);
+	struct lab_unpark_result r = { };
 	struct lab_waiter *w;
-	unsigned long flags;
-	bool found = false;
+	unsigned long flags, token;
+	u64 now = 0;
 
 	lab_stat_inc(wakes);
 	lab_stat_inc(wakes_locked);
@@ -339,20 +394,30 @@ int lab_unpark_one(const void *key,
 		if (w->key == key) {
 			list_del_init(&w->node);
 			atomic_dec(&b->waiters);
-			found = true;
+			r.unparked = true;
 			break;
 		}
 	}
-	callback(arg, found, lab_key_queued(b, key));
+	r.more = lab_key_queued(b, key);
+	if (r.unparked && w->since_ns) {
+		now = ktime_get_ns();
+		r.waited_ns = now - w->since_ns;
+		r.be_fair = now >= b->fair_next_ns;
+	}
+	token = callback(arg, &r);
 	/*
 	 * Still under the bucket lock: the waiter cannot leave lab_park()
-	 * before it took the lock and saw its node empty.
+	 * before it took the lock and saw its node empty, and it reads the
+	 * token only then.
 	 */
-	if (found)
+	if (r.unparked) {
+		w->token = token;
+		w->token_ns = now;
 		wake_up_process(w->task);
+	}
 	raw_spin_unlock_irqrestore(&b->lock, flags);
-	lab_stat_add(woken, found ? 1 : 0);
-	return found ? 1 : 0;
+	lab_stat_add(woken, r.unparked ? 1 : 0);
+	return r.unparked ? 1 : 0;
 }
 EXPORT_SYMBOL_LOCKLAB(lab_unpark_one);
 

@@ -26,6 +26,7 @@ struct lab_wait_bucket {
 	raw_spinlock_t lock;
 	atomic_t waiters;
 	struct list_head list;
+	u64 fair_next_ns;	/* under @lock: no hand-off before (be_fair) */
 } ____cacheline_aligned_in_smp;
 
 struct lab_waiter {
@@ -33,6 +34,9 @@ struct lab_waiter {
 	const void *key;	/* the address waited on */
 	struct lab_wait_bucket *bucket;
 	struct task_struct *task;
+	u64 since_ns;		/* lab_park_token(): when it began to wait */
+	unsigned long token;	/* set by lab_unpark_one() under the lock */
+	u64 token_ns;		/* when it set a nonzero @token */
 };
 
 extern struct lab_wait_bucket *lab_bucket_table;

@@ -111,6 +111,18 @@ FIXTURE_VARIANT_ADD(lock, mutex_parking) {
 	.owned = true,
 };
 
+FIXTURE_VARIANT_ADD(lock, mutex_queue_fair) {
+	.kind = LOCKLAB_KIND_MUTEX,
+	.variant = LOCKLAB_MUTEX_QUEUE_FAIR,
+	.owned = true,
+};
+
+FIXTURE_VARIANT_ADD(lock, mutex_parking_fair) {
+	.kind = LOCKLAB_KIND_MUTEX,
+	.variant = LOCKLAB_MUTEX_PARKING_FAIR,
+	.owned = true,
+};
+
 FIXTURE_VARIANT_ADD(lock, mutex_kernel) {
 	.kind = LOCKLAB_KIND_MUTEX,
 	.variant = LOCKLAB_MUTEX_KERNEL,

@@ -32,11 +32,30 @@
  * Invariant: a task is parked only if it saw LOCKED|PARKED under the bucket
  * lock, and PARKED is cleared only under that lock when no task of this
  * lock is parked there. So an unlock that finds PARKED clear has nobody to
- * wake, and one that finds it set always takes the slow path. A woken task
- * is not handed the lock: it competes again and may lose to a task that
- * arrived meanwhile (barging, as in the book's mutexes). Rust's parking_lot
- * adds "eventual fairness" by handing the lock over directly now and then;
- * this lock does not.
+ * wake, and one that finds it set always takes the slow path.
+ *
+ * Fairness. lab_plock_unlock() does not hand the lock to the task it
+ * wakes: that task competes again and may lose to one that arrived
+ * meanwhile (barging, as in the book's mutexes), which is fast and can
+ * starve a waiter for as long as others keep the lock busy.
+ * lab_plock_unlock_fair() is eventually fair, as Rust's parking_lot is:
+ * when the oldest parked task has waited LAB_PLOCK_FAIR_NS or more since
+ * it first parked, and the parking lot says a hand-off is affordable
+ * (struct lab_unpark_result's @be_fair: hand-offs rate-limited to a tenth
+ * of the time, measured, since the lock idles while the woken task gets
+ * a CPU), the unpark callback keeps LOCKED set and hands that task the
+ * lock through the parking lot's token (LAB_PLOCK_HANDOFF), so nobody can
+ * barge in between:
+ *
+ *   fair unlock, hand-off  LOCKED|PARKED -> LOCKED|PARKED (others still
+ *                          parked) or LOCKED (none left), under the
+ *                          bucket lock; the woken task owns the lock
+ *
+ * Both unlocks drive the same state machine, and every locker understands
+ * a hand-off: which unlock a lock gets decides its fairness, not its
+ * encoding. Short waits stay barging (throughput); no parked task waits
+ * much longer than the bound, or LAB_PARK_FAIR_COST wake-ups where those
+ * are slower, plus one turn of the queue.
  *
  * Spinning: before parking, a locker spins up to LAB_PLOCK_SPIN times while
  * the lock is held and nobody is parked (the book's ch. 9 spin phase).
@@ -55,6 +74,7 @@
 #include <linux/atomic.h>
 #include <linux/cleanup.h>
 #include <linux/lockdep.h>
+#include <linux/time64.h>
 #include <linux/sched.h>
 #include <linux/types.h>
 
@@ -64,6 +84,9 @@
 #define LAB_PLOCK_PARKED	0x2
 
 #define LAB_PLOCK_SPIN		100
+
+/* lab_plock_unlock_fair(): hand over to a task parked this long (ns). */
+#define LAB_PLOCK_FAIR_NS	(500 * NSEC_PER_USEC)
 
 struct lab_plock {
 	u8 state;
@@ -90,7 +113,7 @@ do {									\
 
 int lab_plock_lock_slowpath(struct lab_plock *l, unsigned int flags,
 			    ktime_t deadline);
-void lab_plock_unlock_slowpath(struct lab_plock *l);
+void lab_plock_unlock_slowpath(struct lab_plock *l, u64 fair_ns);
 
 /* 0 -> LOCKED. ACQUIRE: pairs with the RELEASE of either unlock path. */
 static __always_inline bool __lab_plock_acquire(struct lab_plock *l)
@@ -152,19 +175,41 @@ static __always_inline bool __must_check lab_plock_trylock(struct lab_plock *l)
 	return true;
 }
 
-/**
- * lab_plock_unlock() - release the lock, waking one parked task if any
- * @l: the lock, held by the caller
- *
- * RELEASE. Does not sleep. Unlocking a free lock WARNs and does nothing.
- */
-static __always_inline void lab_plock_unlock(struct lab_plock *l)
+static __always_inline void __lab_plock_unlock(struct lab_plock *l,
+					       u64 fair_ns)
 {
 	mutex_release(&l->dep_map, _RET_IP_);
 	/* LOCKED -> 0. RELEASE: pairs with the next locker's ACQUIRE. */
 	if (unlikely(cmpxchg_release(&l->state, LAB_PLOCK_LOCKED, 0) !=
 		     LAB_PLOCK_LOCKED))
-		lab_plock_unlock_slowpath(l);
+		lab_plock_unlock_slowpath(l, fair_ns);
+}
+
+/**
+ * lab_plock_unlock() - release the lock, waking one parked task if any
+ * @l: the lock, held by the caller
+ *
+ * RELEASE. Does not sleep. The woken task competes for the lock again
+ * (barging). Unlocking a free lock WARNs and does nothing.
+ */
+static __always_inline void lab_plock_unlock(struct lab_plock *l)
+{
+	__lab_plock_unlock(l, 0);
+}
+
+/**
+ * lab_plock_unlock_fair() - release the lock, eventually fair
+ * @l: the lock, held by the caller
+ *
+ * As lab_plock_unlock(), but when the oldest parked task has waited at
+ * least LAB_PLOCK_FAIR_NS, the lock passes to it directly (it stays held
+ * and that task returns from its lock call owning it). RELEASE: the woken
+ * owner sees our critical section through the parking lot's bucket lock
+ * (lab_park_token()).
+ */
+static __always_inline void lab_plock_unlock_fair(struct lab_plock *l)
+{
+	__lab_plock_unlock(l, LAB_PLOCK_FAIR_NS);
 }
 
 static inline bool lab_plock_is_locked(struct lab_plock *l)
@@ -174,5 +219,7 @@ static inline bool lab_plock_is_locked(struct lab_plock *l)
 
 DEFINE_GUARD(lab_plock, struct lab_plock *, lab_plock_lock(_T),
 	     lab_plock_unlock(_T))
+DEFINE_GUARD(lab_plock_fair, struct lab_plock *, lab_plock_lock(_T),
+	     lab_plock_unlock_fair(_T))
 
 #endif /* _LOCKLAB_PARKING_H */

@@ -47,10 +47,26 @@
  *     popped competes once more even if its deadline has passed: a wake-up
  *     is never dropped.
  *
- * A woken waiter is not handed the lock (barging allowed). A waiter that
+ * lab_qlock_unlock() does not hand the lock to the waiter it wakes
+ * (barging allowed: fast, but a waiter can lose again and again).
+ * lab_qlock_unlock_fair() is eventually fair: when the popped head has
+ * waited LAB_QLOCK_FAIR_NS or more since it first queued (@since, kept
+ * across its re-queues) and the lock can afford a hand-off (@fair_next_ns:
+ * the new owner measures what its hand-off cost, the time from the pop to
+ * its running, and allows the next one only LAB_PARK_FAIR_COST times that
+ * later, so hand-offs take at most a tenth of the lock's time even where
+ * wake-ups are slow), the unlocker keeps LOCKED set and passes it to
+ * that waiter (@handoff_ns), so it cannot be barged:
+ *
+ *   unlock slow path, hand-off  LOCKED|h -> LOCKED|QLOCKED|h, pop h,
+ *                       set h->handoff_ns, -> LOCKED|h->next (QLOCKED
+ *                       clear) store, RELEASE, then h its wake-up
+ *
+ * Lockers are the same for both unlocks (one state machine): a woken
+ * waiter that finds @handoff_ns set returns owning the lock. A waiter that
  * gives up (signal, deadline) unlinks its own node under QLOCKED; if an
  * unlocker popped it first, it waits for the hand-off to finish and then
- * counts as woken.
+ * counts as woken (or, handed the lock, returns holding it).
  *
  * Process context only; all waits may sleep. The word is an atomic_long_t
  * driven through lab_atomic_long_*() (include/locklab/atomic.h), with the
@@ -63,9 +79,11 @@
 #include <linux/cleanup.h>
 #include <linux/lockdep.h>
 #include <linux/sched.h>
+#include <linux/time64.h>
 #include <linux/types.h>
 
 #include <locklab/atomic.h>
+#include <locklab/wait.h>
 #include <locklab/wait.h>
 
 #define LAB_QLOCK_LOCKED	0x1UL
@@ -74,8 +92,12 @@
 
 #define LAB_QLOCK_SPIN		100
 
+/* lab_qlock_unlock_fair(): hand over to a waiter queued this long (ns). */
+#define LAB_QLOCK_FAIR_NS	(500 * NSEC_PER_USEC)
+
 struct lab_qlock {
 	atomic_long_t state;
+	u64 fair_next_ns;	/* holder only: no hand-off before this */
 #ifdef CONFIG_DEBUG_LOCK_ALLOC
 	struct lockdep_map dep_map;
 #endif
@@ -86,6 +108,8 @@ struct lab_qlock_waiter {
 	struct lab_qlock_waiter *next;	/* toward the tail */
 	struct lab_qlock_waiter *tail;	/* the last node: head node only */
 	struct task_struct *task;	/* NULL once popped and handed off */
+	u64 since;			/* first enqueue, ktime_get_ns() */
+	u64 handoff_ns;			/* popped with the lock then; 0: not */
 } __aligned(4);
 
 void __lab_qlock_init(struct lab_qlock *l, const char *name,
@@ -106,7 +130,7 @@ do {									\
 
 int lab_qlock_lock_slowpath(struct lab_qlock *l, unsigned int flags,
 			    ktime_t deadline);
-void lab_qlock_unlock_slowpath(struct lab_qlock *l);
+void lab_qlock_unlock_slowpath(struct lab_qlock *l, u64 fair_ns);
 
 /* 0 -> LOCKED. ACQUIRE: pairs with the RELEASE of either unlock path. */
 static __always_inline bool __lab_qlock_acquire(struct lab_qlock *l)
@@ -170,20 +194,41 @@ static __always_inline bool __must_check lab_qlock_trylock(struct lab_qlock *l)
 	return true;
 }
 
-/**
- * lab_qlock_unlock() - release the lock, waking the oldest waiter if any
- * @l: the lock, held by the caller
- *
- * RELEASE. Does not sleep. Unlocking a free lock WARNs and does nothing.
- */
-static __always_inline void lab_qlock_unlock(struct lab_qlock *l)
+static __always_inline void __lab_qlock_unlock(struct lab_qlock *l,
+					       u64 fair_ns)
 {
 	long old = LAB_QLOCK_LOCKED;
 
 	mutex_release(&l->dep_map, _RET_IP_);
 	/* LOCKED -> 0. RELEASE: pairs with the next locker's ACQUIRE. */
 	if (unlikely(!lab_atomic_long_try_cmpxchg_release(&l->state, &old, 0)))
-		lab_qlock_unlock_slowpath(l);
+		lab_qlock_unlock_slowpath(l, fair_ns);
+}
+
+/**
+ * lab_qlock_unlock() - release the lock, waking the oldest waiter if any
+ * @l: the lock, held by the caller
+ *
+ * RELEASE. Does not sleep. The woken waiter competes again (barging).
+ * Unlocking a free lock WARNs and does nothing.
+ */
+static __always_inline void lab_qlock_unlock(struct lab_qlock *l)
+{
+	__lab_qlock_unlock(l, 0);
+}
+
+/**
+ * lab_qlock_unlock_fair() - release the lock, eventually fair
+ * @l: the lock, held by the caller
+ *
+ * As lab_qlock_unlock(), but when the oldest waiter has been queued at
+ * least LAB_QLOCK_FAIR_NS, the lock passes to it directly: it stays held
+ * and that waiter returns from its lock call owning it. RELEASE: pairs
+ * with the ACQUIRE by which the new owner sees its node popped.
+ */
+static __always_inline void lab_qlock_unlock_fair(struct lab_qlock *l)
+{
+	__lab_qlock_unlock(l, LAB_QLOCK_FAIR_NS);
 }
 
 static inline bool lab_qlock_is_locked(struct lab_qlock *l)
@@ -193,5 +238,7 @@ static inline bool lab_qlock_is_locked(struct lab_qlock *l)
 
 DEFINE_GUARD(lab_qlock, struct lab_qlock *, lab_qlock_lock(_T),
 	     lab_qlock_unlock(_T))
+DEFINE_GUARD(lab_qlock_fair, struct lab_qlock *, lab_qlock_lock(_T),
+	     lab_qlock_unlock_fair(_T))
 
 #endif /* _LOCKLAB_QUEUE_H */

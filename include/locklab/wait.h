@@ -16,6 +16,7 @@
  * parking-lot locks of ch. 10), the parking lot underneath:
  *
  *   lab_park(key, validate, timed_out, arg, flags, deadline)
+ *   lab_park_token(..., since_ns, &token)
  *   lab_unpark_one(key, callback, arg)
  *
  * Guarantees: a wake that follows a change of *addr is never lost by a
@@ -111,8 +112,43 @@ int lab_wake(atomic_t *addr, int nr);
 int lab_park(const void *key, bool (*validate)(void *arg),
 	     void (*timed_out)(void *arg, bool last), void *arg,
 	     unsigned int flags, ktime_t deadline);
+int lab_park_token(const void *key, bool (*validate)(void *arg),
+		   void (*timed_out)(void *arg, bool last), void *arg,
+		   unsigned int flags, ktime_t deadline, u64 since_ns,
+		   unsigned long *token);
+
+/**
+ * struct lab_unpark_result - what lab_unpark_one() tells its callback
+ * @unparked: a task was chosen; it is woken after the callback
+ * @more: other tasks of the key are still parked
+ * @waited_ns: how long the chosen task has been waiting, counted from the
+ *	@since_ns it gave lab_park_token(); 0 when it gave none
+ * @be_fair: a hand-off now is affordable: the last one this bucket made
+ *	(a nonzero token) is at least LAB_PARK_FAIR_COST times its own
+ *	cost ago, the cost being the time from the unpark to the woken
+ *	task running, while nobody could take the lock. Rate-limiting
+ *	hand-offs so keeps their dead time under 1/(LAB_PARK_FAIR_COST + 1)
+ *	of the lock's time however slow wake-ups are (Rust's parking_lot
+ *	keeps a per-bucket fair timeout for the same reason). Only for a
+ *	task that gave @since_ns.
+ *
+ * The callback's return value is the token the chosen task's
+ * lab_park_token() hands back (0 for lab_park() and when none was chosen):
+ * the parking lot's way of telling a woken task "the lock is yours".
+ */
+struct lab_unpark_result {
+	bool unparked;
+	bool more;
+	u64 waited_ns;
+	bool be_fair;
+};
+
+/* Hand-offs may cost at most 1 / (LAB_PARK_FAIR_COST + 1) of the time. */
+#define LAB_PARK_FAIR_COST	9
+
 int lab_unpark_one(const void *key,
-		   void (*callback)(void *arg, bool unparked, bool more),
+		   unsigned long (*callback)(void *arg,
+					     const struct lab_unpark_result *r),
 		   void *arg);
 int lab_requeue(atomic_t *from, atomic_t *to, int nr_wake, int nr_requeue);
 int lab_cmp_requeue(atomic_t *from, u32 expected, atomic_t *to, int nr_wake,

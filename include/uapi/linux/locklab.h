@@ -135,6 +135,10 @@ enum locklab_spin_variant {
  *	and are woken one by one, in arrival order (book ch. 10)
  * @LOCKLAB_MUTEX_PARKING: one-byte parking-lot lock: waiters park in a
  *	global hash table (book ch. 10)
+ * @LOCKLAB_MUTEX_QUEUE_FAIR: the queue lock, eventually fair: a waiter
+ *	queued 0.5 ms or more is handed the lock at the next unlock
+ * @LOCKLAB_MUTEX_PARKING_FAIR: the parking-lot lock, eventually fair as
+ *	Rust's parking_lot: a task parked 0.5 ms or more is handed the lock
  * @LOCKLAB_MUTEX_KERNEL: the kernel's struct mutex
  * @LOCKLAB_MUTEX_BROKEN: takes no lock at all
  */
@@ -144,6 +148,8 @@ enum locklab_mutex_variant {
 	LOCKLAB_MUTEX_SPIN = 3,
 	LOCKLAB_MUTEX_QUEUE = 4,
 	LOCKLAB_MUTEX_PARKING = 5,
+	LOCKLAB_MUTEX_QUEUE_FAIR = 6,
+	LOCKLAB_MUTEX_PARKING_FAIR = 7,
 	LOCKLAB_MUTEX_KERNEL = LOCKLAB_VARIANT_KERNEL,
 	LOCKLAB_MUTEX_BROKEN = LOCKLAB_VARIANT_BROKEN,
 };
