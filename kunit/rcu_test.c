@@ -17,7 +17,14 @@
  *    2-CPU runs are the real test);
  *  - the check can fail: a writer that poisons the old copy without
  *    waiting for a grace period is caught by the same readers (2+ CPUs;
- *    the copies are freed only after the readers stop).
+ *    the copies are freed only after the readers stop);
+ *  - the grace period sleeps until the reader leaves: at most
+ *    RCU_MAX_SCANS sums of the counters for a 100 ms reader (polling
+ *    would make about a hundred);
+ *  - 8 concurrent synchronize calls while a reader holds the first grace
+ *    period open cost at most 2 grace periods, and none returns early;
+ *  - lab_call_rcu(): 1000 callbacks queued by 2 threads while a reader is
+ *    inside all run after it left, each once, in at most 2 batches.
  *
  * locklab_lflist:
  *  - pop returns nodes newest first;
@@ -54,6 +61,8 @@ static void rcu_free(struct lab_rcu *d)
 }
 
 /* --- A grace period waits for a pre-existing, sleeping reader ----------- */
+
+#define RCU_MAX_SCANS	6	/* sums one sleeping grace period may make */
 
 struct gp_wait {
 	struct lab_rcu *d;
@@ -97,9 +106,16 @@ static void rcu_synchronize_waits_for_preexisting_reader_test(struct kunit *test
 	KUNIT_EXPECT_EQ(test, ret, 0);
 	KUNIT_EXPECT_TRUE(test, g->seen_leaving);
 	KUNIT_EXPECT_TRUE(test, lab_rcu_readers_idle(g->d));
+	/*
+	 * It slept until the reader left, woken by the leaving sections: a
+	 * look before sleeping, one after queueing, one per wake-up (the
+	 * two nested unlocks). Polling for 100 ms would look ~100 times.
+	 */
+	kunit_info(test, "%lu scans for a 100 ms reader\n", g->d->gp_scans);
+	KUNIT_EXPECT_LE(test, g->d->gp_scans, (unsigned long)RCU_MAX_SCANS);
 	/* With no reader inside, a grace period does not wait for anyone. */
 	lab_rcu_synchronize(g->d);
-	KUNIT_EXPECT_EQ(test, g->d->gp_seq, 2UL);
+	KUNIT_EXPECT_EQ(test, lab_rcu_gp_count(g->d), 2UL);
 	rcu_free(g->d);
 	kfree(g);
 }
@@ -165,7 +181,8 @@ static void rcu_grace_periods_end_under_reader_stream_test(struct kunit *test)
 	ret = lab_run_threads(1 + readers, gp_stream_thread, g, &opts);
 	KUNIT_ASSERT_NE(test, ret, -EDEADLK);
 	KUNIT_EXPECT_EQ(test, ret, 0);
-	KUNIT_EXPECT_EQ(test, g->d->gp_seq, (unsigned long)GP_STREAM);
+	KUNIT_EXPECT_EQ(test, lab_rcu_gp_count(g->d),
+			(unsigned long)GP_STREAM);
 	KUNIT_EXPECT_TRUE(test, lab_rcu_readers_idle(g->d));
 	rcu_free(g->d);
 	kfree(g);
@@ -349,6 +366,169 @@ static void rcu_checker_catches_free_without_grace_period_test(struct kunit *tes
 	kfree(p);
 }
 
+/* --- Concurrent synchronize calls share grace periods ------------------ */
+
+#define GP_SHARERS	8	/* concurrent lab_rcu_synchronize() callers */
+
+struct gp_share {
+	struct lab_rcu *d;
+	bool entered;
+	bool leaving;
+	bool timed_out;
+	atomic_t early;		/* callers that returned before the reader left */
+};
+
+static int gp_share_thread(void *arg, unsigned int id)
+{
+	struct gp_share *g = arg;
+	int idx;
+
+	if (id == 0) {
+		idx = lab_rcu_read_lock(g->d);
+		WRITE_ONCE(g->entered, true);
+		/* Hold the first grace period until every caller is queued. */
+		if (!lab_test_wait_for(atomic_long_read(&g->d->gp_requests) >=
+				       GP_SHARERS, LAB_TEST_TIMEOUT_MS))
+			WRITE_ONCE(g->timed_out, true);
+		WRITE_ONCE(g->leaving, true);
+		lab_rcu_read_unlock(g->d, idx);
+		return 0;
+	}
+	if (!lab_test_wait_for(READ_ONCE(g->entered), LAB_TEST_TIMEOUT_MS))
+		return -ETIMEDOUT;
+	lab_rcu_synchronize(g->d);
+	if (!READ_ONCE(g->leaving))
+		atomic_inc(&g->early);
+	return 0;
+}
+
+/*
+ * GP_SHARERS callers arrive while a reader holds the first grace period
+ * open: they all snapshot @gp_seq before that one ends, so one more grace
+ * period serves every one of them. Two in all; without sharing, eight.
+ */
+static void rcu_concurrent_synchronizers_share_grace_periods_test(struct kunit *test)
+{
+	struct lab_run_opts opts = { .timeout_ms = 60000 };
+	struct gp_share *g = kzalloc(sizeof(*g), GFP_KERNEL);
+	unsigned long gps;
+	int ret;
+
+	KUNIT_ASSERT_NOT_NULL(test, g);
+	g->d = rcu_new(test);
+	ret = lab_run_threads(1 + GP_SHARERS, gp_share_thread, g, &opts);
+	KUNIT_ASSERT_NE(test, ret, -EDEADLK);
+	KUNIT_EXPECT_EQ(test, ret, 0);
+	KUNIT_EXPECT_FALSE(test, g->timed_out);
+	/* Sharing must not let anyone return before the old reader left. */
+	KUNIT_EXPECT_EQ(test, atomic_read(&g->early), 0);
+	gps = lab_rcu_gp_count(g->d);
+	kunit_info(test, "%d concurrent synchronize calls: %lu grace periods\n",
+		   GP_SHARERS, gps);
+	KUNIT_EXPECT_GE(test, gps, 1UL);
+	KUNIT_EXPECT_LE(test, gps, 2UL);
+	rcu_free(g->d);
+	kfree(g);
+}
+
+/* --- Deferred reclamation: callbacks after a grace period, batched ------ */
+
+#define CB_NR		1000	/* callbacks queued */
+#define CB_QUEUERS	2	/* threads queueing them */
+
+struct cb_state;
+
+struct cb_item {
+	struct lab_rcu_head head;
+	struct cb_state *s;
+	int ran;
+};
+
+struct cb_state {
+	struct lab_rcu *d;
+	bool entered;
+	bool leaving;
+	bool timed_out;
+	atomic_t queued;
+	atomic_t ran;
+	atomic_t early;		/* ran while the pre-existing reader was inside */
+	atomic_t twice;
+	struct cb_item *items;
+};
+
+static void cb_func(struct lab_rcu_head *head)
+{
+	struct cb_item *it = container_of(head, struct cb_item, head);
+
+	if (!READ_ONCE(it->s->leaving))
+		atomic_inc(&it->s->early);
+	if (it->ran++)
+		atomic_inc(&it->s->twice);
+	atomic_inc(&it->s->ran);
+}
+
+static int cb_thread(void *arg, unsigned int id)
+{
+	struct cb_state *s = arg;
+	unsigned int i;
+	int idx;
+
+	if (id == 0) {
+		idx = lab_rcu_read_lock(s->d);
+		WRITE_ONCE(s->entered, true);
+		if (!lab_test_wait_for(atomic_read(&s->queued) == CB_NR,
+				       LAB_TEST_TIMEOUT_MS))
+			WRITE_ONCE(s->timed_out, true);
+		WRITE_ONCE(s->leaving, true);
+		lab_rcu_read_unlock(s->d, idx);
+		return 0;
+	}
+	if (!lab_test_wait_for(READ_ONCE(s->entered), LAB_TEST_TIMEOUT_MS))
+		return -ETIMEDOUT;
+	for (i = id - 1; i < CB_NR; i += CB_QUEUERS) {
+		s->items[i].s = s;
+		lab_call_rcu(s->d, &s->items[i].head, cb_func);
+		atomic_inc(&s->queued);
+		if (!(i & 63))
+			cond_resched();
+	}
+	return 0;
+}
+
+/*
+ * CB_NR callbacks queued while a reader is inside: none runs before it
+ * leaves, each runs once, and they take at most two batches (the one that
+ * started at the first callback waits for the reader; every later one is
+ * in the next), so two grace periods for a thousand callbacks.
+ */
+static void rcu_call_rcu_batches_after_grace_period_test(struct kunit *test)
+{
+	struct lab_run_opts opts = { .timeout_ms = 60000 };
+	struct cb_state *s = kzalloc(sizeof(*s), GFP_KERNEL);
+	int ret;
+
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	s->items = kcalloc(CB_NR, sizeof(*s->items), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, s->items);
+	s->d = rcu_new(test);
+	ret = lab_run_threads(1 + CB_QUEUERS, cb_thread, s, &opts);
+	KUNIT_ASSERT_NE(test, ret, -EDEADLK);
+	KUNIT_EXPECT_EQ(test, ret, 0);
+	KUNIT_EXPECT_FALSE(test, s->timed_out);
+	lab_rcu_barrier(s->d);
+	KUNIT_EXPECT_EQ(test, atomic_read(&s->ran), CB_NR);
+	KUNIT_EXPECT_EQ(test, atomic_read(&s->early), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&s->twice), 0);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&s->d->cb_pending), 0L);
+	kunit_info(test, "%d callbacks in %lu batches, %lu grace periods\n",
+		   CB_NR, s->d->cb_batches, lab_rcu_gp_count(s->d));
+	KUNIT_EXPECT_GE(test, s->d->cb_batches, 1UL);
+	KUNIT_EXPECT_LE(test, s->d->cb_batches, 2UL);
+	rcu_free(s->d);
+	kfree(s->items);
+	kfree(s);
+}
+
 static struct kunit_case rcu_test_cases[] = {
 	KUNIT_CASE(rcu_synchronize_waits_for_preexisting_reader_test),
 	KUNIT_CASE_PARAM(rcu_grace_periods_end_under_reader_stream_test,
@@ -356,6 +536,8 @@ static struct kunit_case rcu_test_cases[] = {
 	KUNIT_CASE_PARAM(rcu_pointer_readers_never_see_freed_copy_test,
 			 rcu_readers_gen_params),
 	KUNIT_CASE(rcu_checker_catches_free_without_grace_period_test),
+	KUNIT_CASE(rcu_concurrent_synchronizers_share_grace_periods_test),
+	KUNIT_CASE(rcu_call_rcu_batches_after_grace_period_test),
 	{}
 };
 
