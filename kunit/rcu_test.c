@@ -19,22 +19,31 @@
  *    waiting for a grace period is caught by the same readers (2+ CPUs;
  *    the copies are freed only after the readers stop);
  *  - the grace period sleeps until the reader leaves: at most
- *    RCU_MAX_SCANS sums of the counters for a 100 ms reader (polling
- *    would make about a hundred);
+ *    RCU_MAX_SCANS sums of the counters for a 100 ms reader (a poll at
+ *    every tick made 16 on x86_64 QEMU);
  *  - 8 concurrent synchronize calls while a reader holds the first grace
  *    period open cost at most 2 grace periods, and none returns early;
  *  - lab_call_rcu(): 1000 callbacks queued by 2 threads while a reader is
  *    inside all run after it left, each once, in at most 2 batches.
  *
  * locklab_lflist:
- *  - pop returns nodes newest first;
+ *  - pop returns nodes newest first; remove takes a node out of the
+ *    middle, the head and the tail, and a second remove of it is false;
  *  - 1-4 threads pop batches, wait a grace period and push them back while
  *    a walker traverses: at the end every node is in the list exactly once
  *    (none lost, none twice: no ABA), and the walker never met a freed or
- *    foreign node nor a walk longer than the node count.
+ *    foreign node nor a walk longer than the node count;
+ *  - 2 threads push, pop and remove nodes anywhere while a third walks
+ *    every node it passes, removed ones included: no walker meets a node
+ *    reclaimed (poisoned by its lab_call_rcu() callback), no node is
+ *    returned by two removes, none is lost, none is in the list twice,
+ *    and nothing removed stays linked;
+ *  - the check can fail: reclaiming at once, without a grace period, is
+ *    seen by the walker (2+ CPUs).
  */
 #include <kunit/test.h>
 #include <linux/delay.h>
+#include <linux/llist.h>
 #include <linux/slab.h>
 
 #include <locklab/lflist.h>
@@ -710,19 +719,267 @@ static void lflist_pops_newest_first_test(struct kunit *test)
 	for (i = ARRAY_SIZE(items) - 1; i >= 0; i--)
 		KUNIT_EXPECT_PTR_EQ(test, lab_lflist_pop(&l), &items[i].node);
 	KUNIT_EXPECT_TRUE(test, lab_lflist_empty(&l));
+	/* Removing from the middle, the head and the tail; twice is false. */
 	for (i = 0; i < 3; i++)
 		lab_lflist_push(&l, &items[i].node);
-	n = lab_lflist_pop_all(&l);
+	KUNIT_EXPECT_TRUE(test, lab_lflist_remove(&l, &items[1].node));
+	KUNIT_EXPECT_FALSE(test, lab_lflist_remove(&l, &items[1].node));
+	n = lab_lflist_first(&l);
 	KUNIT_EXPECT_PTR_EQ(test, n, &items[2].node);
-	KUNIT_EXPECT_PTR_EQ(test, n->next->next, &items[0].node);
+	KUNIT_EXPECT_PTR_EQ(test, lab_lflist_next(n), &items[0].node);
+	KUNIT_EXPECT_PTR_EQ(test, n->next, &items[0].node);	/* unlinked */
+	KUNIT_EXPECT_TRUE(test, lab_lflist_remove(&l, &items[2].node));
+	KUNIT_EXPECT_TRUE(test, lab_lflist_remove(&l, &items[0].node));
 	KUNIT_EXPECT_TRUE(test, lab_lflist_empty(&l));
+	KUNIT_EXPECT_NULL(test, lab_lflist_pop(&l));
 	rcu_free(d);
+}
+
+/* --- Concurrent insert, remove anywhere, walk; reclaimed through RCU --- */
+
+#define LR_OPS		6000	/* operations per mutator */
+#define LR_MUTATORS	2
+#define LR_WALK		16	/* nodes a walk checks: past where removes hit */
+#define LR_LIVE		0x6c72766eU	/* "lrvn": in use */
+#define LR_POISON	0xdeadbeefU	/* reclaimed: must never be reached */
+
+struct lr_state;
+
+struct lr_item {
+	struct lab_lfnode node;
+	struct lab_rcu_head rh;
+	struct llist_node all;		/* every item, for the final free */
+	struct lr_state *s;
+	u32 magic;
+	atomic_t removed;		/* removes and pops that returned it */
+	u32 seen;			/* final census */
+};
+
+struct lr_state {
+	struct lab_rcu *d;
+	struct lab_lflist list;
+	struct llist_head all;
+	bool broken;			/* reclaim without a grace period */
+	bool stop;
+	atomic_t mutating;
+	atomic_long_t inserted, removed, reclaimed, dup, bad, walks, nodes;
+};
+
+static void lr_reclaim(struct lab_rcu_head *rh)
+{
+	struct lr_item *it = container_of(rh, struct lr_item, rh);
+
+	/* Poisoned, not freed: a reader that reaches it sees the poison. */
+	WRITE_ONCE(it->magic, LR_POISON);
+	atomic_long_inc(&it->s->reclaimed);
+}
+
+/* @n was returned to us by remove or pop: count it, reclaim it. */
+static void lr_removed(struct lr_state *s, struct lab_lfnode *n)
+{
+	struct lr_item *it = container_of(n, struct lr_item, node);
+
+	if (atomic_inc_return(&it->removed) != 1)
+		atomic_long_inc(&s->dup);
+	atomic_long_inc(&s->removed);
+	if (s->broken)
+		lr_reclaim(&it->rh);	/* the bug: no grace period */
+	else
+		lab_call_rcu(s->d, &it->rh, lr_reclaim);
+}
+
+static int lr_mutate(struct lr_state *s, unsigned int id)
+{
+	struct lab_lfnode *pos;
+	struct lr_item *it;
+	unsigned int i, k;
+	int idx;
+
+	for (i = 0; i < LR_OPS; i++) {
+		if (i % 3 != 2) {
+			it = kzalloc(sizeof(*it), GFP_KERNEL);
+			if (!it)
+				return -ENOMEM;
+			it->s = s;
+			it->magic = LR_LIVE;
+			llist_add(&it->all, &s->all);
+			lab_lflist_push(&s->list, &it->node);
+			atomic_long_inc(&s->inserted);
+		} else if (i % 15 == 14) {
+			pos = lab_lflist_pop(&s->list);
+			if (pos)
+				lr_removed(s, pos);
+		} else {
+			/* Remove the k-th node of a walk: anywhere in it. */
+			k = (i * 7 + id * 3) % 13;
+			idx = lab_rcu_read_lock(s->d);
+			for (pos = lab_lflist_first(&s->list); pos && k;
+			     pos = lab_lflist_next(pos))
+				k--;
+			if (pos && lab_lflist_remove(&s->list, pos))
+				lr_removed(s, pos);
+			lab_rcu_read_unlock(s->d, idx);
+		}
+		if (!(i & 31))
+			cond_resched();
+	}
+	return 0;
+}
+
+/*
+ * Every node the walk passes, removed ones too, must not be reclaimed.
+ * Removes and pops hit the first 13 nodes, so the walk checks the first
+ * LR_WALK only, as often as it can (the final census walks everything).
+ */
+static void lr_walk(struct lr_state *s)
+{
+	struct lab_lfnode *pos;
+	unsigned int steps = 0;
+	struct lr_item *it;
+	int idx;
+
+	idx = lab_rcu_read_lock(s->d);
+	for (pos = lab_rcu_dereference(s->list.head); pos;
+	     pos = lab_lflist_raw_next(pos)) {
+		it = container_of(pos, struct lr_item, node);
+		ndelay(100);	/* widen the window a reclaimer could hit */
+		if (READ_ONCE(it->magic) != LR_LIVE) {
+			atomic_long_inc(&s->bad);
+			break;
+		}
+		if (++steps == LR_WALK)
+			break;
+	}
+	lab_rcu_read_unlock(s->d, idx);
+	atomic_long_inc(&s->walks);
+}
+
+static int lr_thread(void *arg, unsigned int id)
+{
+	struct lr_state *s = arg;
+	int ret;
+
+	if (id < LR_MUTATORS) {
+		ret = lr_mutate(s, id);
+		if (atomic_dec_and_test(&s->mutating))
+			WRITE_ONCE(s->stop, true);
+		return ret;
+	}
+	while (!READ_ONCE(s->stop)) {
+		lr_walk(s);
+		cond_resched();
+	}
+	return 0;
+}
+
+static void lr_free_all(struct lr_state *s)
+{
+	struct lr_item *it, *next;
+
+	llist_for_each_entry_safe(it, next, llist_del_all(&s->all), all)
+		kfree(it);
+}
+
+static int lr_run(struct kunit *test, struct lr_state *s, bool broken)
+{
+	struct lab_run_opts opts = { .timeout_ms = 120000, .bind = true };
+
+	memset(s, 0, sizeof(*s));
+	s->d = rcu_new(test);
+	lab_lflist_init(&s->list, s->d);
+	init_llist_head(&s->all);
+	s->broken = broken;
+	atomic_set(&s->mutating, LR_MUTATORS);
+	opts.stop = &s->stop;
+	return lab_run_threads(LR_MUTATORS + 1, lr_thread, s, &opts);
+}
+
+/*
+ * Two threads push, pop and remove nodes anywhere in the list while a
+ * third walks it, checking every node it passes (removed ones included)
+ * for the poison that reclamation writes. At the end: no walker met a
+ * reclaimed node; every node was returned by at most one remove or pop;
+ * every callback ran; and the list holds exactly the nodes inserted and
+ * not removed, each once, none removed and none poisoned.
+ */
+static void lflist_remove_anywhere_under_walkers_test(struct kunit *test)
+{
+	struct lr_state *s = kzalloc(sizeof(*s), GFP_KERNEL);
+	long count = 0, raw = 0, twice = 0, wrong = 0, lost = 0;
+	struct lab_lfnode *pos;
+	struct lr_item *it;
+	int ret, idx;
+
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	ret = lr_run(test, s, false);
+	KUNIT_ASSERT_NE(test, ret, -EDEADLK);
+	KUNIT_EXPECT_EQ(test, ret, 0);
+	lab_rcu_barrier(s->d);
+	idx = lab_rcu_read_lock(s->d);
+	for (pos = lab_lflist_first(&s->list); pos; pos = lab_lflist_next(pos)) {
+		it = container_of(pos, struct lr_item, node);
+		if (it->magic != LR_LIVE || atomic_read(&it->removed))
+			wrong++;
+		twice += it->seen++ != 0;
+		if (++count > atomic_long_read(&s->inserted))
+			break;
+	}
+	for (pos = lab_rcu_dereference(s->list.head); pos;
+	     pos = lab_lflist_raw_next(pos))
+		if (++raw > atomic_long_read(&s->inserted))
+			break;
+	lab_rcu_read_unlock(s->d, idx);
+	/* Lost: neither in the list nor returned by a remove or pop. */
+	llist_for_each_entry(it, s->all.first, all)
+		lost += !it->seen && !atomic_read(&it->removed);
+	kunit_info(test, "%ld inserted, %ld removed, %ld left, %ld walks\n",
+		   atomic_long_read(&s->inserted), atomic_long_read(&s->removed),
+		   count, atomic_long_read(&s->walks));
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&s->bad), 0L);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&s->dup), 0L);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&s->reclaimed),
+			atomic_long_read(&s->removed));
+	KUNIT_EXPECT_EQ(test, count, atomic_long_read(&s->inserted) -
+				     atomic_long_read(&s->removed));
+	KUNIT_EXPECT_EQ(test, raw, count);	/* nothing removed left linked */
+	KUNIT_EXPECT_EQ(test, twice, 0L);
+	KUNIT_EXPECT_EQ(test, wrong, 0L);
+	KUNIT_EXPECT_EQ(test, lost, 0L);
+	KUNIT_EXPECT_GT(test, atomic_long_read(&s->removed), 0L);
+	rcu_free(s->d);
+	lr_free_all(s);
+	kfree(s);
+}
+
+/* The check can fail: reclaiming without a grace period is caught. */
+static void lflist_checker_catches_reclaim_without_grace_period_test(struct kunit *test)
+{
+	struct lr_state *s = kzalloc(sizeof(*s), GFP_KERNEL);
+	int i, ret;
+
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	lab_test_needs_smp(test);
+	for (i = 0; i < 5; i++) {
+		ret = lr_run(test, s, true);
+		KUNIT_ASSERT_EQ(test, ret, 0);
+		rcu_free(s->d);
+		lr_free_all(s);
+		if (atomic_long_read(&s->bad))
+			break;
+	}
+	kunit_info(test, "%ld of %ld walks met a reclaimed node, try %d\n",
+		   atomic_long_read(&s->bad), atomic_long_read(&s->walks), i);
+	KUNIT_EXPECT_GT_MSG(test, atomic_long_read(&s->bad), 0L,
+			    "the walkers never met a node reclaimed under them");
+	kfree(s);
 }
 
 static struct kunit_case lflist_test_cases[] = {
 	KUNIT_CASE(lflist_pops_newest_first_test),
 	KUNIT_CASE_PARAM(lflist_churn_keeps_every_node_once_test,
 			 lf_threads_gen_params),
+	KUNIT_CASE(lflist_remove_anywhere_under_walkers_test),
+	KUNIT_CASE(lflist_checker_catches_reclaim_without_grace_period_test),
 	{}
 };
 
