@@ -8,8 +8,11 @@
  * two are compared on the same machine under the same load.
  *
  * A copy that the seqlock accepted with words that disagree is a torn read
- * and counts as a violation. Each variant has its own thread function, so
- * the measured loop makes direct calls.
+ * and counts as a violation; a copy thrown away because a writer got in
+ * counts as a retry. The broken variant (LOCKLAB_SEQLOCK_BROKEN) copies
+ * without a read section and accepts every copy, so that the torn-read
+ * check is seen to fire. Each variant has its own thread function, so the
+ * measured loop makes direct calls.
  */
 #include <linux/delay.h>
 #include <linux/overflow.h>
@@ -17,7 +20,7 @@
 #include <linux/seqlock.h>
 #include <linux/slab.h>
 
-#include <locklab/ops.h>
+#include <uapi/linux/locklab.h>
 #include <locklab/seqlock.h>
 #include <locklab/wait.h>
 
@@ -36,6 +39,7 @@ struct seqbench {
 	bool stop ____cacheline_aligned_in_smp;
 	u64 writes;
 	atomic64_t torn;
+	atomic64_t retries;
 	u64 reads[];			/* per reader, written at its end */
 };
 
@@ -66,44 +70,84 @@ static void seqbench_read_rec(struct seqbench *b, u64 *copy)
 }
 
 /* Reader and writer loops, one pair of functions per variant. */
+/* A reader's totals, at its end. */
+static void seqbench_reader_done(struct seqbench *b, unsigned int id, u64 n,
+				 u64 torn, u64 retries)
+{
+	b->reads[id] = n;
+	/* Relaxed: summed after lab_run_threads() joined the threads. */
+	atomic64_add(torn, &b->torn);
+	atomic64_add(retries, &b->retries);
+}
+
+/* The writer of the locklab and the broken variants. */
+static void seqbench_lab_writer(struct seqbench *b)
+{
+	while (!READ_ONCE(b->stop)) {
+		lab_write_seqlock(&b->lab);
+		seqbench_write_rec(b, ++b->writes);
+		lab_write_sequnlock(&b->lab);
+		ndelay(SEQBENCH_WRITE_GAP_NS);
+		cond_resched();
+	}
+}
+
 static int seqbench_lab_thread(void *arg, unsigned int id)
 {
 	struct seqbench *b = arg;
-	u64 copy[SEQBENCH_WORDS], n = 0, torn = 0;
+	u64 copy[SEQBENCH_WORDS], n = 0, torn = 0, retries = 0;
 	unsigned int i;
 	u32 s;
 
 	if (id == b->readers) {
-		while (!READ_ONCE(b->stop)) {
-			lab_write_seqlock(&b->lab);
-			seqbench_write_rec(b, ++b->writes);
-			lab_write_sequnlock(&b->lab);
-			ndelay(SEQBENCH_WRITE_GAP_NS);
-			cond_resched();
-		}
+		seqbench_lab_writer(b);
 		return 0;
 	}
 	while (!READ_ONCE(b->stop)) {
 		for (i = 0; i < SEQBENCH_BATCH; i++) {
-			do {
+			for (;;) {
 				s = lab_read_seqbegin(&b->lab);
 				seqbench_read_rec(b, copy);
-			} while (lab_read_seqretry(&b->lab, s));
+				if (!lab_read_seqretry(&b->lab, s))
+					break;
+				retries++;
+			}
 			torn += seqbench_torn(copy);
 		}
 		n += SEQBENCH_BATCH;
 		cond_resched();
 	}
-	b->reads[id] = n;
-	/* Relaxed: summed after lab_run_threads() joined the threads. */
-	atomic64_add(torn, &b->torn);
+	seqbench_reader_done(b, id, n, torn, retries);
+	return 0;
+}
+
+/* Broken: every copy is accepted, read section or not. */
+static int seqbench_broken_thread(void *arg, unsigned int id)
+{
+	struct seqbench *b = arg;
+	u64 copy[SEQBENCH_WORDS], n = 0, torn = 0;
+	unsigned int i;
+
+	if (id == b->readers) {
+		seqbench_lab_writer(b);
+		return 0;
+	}
+	while (!READ_ONCE(b->stop)) {
+		for (i = 0; i < SEQBENCH_BATCH; i++) {
+			seqbench_read_rec(b, copy);
+			torn += seqbench_torn(copy);
+		}
+		n += SEQBENCH_BATCH;
+		cond_resched();
+	}
+	seqbench_reader_done(b, id, n, torn, 0);
 	return 0;
 }
 
 static int seqbench_kernel_thread(void *arg, unsigned int id)
 {
 	struct seqbench *b = arg;
-	u64 copy[SEQBENCH_WORDS], n = 0, torn = 0;
+	u64 copy[SEQBENCH_WORDS], n = 0, torn = 0, retries = 0;
 	unsigned int i, s;
 
 	if (id == b->readers) {
@@ -118,18 +162,19 @@ static int seqbench_kernel_thread(void *arg, unsigned int id)
 	}
 	while (!READ_ONCE(b->stop)) {
 		for (i = 0; i < SEQBENCH_BATCH; i++) {
-			do {
+			for (;;) {
 				s = read_seqbegin(&b->kernel);
 				seqbench_read_rec(b, copy);
-			} while (read_seqretry(&b->kernel, s));
+				if (!read_seqretry(&b->kernel, s))
+					break;
+				retries++;
+			}
 			torn += seqbench_torn(copy);
 		}
 		n += SEQBENCH_BATCH;
 		cond_resched();
 	}
-	b->reads[id] = n;
-	/* Relaxed: summed after lab_run_threads() joined the threads. */
-	atomic64_add(torn, &b->torn);
+	seqbench_reader_done(b, id, n, torn, retries);
 	return 0;
 }
 
@@ -140,7 +185,7 @@ static void seqbench_free(void *arg)
 
 /**
  * lab_seq_bench() - consistent reads per second under a busy writer
- * @variant: LOCKLAB_SEQLOCK_LAB or LOCKLAB_SEQLOCK_KERNEL
+ * @variant: LOCKLAB_SEQLOCK_LAB, _KERNEL or _BROKEN
  * @threads: reader kthreads, 1 .. LAB_SEQ_BENCH_MAX_THREADS (plus the
  *	writer)
  * @duration_ms: run time, at least 1
@@ -154,7 +199,7 @@ static void seqbench_free(void *arg)
 int lab_seq_bench(u32 variant, unsigned int threads, unsigned int duration_ms,
 		  struct lab_seq_bench_result *r)
 {
-	bool lab = variant == LOCKLAB_SEQLOCK_LAB, gone = false;
+	bool gone = false;
 	struct lab_run_opts opts = {
 		.timeout_ms = duration_ms + 10000,
 		.duration_ms = duration_ms,
@@ -165,11 +210,19 @@ int lab_seq_bench(u32 variant, unsigned int threads, unsigned int duration_ms,
 		.abandoned = &gone,
 	};
 	struct seqbench *b;
+	lab_thread_fn fn;
 	unsigned int i;
 	int ret;
 
-	if ((!lab && variant != LOCKLAB_SEQLOCK_KERNEL) || !threads ||
-	    threads > LAB_SEQ_BENCH_MAX_THREADS || !duration_ms)
+	if (variant == LOCKLAB_SEQLOCK_LAB)
+		fn = seqbench_lab_thread;
+	else if (variant == LOCKLAB_SEQLOCK_KERNEL)
+		fn = seqbench_kernel_thread;
+	else if (variant == LOCKLAB_SEQLOCK_BROKEN)
+		fn = seqbench_broken_thread;
+	else
+		return -EINVAL;
+	if (!threads || threads > LAB_SEQ_BENCH_MAX_THREADS || !duration_ms)
 		return -EINVAL;
 	memset(r, 0, sizeof(*r));
 	b = kzalloc(struct_size(b, reads, threads), GFP_KERNEL);
@@ -179,8 +232,7 @@ int lab_seq_bench(u32 variant, unsigned int threads, unsigned int duration_ms,
 	seqlock_init(&b->kernel);
 	b->readers = threads;
 	opts.stop = &b->stop;
-	ret = lab_run_threads(threads + 1, lab ? seqbench_lab_thread :
-				seqbench_kernel_thread, b, &opts);
+	ret = lab_run_threads(threads + 1, fn, b, &opts);
 	if (gone)
 		return ret;	/* abandoned: the threads free b */
 
@@ -188,16 +240,7 @@ int lab_seq_bench(u32 variant, unsigned int threads, unsigned int duration_ms,
 		r->reads += b->reads[i];
 	r->writes = b->writes;
 	r->torn = atomic64_read(&b->torn);
+	r->retries = atomic64_read(&b->retries);
 	kfree(b);
 	return ret;
 }
-
-/* The registry entries: the benchmark is all there is of this kind. */
-const struct lab_plain_ops lab_seqlock_ops[] = {
-	{ .name = "seqlock", .kind = LOCKLAB_KIND_SEQLOCK,
-	  .variant = LOCKLAB_SEQLOCK_LAB },
-	{ .name = "kernel", .kind = LOCKLAB_KIND_SEQLOCK,
-	  .variant = LOCKLAB_SEQLOCK_KERNEL, .props = LOCKLAB_PROP_KERNEL },
-};
-
-const unsigned int lab_seqlock_ops_nr = ARRAY_SIZE(lab_seqlock_ops);

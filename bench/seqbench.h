@@ -17,12 +17,14 @@
  * @writes: write sections of the writer
  * @elapsed_ns: from the threads' release to the last thread's return
  * @torn: accepted copies whose words disagreed (must be 0)
+ * @retries: copies thrown away because a writer got in
  */
 struct lab_seq_bench_result {
 	u64 reads;
 	u64 writes;
 	u64 elapsed_ns;
 	u64 torn;
+	u64 retries;
 };
 
 int lab_seq_bench(u32 variant, unsigned int threads, unsigned int duration_ms,

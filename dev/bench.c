@@ -149,8 +149,8 @@ static int lab_bench_rcu(struct locklab_bench *b)
 /*
  * Seqlocks: @threads readers take consistent copies of a record while one
  * more kthread keeps rewriting it (bench/seqbench.c); "acquisitions" are
- * accepted copies, "reads" write sections, and an accepted torn copy
- * counts a violation. (Retried copies are not in the ABI.)
+ * accepted copies, "reads" write sections, "read_retries" the copies
+ * thrown away, and an accepted torn copy counts a violation.
  */
 static int lab_bench_seq(struct locklab_bench *b)
 {
@@ -166,6 +166,7 @@ static int lab_bench_seq(struct locklab_bench *b)
 	b->elapsed_ns = r.elapsed_ns;
 	b->reads = r.writes;
 	b->violations = r.torn;
+	b->read_retries = r.retries;
 	return 0;
 }
 
@@ -236,12 +237,19 @@ int lab_ioc_bench(struct file *file, void *arg, void __user *uarg)
 	struct locklab_bench *b = arg;
 	int ret;
 
+	/* The sizes the UAPI header names are the ones the kernel takes. */
+	BUILD_BUG_ON(offsetofend(struct locklab_bench, elapsed_ns) !=
+		     LOCKLAB_BENCH_SIZE_VER0);
+	BUILD_BUG_ON(offsetof(struct locklab_bench, read_retries) !=
+		     LOCKLAB_BENCH_SIZE_VER1);
+	BUILD_BUG_ON(sizeof(struct locklab_bench) != LOCKLAB_BENCH_SIZE_VER2);
 	ret = lab_bench_check(b);
 	if (ret)
 		return ret;
 	if (mutex_lock_interruptible(&lab_bench_lock))
 		return -EINTR;
 	ret = lab_run_threads_wait_idle();
+	b->read_retries = 0;
 	if (!ret)
 		ret = lab_bench_run(b);
 	mutex_unlock(&lab_bench_lock);

@@ -46,7 +46,7 @@ struct lab_ioctl_desc {
 };
 
 /* Largest structure any command takes: the on-stack buffer. */
-#define LAB_IOCTL_MAX_SIZE	128
+#define LAB_IOCTL_MAX_SIZE	192
 
 /* Largest @size a caller may pass (the kernel's extensible ABIs: a page). */
 #define LAB_IOCTL_MAX_USIZE	4096

@@ -37,6 +37,7 @@ static const struct lab_obj_type *const lab_obj_types[] = {
 	&lab_obj_condvar_type,
 	&lab_obj_arc_type,
 	&lab_obj_chan_type,
+	&lab_obj_seqlock_type,
 };
 
 /* --- Opens of /dev/locklab ------------------------------------------------ */

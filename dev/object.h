@@ -169,6 +169,7 @@ extern const struct lab_obj_type lab_obj_semaphore_type;
 extern const struct lab_obj_type lab_obj_condvar_type;
 extern const struct lab_obj_type lab_obj_arc_type;
 extern const struct lab_obj_type lab_obj_chan_type;
+extern const struct lab_obj_type lab_obj_seqlock_type;
 
 void lab_dev_ctx_get(struct lab_dev_ctx *ctx);
 void lab_dev_ctx_put(struct lab_dev_ctx *ctx);

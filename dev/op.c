@@ -114,6 +114,8 @@ int lab_obj_ioc_op(struct file *file, void *arg, void __user *uarg)
 	if (op->hold_ns > READ_ONCE(lab_max_hold_ns))
 		return -EINVAL;
 	op->wait_ns = 0;
+	op->retries = 0;
+	op->value = 0;
 	return obj->type->op(obj, op);
 }
 

@@ -17,17 +17,33 @@
  *    2-CPU runs are the real test);
  *  - the check can fail: a writer that poisons the old copy without
  *    waiting for a grace period is caught by the same readers (2+ CPUs;
- *    the copies are freed only after the readers stop).
+ *    the copies are freed only after the readers stop);
+ *  - the grace period sleeps until the reader leaves: at most
+ *    RCU_MAX_SCANS sums of the counters for a 100 ms reader (a poll at
+ *    every tick made 16 on x86_64 QEMU);
+ *  - 8 concurrent synchronize calls while a reader holds the first grace
+ *    period open cost at most 2 grace periods, and none returns early;
+ *  - lab_call_rcu(): 1000 callbacks queued by 2 threads while a reader is
+ *    inside all run after it left, each once, in at most 2 batches.
  *
  * locklab_lflist:
- *  - pop returns nodes newest first;
+ *  - pop returns nodes newest first; remove takes a node out of the
+ *    middle, the head and the tail, and a second remove of it is false;
  *  - 1-4 threads pop batches, wait a grace period and push them back while
  *    a walker traverses: at the end every node is in the list exactly once
  *    (none lost, none twice: no ABA), and the walker never met a freed or
- *    foreign node nor a walk longer than the node count.
+ *    foreign node nor a walk longer than the node count;
+ *  - 2 threads push, pop and remove nodes anywhere while a third walks
+ *    every node it passes, removed ones included: no walker meets a node
+ *    reclaimed (poisoned by its lab_call_rcu() callback), no node is
+ *    returned by two removes, none is lost, none is in the list twice,
+ *    and nothing removed stays linked;
+ *  - the check can fail: reclaiming at once, without a grace period, is
+ *    seen by the walker (2+ CPUs).
  */
 #include <kunit/test.h>
 #include <linux/delay.h>
+#include <linux/llist.h>
 #include <linux/slab.h>
 
 #include <locklab/lflist.h>
@@ -54,6 +70,8 @@ static void rcu_free(struct lab_rcu *d)
 }
 
 /* --- A grace period waits for a pre-existing, sleeping reader ----------- */
+
+#define RCU_MAX_SCANS	6	/* sums one sleeping grace period may make */
 
 struct gp_wait {
 	struct lab_rcu *d;
@@ -97,9 +115,16 @@ static void rcu_synchronize_waits_for_preexisting_reader_test(struct kunit *test
 	KUNIT_EXPECT_EQ(test, ret, 0);
 	KUNIT_EXPECT_TRUE(test, g->seen_leaving);
 	KUNIT_EXPECT_TRUE(test, lab_rcu_readers_idle(g->d));
+	/*
+	 * It slept until the reader left, woken by the leaving sections: a
+	 * look before sleeping, one after queueing, one per wake-up (the
+	 * two nested unlocks). Polling for 100 ms would look ~100 times.
+	 */
+	kunit_info(test, "%lu scans for a 100 ms reader\n", g->d->gp_scans);
+	KUNIT_EXPECT_LE(test, g->d->gp_scans, (unsigned long)RCU_MAX_SCANS);
 	/* With no reader inside, a grace period does not wait for anyone. */
 	lab_rcu_synchronize(g->d);
-	KUNIT_EXPECT_EQ(test, g->d->gp_seq, 2UL);
+	KUNIT_EXPECT_EQ(test, lab_rcu_gp_count(g->d), 2UL);
 	rcu_free(g->d);
 	kfree(g);
 }
@@ -165,7 +190,8 @@ static void rcu_grace_periods_end_under_reader_stream_test(struct kunit *test)
 	ret = lab_run_threads(1 + readers, gp_stream_thread, g, &opts);
 	KUNIT_ASSERT_NE(test, ret, -EDEADLK);
 	KUNIT_EXPECT_EQ(test, ret, 0);
-	KUNIT_EXPECT_EQ(test, g->d->gp_seq, (unsigned long)GP_STREAM);
+	KUNIT_EXPECT_EQ(test, lab_rcu_gp_count(g->d),
+			(unsigned long)GP_STREAM);
 	KUNIT_EXPECT_TRUE(test, lab_rcu_readers_idle(g->d));
 	rcu_free(g->d);
 	kfree(g);
@@ -349,6 +375,169 @@ static void rcu_checker_catches_free_without_grace_period_test(struct kunit *tes
 	kfree(p);
 }
 
+/* --- Concurrent synchronize calls share grace periods ------------------ */
+
+#define GP_SHARERS	8	/* concurrent lab_rcu_synchronize() callers */
+
+struct gp_share {
+	struct lab_rcu *d;
+	bool entered;
+	bool leaving;
+	bool timed_out;
+	atomic_t early;		/* callers that returned before the reader left */
+};
+
+static int gp_share_thread(void *arg, unsigned int id)
+{
+	struct gp_share *g = arg;
+	int idx;
+
+	if (id == 0) {
+		idx = lab_rcu_read_lock(g->d);
+		WRITE_ONCE(g->entered, true);
+		/* Hold the first grace period until every caller is queued. */
+		if (!lab_test_wait_for(atomic_long_read(&g->d->gp_requests) >=
+				       GP_SHARERS, LAB_TEST_TIMEOUT_MS))
+			WRITE_ONCE(g->timed_out, true);
+		WRITE_ONCE(g->leaving, true);
+		lab_rcu_read_unlock(g->d, idx);
+		return 0;
+	}
+	if (!lab_test_wait_for(READ_ONCE(g->entered), LAB_TEST_TIMEOUT_MS))
+		return -ETIMEDOUT;
+	lab_rcu_synchronize(g->d);
+	if (!READ_ONCE(g->leaving))
+		atomic_inc(&g->early);
+	return 0;
+}
+
+/*
+ * GP_SHARERS callers arrive while a reader holds the first grace period
+ * open: they all snapshot @gp_seq before that one ends, so one more grace
+ * period serves every one of them. Two in all; without sharing, eight.
+ */
+static void rcu_concurrent_synchronizers_share_grace_periods_test(struct kunit *test)
+{
+	struct lab_run_opts opts = { .timeout_ms = 60000 };
+	struct gp_share *g = kzalloc(sizeof(*g), GFP_KERNEL);
+	unsigned long gps;
+	int ret;
+
+	KUNIT_ASSERT_NOT_NULL(test, g);
+	g->d = rcu_new(test);
+	ret = lab_run_threads(1 + GP_SHARERS, gp_share_thread, g, &opts);
+	KUNIT_ASSERT_NE(test, ret, -EDEADLK);
+	KUNIT_EXPECT_EQ(test, ret, 0);
+	KUNIT_EXPECT_FALSE(test, g->timed_out);
+	/* Sharing must not let anyone return before the old reader left. */
+	KUNIT_EXPECT_EQ(test, atomic_read(&g->early), 0);
+	gps = lab_rcu_gp_count(g->d);
+	kunit_info(test, "%d concurrent synchronize calls: %lu grace periods\n",
+		   GP_SHARERS, gps);
+	KUNIT_EXPECT_GE(test, gps, 1UL);
+	KUNIT_EXPECT_LE(test, gps, 2UL);
+	rcu_free(g->d);
+	kfree(g);
+}
+
+/* --- Deferred reclamation: callbacks after a grace period, batched ------ */
+
+#define CB_NR		1000	/* callbacks queued */
+#define CB_QUEUERS	2	/* threads queueing them */
+
+struct cb_state;
+
+struct cb_item {
+	struct lab_rcu_head head;
+	struct cb_state *s;
+	int ran;
+};
+
+struct cb_state {
+	struct lab_rcu *d;
+	bool entered;
+	bool leaving;
+	bool timed_out;
+	atomic_t queued;
+	atomic_t ran;
+	atomic_t early;		/* ran while the pre-existing reader was inside */
+	atomic_t twice;
+	struct cb_item *items;
+};
+
+static void cb_func(struct lab_rcu_head *head)
+{
+	struct cb_item *it = container_of(head, struct cb_item, head);
+
+	if (!READ_ONCE(it->s->leaving))
+		atomic_inc(&it->s->early);
+	if (it->ran++)
+		atomic_inc(&it->s->twice);
+	atomic_inc(&it->s->ran);
+}
+
+static int cb_thread(void *arg, unsigned int id)
+{
+	struct cb_state *s = arg;
+	unsigned int i;
+	int idx;
+
+	if (id == 0) {
+		idx = lab_rcu_read_lock(s->d);
+		WRITE_ONCE(s->entered, true);
+		if (!lab_test_wait_for(atomic_read(&s->queued) == CB_NR,
+				       LAB_TEST_TIMEOUT_MS))
+			WRITE_ONCE(s->timed_out, true);
+		WRITE_ONCE(s->leaving, true);
+		lab_rcu_read_unlock(s->d, idx);
+		return 0;
+	}
+	if (!lab_test_wait_for(READ_ONCE(s->entered), LAB_TEST_TIMEOUT_MS))
+		return -ETIMEDOUT;
+	for (i = id - 1; i < CB_NR; i += CB_QUEUERS) {
+		s->items[i].s = s;
+		lab_call_rcu(s->d, &s->items[i].head, cb_func);
+		atomic_inc(&s->queued);
+		if (!(i & 63))
+			cond_resched();
+	}
+	return 0;
+}
+
+/*
+ * CB_NR callbacks queued while a reader is inside: none runs before it
+ * leaves, each runs once, and they take at most two batches (the one that
+ * started at the first callback waits for the reader; every later one is
+ * in the next), so two grace periods for a thousand callbacks.
+ */
+static void rcu_call_rcu_batches_after_grace_period_test(struct kunit *test)
+{
+	struct lab_run_opts opts = { .timeout_ms = 60000 };
+	struct cb_state *s = kzalloc(sizeof(*s), GFP_KERNEL);
+	int ret;
+
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	s->items = kcalloc(CB_NR, sizeof(*s->items), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, s->items);
+	s->d = rcu_new(test);
+	ret = lab_run_threads(1 + CB_QUEUERS, cb_thread, s, &opts);
+	KUNIT_ASSERT_NE(test, ret, -EDEADLK);
+	KUNIT_EXPECT_EQ(test, ret, 0);
+	KUNIT_EXPECT_FALSE(test, s->timed_out);
+	lab_rcu_barrier(s->d);
+	KUNIT_EXPECT_EQ(test, atomic_read(&s->ran), CB_NR);
+	KUNIT_EXPECT_EQ(test, atomic_read(&s->early), 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&s->twice), 0);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&s->d->cb_pending), 0L);
+	kunit_info(test, "%d callbacks in %lu batches, %lu grace periods\n",
+		   CB_NR, s->d->cb_batches, lab_rcu_gp_count(s->d));
+	KUNIT_EXPECT_GE(test, s->d->cb_batches, 1UL);
+	KUNIT_EXPECT_LE(test, s->d->cb_batches, 2UL);
+	rcu_free(s->d);
+	kfree(s->items);
+	kfree(s);
+}
+
 static struct kunit_case rcu_test_cases[] = {
 	KUNIT_CASE(rcu_synchronize_waits_for_preexisting_reader_test),
 	KUNIT_CASE_PARAM(rcu_grace_periods_end_under_reader_stream_test,
@@ -356,6 +545,8 @@ static struct kunit_case rcu_test_cases[] = {
 	KUNIT_CASE_PARAM(rcu_pointer_readers_never_see_freed_copy_test,
 			 rcu_readers_gen_params),
 	KUNIT_CASE(rcu_checker_catches_free_without_grace_period_test),
+	KUNIT_CASE(rcu_concurrent_synchronizers_share_grace_periods_test),
+	KUNIT_CASE(rcu_call_rcu_batches_after_grace_period_test),
 	{}
 };
 
@@ -528,19 +719,267 @@ static void lflist_pops_newest_first_test(struct kunit *test)
 	for (i = ARRAY_SIZE(items) - 1; i >= 0; i--)
 		KUNIT_EXPECT_PTR_EQ(test, lab_lflist_pop(&l), &items[i].node);
 	KUNIT_EXPECT_TRUE(test, lab_lflist_empty(&l));
+	/* Removing from the middle, the head and the tail; twice is false. */
 	for (i = 0; i < 3; i++)
 		lab_lflist_push(&l, &items[i].node);
-	n = lab_lflist_pop_all(&l);
+	KUNIT_EXPECT_TRUE(test, lab_lflist_remove(&l, &items[1].node));
+	KUNIT_EXPECT_FALSE(test, lab_lflist_remove(&l, &items[1].node));
+	n = lab_lflist_first(&l);
 	KUNIT_EXPECT_PTR_EQ(test, n, &items[2].node);
-	KUNIT_EXPECT_PTR_EQ(test, n->next->next, &items[0].node);
+	KUNIT_EXPECT_PTR_EQ(test, lab_lflist_next(n), &items[0].node);
+	KUNIT_EXPECT_PTR_EQ(test, n->next, &items[0].node);	/* unlinked */
+	KUNIT_EXPECT_TRUE(test, lab_lflist_remove(&l, &items[2].node));
+	KUNIT_EXPECT_TRUE(test, lab_lflist_remove(&l, &items[0].node));
 	KUNIT_EXPECT_TRUE(test, lab_lflist_empty(&l));
+	KUNIT_EXPECT_NULL(test, lab_lflist_pop(&l));
 	rcu_free(d);
+}
+
+/* --- Concurrent insert, remove anywhere, walk; reclaimed through RCU --- */
+
+#define LR_OPS		6000	/* operations per mutator */
+#define LR_MUTATORS	2
+#define LR_WALK		16	/* nodes a walk checks: past where removes hit */
+#define LR_LIVE		0x6c72766eU	/* "lrvn": in use */
+#define LR_POISON	0xdeadbeefU	/* reclaimed: must never be reached */
+
+struct lr_state;
+
+struct lr_item {
+	struct lab_lfnode node;
+	struct lab_rcu_head rh;
+	struct llist_node all;		/* every item, for the final free */
+	struct lr_state *s;
+	u32 magic;
+	atomic_t removed;		/* removes and pops that returned it */
+	u32 seen;			/* final census */
+};
+
+struct lr_state {
+	struct lab_rcu *d;
+	struct lab_lflist list;
+	struct llist_head all;
+	bool broken;			/* reclaim without a grace period */
+	bool stop;
+	atomic_t mutating;
+	atomic_long_t inserted, removed, reclaimed, dup, bad, walks, nodes;
+};
+
+static void lr_reclaim(struct lab_rcu_head *rh)
+{
+	struct lr_item *it = container_of(rh, struct lr_item, rh);
+
+	/* Poisoned, not freed: a reader that reaches it sees the poison. */
+	WRITE_ONCE(it->magic, LR_POISON);
+	atomic_long_inc(&it->s->reclaimed);
+}
+
+/* @n was returned to us by remove or pop: count it, reclaim it. */
+static void lr_removed(struct lr_state *s, struct lab_lfnode *n)
+{
+	struct lr_item *it = container_of(n, struct lr_item, node);
+
+	if (atomic_inc_return(&it->removed) != 1)
+		atomic_long_inc(&s->dup);
+	atomic_long_inc(&s->removed);
+	if (s->broken)
+		lr_reclaim(&it->rh);	/* the bug: no grace period */
+	else
+		lab_call_rcu(s->d, &it->rh, lr_reclaim);
+}
+
+static int lr_mutate(struct lr_state *s, unsigned int id)
+{
+	struct lab_lfnode *pos;
+	struct lr_item *it;
+	unsigned int i, k;
+	int idx;
+
+	for (i = 0; i < LR_OPS; i++) {
+		if (i % 3 != 2) {
+			it = kzalloc(sizeof(*it), GFP_KERNEL);
+			if (!it)
+				return -ENOMEM;
+			it->s = s;
+			it->magic = LR_LIVE;
+			llist_add(&it->all, &s->all);
+			lab_lflist_push(&s->list, &it->node);
+			atomic_long_inc(&s->inserted);
+		} else if (i % 15 == 14) {
+			pos = lab_lflist_pop(&s->list);
+			if (pos)
+				lr_removed(s, pos);
+		} else {
+			/* Remove the k-th node of a walk: anywhere in it. */
+			k = (i * 7 + id * 3) % 13;
+			idx = lab_rcu_read_lock(s->d);
+			for (pos = lab_lflist_first(&s->list); pos && k;
+			     pos = lab_lflist_next(pos))
+				k--;
+			if (pos && lab_lflist_remove(&s->list, pos))
+				lr_removed(s, pos);
+			lab_rcu_read_unlock(s->d, idx);
+		}
+		if (!(i & 31))
+			cond_resched();
+	}
+	return 0;
+}
+
+/*
+ * Every node the walk passes, removed ones too, must not be reclaimed.
+ * Removes and pops hit the first 13 nodes, so the walk checks the first
+ * LR_WALK only, as often as it can (the final census walks everything).
+ */
+static void lr_walk(struct lr_state *s)
+{
+	struct lab_lfnode *pos;
+	unsigned int steps = 0;
+	struct lr_item *it;
+	int idx;
+
+	idx = lab_rcu_read_lock(s->d);
+	for (pos = lab_rcu_dereference(s->list.head); pos;
+	     pos = lab_lflist_raw_next(pos)) {
+		it = container_of(pos, struct lr_item, node);
+		ndelay(100);	/* widen the window a reclaimer could hit */
+		if (READ_ONCE(it->magic) != LR_LIVE) {
+			atomic_long_inc(&s->bad);
+			break;
+		}
+		if (++steps == LR_WALK)
+			break;
+	}
+	lab_rcu_read_unlock(s->d, idx);
+	atomic_long_inc(&s->walks);
+}
+
+static int lr_thread(void *arg, unsigned int id)
+{
+	struct lr_state *s = arg;
+	int ret;
+
+	if (id < LR_MUTATORS) {
+		ret = lr_mutate(s, id);
+		if (atomic_dec_and_test(&s->mutating))
+			WRITE_ONCE(s->stop, true);
+		return ret;
+	}
+	while (!READ_ONCE(s->stop)) {
+		lr_walk(s);
+		cond_resched();
+	}
+	return 0;
+}
+
+static void lr_free_all(struct lr_state *s)
+{
+	struct lr_item *it, *next;
+
+	llist_for_each_entry_safe(it, next, llist_del_all(&s->all), all)
+		kfree(it);
+}
+
+static int lr_run(struct kunit *test, struct lr_state *s, bool broken)
+{
+	struct lab_run_opts opts = { .timeout_ms = 120000, .bind = true };
+
+	memset(s, 0, sizeof(*s));
+	s->d = rcu_new(test);
+	lab_lflist_init(&s->list, s->d);
+	init_llist_head(&s->all);
+	s->broken = broken;
+	atomic_set(&s->mutating, LR_MUTATORS);
+	opts.stop = &s->stop;
+	return lab_run_threads(LR_MUTATORS + 1, lr_thread, s, &opts);
+}
+
+/*
+ * Two threads push, pop and remove nodes anywhere in the list while a
+ * third walks it, checking every node it passes (removed ones included)
+ * for the poison that reclamation writes. At the end: no walker met a
+ * reclaimed node; every node was returned by at most one remove or pop;
+ * every callback ran; and the list holds exactly the nodes inserted and
+ * not removed, each once, none removed and none poisoned.
+ */
+static void lflist_remove_anywhere_under_walkers_test(struct kunit *test)
+{
+	struct lr_state *s = kzalloc(sizeof(*s), GFP_KERNEL);
+	long count = 0, raw = 0, twice = 0, wrong = 0, lost = 0;
+	struct lab_lfnode *pos;
+	struct lr_item *it;
+	int ret, idx;
+
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	ret = lr_run(test, s, false);
+	KUNIT_ASSERT_NE(test, ret, -EDEADLK);
+	KUNIT_EXPECT_EQ(test, ret, 0);
+	lab_rcu_barrier(s->d);
+	idx = lab_rcu_read_lock(s->d);
+	for (pos = lab_lflist_first(&s->list); pos; pos = lab_lflist_next(pos)) {
+		it = container_of(pos, struct lr_item, node);
+		if (it->magic != LR_LIVE || atomic_read(&it->removed))
+			wrong++;
+		twice += it->seen++ != 0;
+		if (++count > atomic_long_read(&s->inserted))
+			break;
+	}
+	for (pos = lab_rcu_dereference(s->list.head); pos;
+	     pos = lab_lflist_raw_next(pos))
+		if (++raw > atomic_long_read(&s->inserted))
+			break;
+	lab_rcu_read_unlock(s->d, idx);
+	/* Lost: neither in the list nor returned by a remove or pop. */
+	llist_for_each_entry(it, s->all.first, all)
+		lost += !it->seen && !atomic_read(&it->removed);
+	kunit_info(test, "%ld inserted, %ld removed, %ld left, %ld walks\n",
+		   atomic_long_read(&s->inserted), atomic_long_read(&s->removed),
+		   count, atomic_long_read(&s->walks));
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&s->bad), 0L);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&s->dup), 0L);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&s->reclaimed),
+			atomic_long_read(&s->removed));
+	KUNIT_EXPECT_EQ(test, count, atomic_long_read(&s->inserted) -
+				     atomic_long_read(&s->removed));
+	KUNIT_EXPECT_EQ(test, raw, count);	/* nothing removed left linked */
+	KUNIT_EXPECT_EQ(test, twice, 0L);
+	KUNIT_EXPECT_EQ(test, wrong, 0L);
+	KUNIT_EXPECT_EQ(test, lost, 0L);
+	KUNIT_EXPECT_GT(test, atomic_long_read(&s->removed), 0L);
+	rcu_free(s->d);
+	lr_free_all(s);
+	kfree(s);
+}
+
+/* The check can fail: reclaiming without a grace period is caught. */
+static void lflist_checker_catches_reclaim_without_grace_period_test(struct kunit *test)
+{
+	struct lr_state *s = kzalloc(sizeof(*s), GFP_KERNEL);
+	int i, ret;
+
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	lab_test_needs_smp(test);
+	for (i = 0; i < 5; i++) {
+		ret = lr_run(test, s, true);
+		KUNIT_ASSERT_EQ(test, ret, 0);
+		rcu_free(s->d);
+		lr_free_all(s);
+		if (atomic_long_read(&s->bad))
+			break;
+	}
+	kunit_info(test, "%ld of %ld walks met a reclaimed node, try %d\n",
+		   atomic_long_read(&s->bad), atomic_long_read(&s->walks), i);
+	KUNIT_EXPECT_GT_MSG(test, atomic_long_read(&s->bad), 0L,
+			    "the walkers never met a node reclaimed under them");
+	kfree(s);
 }
 
 static struct kunit_case lflist_test_cases[] = {
 	KUNIT_CASE(lflist_pops_newest_first_test),
 	KUNIT_CASE_PARAM(lflist_churn_keeps_every_node_once_test,
 			 lf_threads_gen_params),
+	KUNIT_CASE(lflist_remove_anywhere_under_walkers_test),
+	KUNIT_CASE(lflist_checker_catches_reclaim_without_grace_period_test),
 	{}
 };
 

@@ -15,6 +15,7 @@ enum lab_ops_class {
 	LAB_OPS_RWLOCK,
 	LAB_OPS_PLAIN,
 	LAB_OPS_CHAN,
+	LAB_OPS_SEQ,
 };
 
 struct lab_ops_group {
@@ -28,6 +29,7 @@ struct lab_ops_group {
 #define RW_GROUP(t, n)		{ t, sizeof(struct lab_rwlock_ops), n, LAB_OPS_RWLOCK }
 #define PLAIN_GROUP(t, n)	{ t, sizeof(struct lab_plain_ops), n, LAB_OPS_PLAIN }
 #define CHAN_GROUP(t)		{ t, sizeof(struct lab_chan_ops), NULL, LAB_OPS_CHAN }
+#define SEQ_GROUP(t, n)		{ t, sizeof(struct lab_seq_ops), n, LAB_OPS_SEQ }
 
 static const struct lab_ops_group lab_registry[] = {
 	LOCK_GROUP(lab_spin_ops, &lab_spin_ops_nr),
@@ -44,7 +46,7 @@ static const struct lab_ops_group lab_registry[] = {
 	PLAIN_GROUP(lab_condvar_ops, &lab_condvar_ops_nr),
 	PLAIN_GROUP(lab_arc_ops, &lab_arc_ops_nr),
 	PLAIN_GROUP(lab_rcu_ops, &lab_rcu_ops_nr),
-	PLAIN_GROUP(lab_seqlock_ops, &lab_seqlock_ops_nr),
+	SEQ_GROUP(lab_seqlock_ops, &lab_seqlock_ops_nr),
 	CHAN_GROUP(&lab_mpsc_chan_ops),
 	CHAN_GROUP(&lab_oneshot_chan_ops),
 	CHAN_GROUP(&lab_bounded_chan_ops),
@@ -57,6 +59,7 @@ static_assert(offsetof(struct lab_lock_ops, head) == 0);
 static_assert(offsetof(struct lab_rwlock_ops, head) == 0);
 static_assert(offsetof(struct lab_plain_ops, head) == 0);
 static_assert(offsetof(struct lab_chan_ops, head) == 0);
+static_assert(offsetof(struct lab_seq_ops, head) == 0);
 
 static const struct lab_ops_head *lab_ops_locate(unsigned int index,
 						 enum lab_ops_class *cls)
@@ -146,6 +149,24 @@ const struct lab_rwlock_ops *lab_rwlock_ops_find(u32 kind, u32 variant)
 	if (!h || cls != LAB_OPS_RWLOCK)
 		return NULL;
 	return container_of(h, struct lab_rwlock_ops, head);
+}
+
+/**
+ * lab_seq_ops_find() - look up a sequence-lock table
+ * @kind: enum locklab_kind
+ * @variant: variant within @kind
+ *
+ * Return: the table, or NULL when the variant does not exist or is not a
+ * sequence lock.
+ */
+const struct lab_seq_ops *lab_seq_ops_find(u32 kind, u32 variant)
+{
+	enum lab_ops_class cls;
+	const struct lab_ops_head *h = lab_ops_lookup(kind, variant, &cls);
+
+	if (!h || cls != LAB_OPS_SEQ)
+		return NULL;
+	return container_of(h, struct lab_seq_ops, head);
 }
 
 /* The name of a kind, as LOCKLAB_IOC_LIST and the CLI spell it. */

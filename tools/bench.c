@@ -109,7 +109,19 @@ static const struct col bench_cols[] = {
 	{ "readers", "max_readers", COL_UINT, 7, COL_ALL },
 	{ "wait max us", "wait_max_us", COL_US, 11, COL_ALL },
 	{ "wait p99 us", "wait_p99_us", COL_US, 11, COL_ALL },
+	/* Shown for the kinds that fill them (bench_cols_for()). */
+	{ "retries/read", "retries_per_read", COL_FRAC, 12, COL_ALL },
 };
+
+#define BENCH_COL_RETRIES	21
+
+/* The columns of @kind: the shared ones, and the kind's own. */
+static void bench_cols_for(struct col *cols, const char *kind)
+{
+	memcpy(cols, bench_cols, sizeof(bench_cols));
+	if (strcmp(kind, "seqlock"))
+		cols[BENCH_COL_RETRIES].where = 0;
+}
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -138,6 +150,7 @@ static int bench_fill(union cell *c, const struct bench_row *row,
 	double rate[BENCH_MAX_REPEAT], ratio[BENCH_MAX_REPEAT];
 	double fair[BENCH_MAX_REPEAT], p99[BENCH_MAX_REPEAT], x, y;
 	unsigned long long viol = 0, lost = 0, readers = 0, wmax = 0;
+	unsigned long long retries = 0, acq = 0;
 	unsigned int i, n = 0, mid;
 	int err = 0;
 
@@ -154,6 +167,8 @@ static int bench_fill(union cell *c, const struct bench_row *row,
 		p99[n] = r->b.wait_p99_ns / 1e3;
 		viol += r->b.violations;
 		lost += r->b.lost_updates;
+		retries += r->b.read_retries;
+		acq += r->b.acquisitions;
 		if (r->b.max_readers > readers)
 			readers = r->b.max_readers;
 		if (r->b.wait_max_ns > wmax)
@@ -182,6 +197,8 @@ static int bench_fill(union cell *c, const struct bench_row *row,
 	c[18].u = readers;
 	c[19].d = wmax / 1e3;
 	stats3(p99, n, &c[20].d, &x, &y);
+	/* Over every run: retried copies per accepted one. */
+	c[BENCH_COL_RETRIES].d = acq ? (double)retries / acq : 0;
 	return n ? 0 : err;
 }
 
@@ -189,8 +206,11 @@ static int bench_report(struct bench_row *rows, int nrows,
 			const struct cli_opts *o,
 			const struct locklab_version *v)
 {
-	struct report r = { .cols = bench_cols, .ncols = ARRAY_SIZE(bench_cols) };
+	struct col cols[ARRAY_SIZE(bench_cols)];
+	struct report r = { .cols = cols, .ncols = ARRAY_SIZE(bench_cols) };
 	int i, err, status = 0;
+
+	bench_cols_for(cols, o->kind);
 
 	if (report_run_init(&r, "bench", o, v, nrows))
 		return 1;

@@ -292,8 +292,6 @@ extern const struct lab_plain_ops lab_arc_ops[];
 extern const unsigned int lab_arc_ops_nr;
 extern const struct lab_plain_ops lab_rcu_ops[];
 extern const unsigned int lab_rcu_ops_nr;
-extern const struct lab_plain_ops lab_seqlock_ops[];
-extern const unsigned int lab_seqlock_ops_nr;
 
 /* Kernel-native baselines (bench/native.c). */
 extern const struct lab_lock_ops lab_kernel_spinlock_ops;
@@ -311,5 +309,41 @@ const struct lab_ops_head *lab_ops_find(u32 kind, u32 variant);
 const struct lab_lock_ops *lab_lock_ops_find(u32 kind, u32 variant);
 const struct lab_rwlock_ops *lab_rwlock_ops_find(u32 kind, u32 variant);
 const char *lab_kind_name(u32 kind);
+
+/**
+ * struct lab_seq_ops - a sequence lock, driven uniformly
+ * @size: bytes of one seqlock object
+ * @init: initialize a zeroed object; 0 or -errno
+ * @destroy: release what @init allocated; no writer may be inside
+ * @rd_begin: start a read section (spins while a writer is inside);
+ *	returns the sequence to pass to @rd_retry
+ * @rd_retry: end it: true if a writer got in since @rd_begin, so what was
+ *	read may be torn and must be read again
+ * @wr_lock: start a write section: take the writer lock and make the
+ *	sequence odd; writers must not sleep until @wr_unlock
+ * @wr_trylock: the same if no writer is inside, else false; NULL when the
+ *	variant has none (the kernel's seqlock_t)
+ * @wr_unlock: end the write section
+ *
+ * Used as: do { s = ops->rd_begin(sl); copy; } while (ops->rd_retry(sl, s));
+ * and ops->wr_lock(sl); write; ops->wr_unlock(sl).
+ */
+struct lab_seq_ops {
+	LAB_OPS_HEAD;
+	size_t size;
+	int (*init)(void *sl);
+	void (*destroy)(void *sl);
+	u32 (*rd_begin)(void *sl);
+	bool (*rd_retry)(void *sl, u32 start);
+	void (*wr_lock)(void *sl);
+	bool (*wr_trylock)(void *sl);
+	void (*wr_unlock)(void *sl);
+};
+
+/* Sequence locks (lock/seqlock.c): locklab's, seqlock_t, a broken one. */
+extern const struct lab_seq_ops lab_seqlock_ops[];
+extern const unsigned int lab_seqlock_ops_nr;
+
+const struct lab_seq_ops *lab_seq_ops_find(u32 kind, u32 variant);
 
 #endif /* _LOCKLAB_OPS_H */

@@ -19,13 +19,31 @@
  * another, so only the sums over CPUs mean anything.
  *
  *   read_lock     i = phase; lock[i]++ (this CPU); smp_mb() (A);
- *                 if phase != i: unlock[i]++ and start over; return i
- *   read_unlock   smp_mb() (B); unlock[i]++ (this CPU)
- *   synchronize   (writers serialized by a mutex)
- *                 smp_mb() (E); old = phase; phase = !old; smp_mb() (C);
- *                 until sum(unlock[old]) == sum(lock[old]), where all the
- *                 unlock counters are read before all the lock counters
- *                 (smp_mb() (D) between), sleep a little and look again
+ *                 if phase != i: unlock[i]++, smp_mb() (F), wake the
+ *                 grace period's waiter, and start over; return i
+ *   read_unlock   smp_mb() (B); unlock[i]++ (this CPU); smp_mb() (F);
+ *                 if phase != i (we were an old reader) and a grace
+ *                 period sleeps on @gp_wq: wake it
+ *   synchronize   s = snapshot of @gp_seq (the grace period that must end)
+ *                 after smp_mb() (E); then, under the mutex @gp_lock:
+ *                 if @gp_seq reached s, another caller's grace period
+ *                 served us; else run one:
+ *                 gp_seq++ (odd: running); smp_mb() (E'); old = phase;
+ *                 phase = !old; smp_mb() (C); sleep on @gp_wq until
+ *                 sum(unlock[old]) == sum(lock[old]), where all the unlock
+ *                 counters are read before all the lock counters (smp_mb()
+ *                 (D) between); gp_seq++ (even: done)
+ *
+ * @gp_seq encoding: 2 * (grace periods completed) + (1 while one runs).
+ * A caller that reads 2k needs the next grace period to end: s = 2k + 2;
+ * one that reads 2k + 1 came while grace period k+1 ran, possibly after
+ * its flip, and needs the one after: s = 2k + 4. So every caller that
+ * arrives while a grace period runs waits for the same next one, and N
+ * concurrent callers cost two grace periods, not N (the kernel's SRCU
+ * shares them the same way). The snapshot is taken after (E): a grace
+ * period that begins after the read (a later @gp_seq store, then (E'),
+ * then the flip) has every reader that enters under the new phase see
+ * the caller's unpublishing, and waits for those under the old one.
  *
  * Why a grace period waits for every reader that was inside at its start:
  * such a reader read phase == old after its lock[old]++ and its (A), so
@@ -35,21 +53,38 @@
  * of the store-buffering pair (A)/(C): it sees the new phase and backs out
  * without reading anything. A reader that enters under the new index is
  * not waited for, and need not be: it read the new phase, then passed (A),
- * so it also sees the writer's unpublishing, which (E) put before the flip
- * (message passing through the phase word). Reading every unlock counter
- * before any lock
- * counter (D) makes the sums safe against sections that migrate: a
- * section whose unlock was counted has its earlier lock counted too, so
- * the sums can be equal only when every counted section has left.
+ * so it also sees the writer's unpublishing, which (E)/(E') put before the
+ * flip (message passing through the phase word). Reading every unlock
+ * counter before any lock counter (D) makes the sums safe against
+ * sections that migrate: a section whose unlock was counted has its
+ * earlier lock counted too, so the sums can be equal only when every
+ * counted section has left.
+ *
+ * The sleep (no polling): the waiter queues itself on @gp_wq and sets its
+ * state, a full barrier (G, in prepare_to_wait()), then sums the
+ * counters. An old reader leaving increments unlock[old], passes (F), then
+ * reads @phase and @gp_wq. Two store-buffering pairs: (F) with (C) (if the
+ * leaving reader still sees phase == old, the scan after (C) sees its
+ * increment) and (F) with (G) (either the scan sees the increment, or the
+ * reader sees the waiter queued and wakes it). So the waiter sleeps until
+ * some old reader leaves, sums again, and returns after the last one; a
+ * reader that left under the current phase wakes nobody. The price is
+ * (F): a third full barrier per read section.
+ *
+ * Deferred reclamation (lab_call_rcu()): callbacks go on a lock-free list
+ * and a work item takes the whole list, waits for one grace period and
+ * runs every callback of the batch; callbacks queued meanwhile form the
+ * next batch. lab_rcu_barrier() waits until every queued callback ran.
  *
  * Unlike the kernel's RCU, whose readers pay nothing because grace periods
- * are inferred from context switches, readers here pay two full barriers
- * and two per-CPU increments; the benchmark shows the difference
- * (LOCKLAB_KIND_RCU, kernel RCU as the baseline). Unlike the kernel's
- * SRCU, concurrent synchronize calls do not share grace periods.
+ * are inferred from context switches, readers here pay three full
+ * barriers and two per-CPU increments; the benchmark shows the difference
+ * (LOCKLAB_KIND_RCU, kernel RCU as the baseline).
  *
- * Contexts: read sections in any context that may use this_cpu ops
- * (process, softirq, hardirq), and they may sleep; lab_rcu_synchronize()
+ * Contexts: read sections in any context that may use this_cpu ops and
+ * wake a task (process, softirq, hardirq; not NMI), and they may sleep;
+ * lab_call_rcu() in the same contexts, its callbacks run in process
+ * context (a workqueue); lab_rcu_synchronize()
  * sleeps, process context only, never inside a read section of the same
  * domain (it would wait for itself).
  *
@@ -66,8 +101,11 @@
 
 #include <linux/atomic.h>
 #include <linux/compiler.h>
+#include <linux/llist.h>
 #include <linux/percpu.h>
 #include <linux/types.h>
+#include <linux/wait.h>
+#include <linux/workqueue.h>
 
 #include <locklab/mutex.h>
 
@@ -76,17 +114,59 @@ struct lab_rcu_cpu {
 	unsigned long unlock[2];
 };
 
+struct lab_rcu_head;
+typedef void (*lab_rcu_callback_t)(struct lab_rcu_head *head);
+
+/* Embedded in what lab_call_rcu() is to reclaim. */
+struct lab_rcu_head {
+	struct llist_node node;
+	lab_rcu_callback_t func;
+};
+
+/**
+ * struct lab_rcu - an RCU domain
+ * @phase: the index new readers enter under, 0 or 1
+ * @cpu: the per-CPU section counters
+ * @gp_lock: one grace period at a time; shared by the callers it queues
+ * @gp_seq: 2 * grace periods completed + 1 while one runs; written under
+ *	@gp_lock, read without it (snapshots)
+ * @gp_wq: where the grace period's writer sleeps for the old readers
+ * @gp_requests: lab_rcu_synchronize() calls (for tests and reports)
+ * @gp_scans: counter sums the grace periods made (tests: sleeps, not
+ *	polls); under @gp_lock
+ * @cbs: callbacks waiting for the next batch
+ * @cb_work: runs the batches
+ * @cb_pending: callbacks queued and not yet run
+ * @cb_batches: batches run (one grace period each); by @cb_work only
+ */
 struct lab_rcu {
-	unsigned int phase;			/* 0 or 1 */
+	unsigned int phase;
 	struct lab_rcu_cpu __percpu *cpu;
-	struct lab_mutex gp_lock;		/* one grace period at a time */
-	unsigned long gp_seq;			/* grace periods completed */
+	struct lab_mutex gp_lock;
+	unsigned long gp_seq;
+	wait_queue_head_t gp_wq;
+	atomic_long_t gp_requests;
+	unsigned long gp_scans;
+	struct llist_head cbs;
+	struct work_struct cb_work;
+	atomic_long_t cb_pending;
+	unsigned long cb_batches;
 };
 
 int lab_rcu_init(struct lab_rcu *d);
 void lab_rcu_destroy(struct lab_rcu *d);
 void lab_rcu_synchronize(struct lab_rcu *d);
 bool lab_rcu_readers_idle(struct lab_rcu *d);
+void lab_call_rcu(struct lab_rcu *d, struct lab_rcu_head *head,
+		  lab_rcu_callback_t func);
+void lab_rcu_barrier(struct lab_rcu *d);
+void lab_rcu_wake_gp(struct lab_rcu *d);
+
+/* Grace periods of @d completed so far. */
+static inline unsigned long lab_rcu_gp_count(struct lab_rcu *d)
+{
+	return READ_ONCE(d->gp_seq) >> 1;
+}
 
 /**
  * lab_rcu_read_lock() - enter a read section of @d
@@ -108,8 +188,15 @@ static __always_inline int lab_rcu_read_lock(struct lab_rcu *d)
 		smp_mb();
 		if (likely(READ_ONCE(d->phase) == i))
 			return i;
-		/* Flipped meanwhile: leave the old index, which we never used. */
+		/*
+		 * Flipped meanwhile: leave the old index, which we never
+		 * used; the grace period may have counted us in, so wake it
+		 * as an old reader leaving does.
+		 */
 		this_cpu_inc(d->cpu->unlock[i]);
+		/* (F): pairs with (G) in the grace period's wait. */
+		smp_mb();
+		lab_rcu_wake_gp(d);
 	}
 }
 
@@ -123,6 +210,10 @@ static __always_inline void lab_rcu_read_unlock(struct lab_rcu *d, int idx)
 	/* (B): our reads are done before the writer can count us out. */
 	smp_mb();
 	this_cpu_inc(d->cpu->unlock[idx]);
+	/* (F): pairs with (C) and with (G) of the grace period's wait. */
+	smp_mb();
+	if (unlikely(READ_ONCE(d->phase) != idx))
+		lab_rcu_wake_gp(d);	/* an old reader: the writer may sleep */
 }
 
 /* Load an RCU-protected pointer inside a read section. */

@@ -81,7 +81,9 @@
  * @LOCKLAB_KIND_ARC: reference-counted allocations with strong and weak
  *	handles (book chapter 6); each handle is an fd
  * @LOCKLAB_KIND_RCU: read-copy-update (book chapter 10); benchmark only
- * @LOCKLAB_KIND_SEQLOCK: sequence locks (book chapter 10); benchmark only
+ * @LOCKLAB_KIND_SEQLOCK: sequence locks (book chapter 10): objects whose
+ *	writers and readers run checked sections over an in-kernel payload
+ *	(LOCKLAB_OP_SEQ_WRITE, LOCKLAB_OP_SEQ_READ), and the benchmark
  */
 enum locklab_kind {
 	LOCKLAB_KIND_SPIN = 1,
@@ -299,6 +301,10 @@ struct locklab_list {
  *	costs throughput: compare rates of runs without the flag)
  * @wait_p99_ns: out, with LOCKLAB_BENCH_TIMES: 99% of acquisitions waited
  *	at most this long (the upper bound of a log2 histogram bucket)
+ * @read_retries: out, %LOCKLAB_KIND_SEQLOCK: copies the readers threw away
+ *	because a writer got in (retries per read: @read_retries /
+ *	@acquisitions); 0 for other kinds. Added in ABI 1.2: a caller whose
+ *	@size ends before it (LOCKLAB_BENCH_SIZE_VER1) gets everything else.
  *
  * Returns 0 when the run completed, whatever it measured: a lock that fails
  * to exclude is reported through @violations and @lost_updates. One run
@@ -331,9 +337,18 @@ struct locklab_bench {
 	__aligned_u64 max_readers;
 	__aligned_u64 wait_max_ns;
 	__aligned_u64 wait_p99_ns;
+	__aligned_u64 read_retries;
 };
 
 #define LOCKLAB_IOC_BENCH	_IO(LOCKLAB_TYPE, 0x02)
+
+/*
+ * Sizes struct locklab_bench had: the first (up to @elapsed_ns), before
+ * @read_retries (ABI 1.1), and now. The kernel takes any of them.
+ */
+#define LOCKLAB_BENCH_SIZE_VER0		88
+#define LOCKLAB_BENCH_SIZE_VER1		128
+#define LOCKLAB_BENCH_SIZE_VER2		136
 
 #define LOCKLAB_BENCH_MAX_THREADS	64
 #define LOCKLAB_BENCH_MAX_BUSY_NS	1000000
@@ -376,15 +391,21 @@ enum locklab_rcu_variant {
 
 /**
  * enum locklab_seqlock_variant - variants of %LOCKLAB_KIND_SEQLOCK
- *	(benchmark only: LOCKLAB_IOC_CREATE refuses the kind)
  * @LOCKLAB_SEQLOCK_LAB: locklab seqlock: sequence counter and a writer
  *	spin lock (book chapter 10)
  * @LOCKLAB_SEQLOCK_KERNEL: the kernel's seqlock_t
+ * @LOCKLAB_SEQLOCK_BROKEN: readers accept their first copy without looking
+ *	at the sequence (torn copies get through: the checks must see them)
  */
 enum locklab_seqlock_variant {
 	LOCKLAB_SEQLOCK_LAB = 1,
 	LOCKLAB_SEQLOCK_KERNEL = LOCKLAB_VARIANT_KERNEL,
+	LOCKLAB_SEQLOCK_BROKEN = LOCKLAB_VARIANT_BROKEN,
 };
+
+/* A seqlock object's payload, in 64-bit words (struct locklab_create). */
+#define LOCKLAB_SEQ_DEFAULT_WORDS	8
+#define LOCKLAB_SEQ_MAX_WORDS		256
 
 /* struct locklab_create.flags */
 #define LOCKLAB_CREATE_CLOEXEC	(1U << 0)	/* O_CLOEXEC on the new fd */
@@ -406,6 +427,9 @@ enum locklab_seqlock_variant {
  *	bytes (mpsc), 0 or 1 (oneshot), 0 (rendezvous); 0: the default
  * @chan_msg_max: in, %LOCKLAB_KIND_CHANNEL: largest message, at most
  *	32768 bytes; 0: 256
+ * @seq_words: in, %LOCKLAB_KIND_SEQLOCK: 64-bit words of the payload the
+ *	writers write and the readers copy, 1..LOCKLAB_SEQ_MAX_WORDS; 0:
+ *	LOCKLAB_SEQ_DEFAULT_WORDS
  * @params: the kind-specific parameters as raw words; a word the kind
  *	does not use must be 0
  * @fd: out: the new object's file descriptor
@@ -418,8 +442,8 @@ enum locklab_seqlock_variant {
  * allocate is charged to the budgets of LOCKLAB_IOC_LIMITS.
  *
  * Errors beside the general ones: EINVAL for an unknown kind or variant,
- * a parameter out of range, a kind that has no objects (%LOCKLAB_KIND_RCU,
- * %LOCKLAB_KIND_SEQLOCK), or a condvar's @mutex_fd that is not a 2STATE,
+ * a parameter out of range, a kind that has no objects (%LOCKLAB_KIND_RCU),
+ * or a condvar's @mutex_fd that is not a 2STATE,
  * 3STATE or SPIN mutex object made through the same open of /dev/locklab;
  * EBADF when @mutex_fd is not an open fd.
  */
@@ -442,6 +466,9 @@ struct locklab_create {
 		struct {
 			__u32 chan_capacity;
 			__u32 chan_msg_max;
+		};
+		struct {
+			__u32 seq_words;
 		};
 		__u32 params[4];
 	};
@@ -469,6 +496,8 @@ struct locklab_create {
  *	retake the mutex (the caller must hold the condvar's mutex)
  * @LOCKLAB_OP_NOTIFY_ONE: condvar: wake one waiter
  * @LOCKLAB_OP_NOTIFY_ALL: condvar: wake all waiters
+ * @LOCKLAB_OP_SEQ_WRITE: seqlock: one write section (see below)
+ * @LOCKLAB_OP_SEQ_READ: seqlock: one consistent read (see below)
  *
  * For a semaphore, LOCK and HOLD take a permit (down) and UNLOCK returns
  * one (as UP does; permits are not owned). The maximum bounds the count:
@@ -492,6 +521,8 @@ enum locklab_op_code {
 	LOCKLAB_OP_WAIT = 12,
 	LOCKLAB_OP_NOTIFY_ONE = 13,
 	LOCKLAB_OP_NOTIFY_ALL = 14,
+	LOCKLAB_OP_SEQ_WRITE = 15,
+	LOCKLAB_OP_SEQ_READ = 16,
 };
 
 /* struct locklab_op.flags */
@@ -511,6 +542,11 @@ enum locklab_op_code {
  *	LOCKLAB_OP_SECTION), at most the max_hold_ns module parameter
  * @timeout_ns: with LOCKLAB_OP_TIMEOUT: longest wait
  * @wait_ns: out: time spent waiting before the operation succeeded
+ * @retries: out, SEQ_READ: copies thrown away because a writer got in
+ *	(0 when the first copy was consistent); 0 for other ops
+ * @value: out, SEQ_WRITE: the number of the write section (1 for the
+ *	object's first); SEQ_READ: the number of the write section whose
+ *	payload the accepted copy holds (0: none yet); 0 for other ops
  *
  * Waits are interruptible: a signal ends them with EINTR, a timeout with
  * ETIMEDOUT, and nothing is held then (except by WAIT, below).
@@ -543,7 +579,8 @@ enum locklab_op_code {
  *    not apply to the op (LOCKLAB_OP_TIMEOUT on a spin lock, NONBLOCK on a
  *    condvar), or @hold_ns is above max_hold_ns;
  *  - EBUSY: LOCKLAB_OP_NONBLOCK and the lock is taken (UPGRADE: other
- *    readers still hold it; the upgradable hold stays);
+ *    readers still hold it, and the upgradable hold stays; SEQ_READ: a
+ *    writer got in during the one attempt);
  *  - EPERM: release (or DOWNGRADE, UPGRADE, WAIT) of something the calling
  *    thread does not hold in that mode;
  *  - EDEADLK: the calling thread already holds this lock;
@@ -555,7 +592,28 @@ enum locklab_op_code {
  *    it (see above): the caller now holds the lock;
  *  - EOPNOTSUPP: a kernel-native or spin variant cannot be held across
  *    calls (the kernel's own locks and every spin lock are taken and
- *    released inside one call: HOLD ops only).
+ *    released inside one call: HOLD ops only); LOCK and UNLOCK on a
+ *    seqlock (its write section is one SEQ_WRITE call: there is no
+ *    write_lock to unlock); NONBLOCK SEQ_WRITE on the kernel's seqlock_t.
+ *
+ * Seqlocks (%LOCKLAB_KIND_SEQLOCK). The object carries a payload of
+ * @seq_words 64-bit words (struct locklab_create). SEQ_WRITE takes the
+ * writer lock (spinning, as a spin lock's HOLD does: TIMEOUT is EINVAL;
+ * NONBLOCK: EBUSY if another writer is inside, EOPNOTSUPP on the kernel's
+ * seqlock_t, which has no trylock), writes the next section number in a
+ * per-word pattern across the payload with @hold_ns of busy time between
+ * its two halves, and releases. SEQ_READ copies the payload inside a read
+ * section (with @hold_ns between the two halves of the copy), retrying
+ * until a copy is consistent, and checks in the kernel that the accepted
+ * copy is not torn (every word from the same section): a torn accepted
+ * copy counts in LOCKLAB_IOC_STATS @violations (only the broken variant
+ * has any). The retries end on a signal (EINTR) or the caller's timeout
+ * (ETIMEDOUT); NONBLOCK makes one attempt (EBUSY if it had to be thrown
+ * away). A wait for a writer to leave is a spin of at most one write
+ * section. LOCKLAB_OP_SECTION is EINVAL on both. @acquisitions counts
+ * write sections and accepted copies, @contended the copies that needed
+ * a retry and the writes that found the writer lock taken, @counter the
+ * write sections.
  *
  * The kernel's struct mutex, semaphore and rw_semaphore have no wait that
  * both takes a timeout and ends on any signal, and rw_semaphore has no
@@ -570,6 +628,8 @@ struct locklab_op {
 	__u32 hold_ns;
 	__aligned_u64 timeout_ns;
 	__aligned_u64 wait_ns;
+	__aligned_u64 retries;
+	__aligned_u64 value;
 };
 
 #define LOCKLAB_IOC_OP		_IO(LOCKLAB_TYPE, 0x10)
