@@ -116,7 +116,7 @@ static int obj_seq_create(struct lab_obj *obj, const struct locklab_create *c)
 	obj->ops = &ops->head;
 	obj->limit = 1;
 	ret = lab_obj_alloc_prim(obj, obj_seq_payload_off(ops) +
-				 struct_size(p, data, words));
+				 struct_size(p, data, words), 0);
 	if (ret)
 		return ret;
 	ret = ops->init(obj->prim);
