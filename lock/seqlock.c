@@ -143,12 +143,15 @@ static bool kseq_read_retry(void *sl, u32 start)
 	return read_seqretry(sl, start);
 }
 
+/* The ops interface hides the lock behind void *: tell sparse. */
 static void kseq_write_lock(void *sl)
+	__acquires(sl)
 {
 	write_seqlock(sl);
 }
 
 static void kseq_write_unlock(void *sl)
+	__releases(sl)
 {
 	write_sequnlock(sl);
 }
