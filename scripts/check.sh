@@ -43,7 +43,7 @@ set -uo pipefail
 cd "$LOCKLAB_TOP"
 mkdir -p build
 
-tiers=${LOCKLAB_TIERS:-"deps build style sparse kunit-um kunit-x86_64 kunit-arm64-max kunit-arm64-a57 build-arm64 selftests selftests-6.12 selftests-6.12-rt dkms selftests-arm64-max selftests-arm64-a57 kunit-x86_64-debug selftests-debug kunit-x86_64-kcsan"}
+tiers=${LOCKLAB_TIERS:-"deps build style sparse kunit-um kunit-x86_64 kunit-6.12-x86_64 kunit-arm64-max kunit-arm64-a57 build-arm64 selftests selftests-6.12 selftests-6.12-rt dkms selftests-arm64-max selftests-arm64-a57 kunit-x86_64-debug selftests-debug kunit-x86_64-kcsan"}
 passed=0 failed=0 skipped=0
 summary=()
 
