@@ -69,7 +69,9 @@ static const struct {
 	    offsetof(struct locklab_bench, read_pct), EINTR, ETIMEDOUT),
 	CMD(LOCKLAB_IOC_CREATE, struct locklab_create, 0, 0),
 	CMD(LOCKLAB_IOC_LIMITS, struct locklab_limits, 0, 0),
-	CMD(LOCKLAB_IOC_OP, struct locklab_op, 0, EINTR, ETIMEDOUT, EBUSY,
+	/* Its first version ended at @wait_ns: @retries came later. */
+	CMD(LOCKLAB_IOC_OP, struct locklab_op,
+	    offsetof(struct locklab_op, retries), EINTR, ETIMEDOUT, EBUSY,
 	    EPERM, EDEADLK, EOVERFLOW, EOWNERDEAD, EOPNOTSUPP, ENOLCK),
 	/* Its first version ended at @counter: @id came later. */
 	CMD(LOCKLAB_IOC_STATS, struct locklab_stats,

@@ -9,7 +9,10 @@
 #ifndef _LOCKLAB_FUZZ_GEN_H
 #define _LOCKLAB_FUZZ_GEN_H
 
-/* Kind, variant, params: all CREATE must make; from kind 8 on, refuse. */
+/*
+ * Kind, variant, params: all CREATE must make; from the first of kind 8 (the
+ * RCU domain, a benchmark only) on, refuse.
+ */
 static const uint32_t specs[][4] = {
 	{ 1, 1 }, { 1, 2 }, { 1, 3 }, { 1, 4 }, { 1, 5 }, { 1, 0x40 },
 	{ 1, 0x7f }, { 2, 1 }, { 2, 2 }, { 2, 3 }, { 2, 4 }, { 2, 5 },
@@ -18,8 +21,10 @@ static const uint32_t specs[][4] = {
 	{ 4, 0x40 }, { 6, 1 }, { 6, 2 }, { 6, 3 }, { 7, 1 }, { 7, 1, 64 },
 	{ 7, 1, 4096 }, { 7, 0x40, 16 }, { 5, 1 }, { 5, 1, 4096, 64 }, { 5, 2 },
 	{ 5, 2, 1, 16 }, { 5, 3, 4, 64 }, { 5, 3 }, { 5, 4 }, { 5, 0x40, 8, 128 },
-	{ 8, 1 }, { 8, 0x40 }, { 9, 1 }, { 9, 0x40 }, { 0, 1 }, { 10, 1 },
-	{ 31, 1 }, { ~0U, 1 }, { 2, 6 }, { 5, 0x7f }, { 6, 4 }, { 7, 2 },
+	{ 2, 6 }, { 2, 7 }, { 9, 1 }, { 9, 1, 16 }, { 9, 0x40, 256 },
+	{ 9, 0x7f, 4 },
+	{ 8, 1 }, { 8, 0x40 }, { 9, 2 }, { 9, 3 }, { 0, 1 }, { 10, 1 },
+	{ 31, 1 }, { ~0U, 1 }, { 2, 8 }, { 5, 0x7f }, { 6, 4 }, { 7, 2 },
 };
 
 /* Mostly LOCKLAB_OP_TIMEOUT (2) or NONBLOCK (1). */
@@ -91,22 +96,26 @@ static bool op_in(uint32_t op, uint32_t set)
 static void fill_op(struct ctx *c, struct locklab_op *o, int kind,
 		    bool *untimed)
 {
-	static const char *const kops[8] = {
+	static const char *const kops[10] = {
 		[1] = "\1", [2] = "\1\2\3", [3] = "\1\2\3\4\5\6\7\10\11\12",
-		[4] = "\1\2\3\13", [6] = "\14\15\16",
+		[4] = "\1\2\3\13", [6] = "\14\15\16", [9] = "\17\20",
 	};
-	const char *k = kind > 0 && kind < 8 ? kops[kind] : NULL;
+	const char *k = kind > 0 && kind < 10 ? kops[kind] : NULL;
 	uint32_t f;
 
 	if (k && !one_in(c, 8))
 		o->op = k[below(c, strlen(k))];
 	else
-		o->op = one_in(c, 2) ? below(c, 17) : rnd(c);
+		o->op = one_in(c, 2) ? below(c, 19) : rnd(c);
 	f = one_in(c, 5) ? pick_flags(c, 7) : wait_flags[below(c, 8)];
 	f |= one_in(c, 4) ? LOCKLAB_OP_SECTION : 0;
 	/* Nothing waits without a bound, but a spin lock's spin. */
 	if (!(f & ~7U) && !(f & 3) && !op_in(o->op, OPS_NOWAIT)) {
-		*untimed = kind == LOCKLAB_KIND_SPIN && o->op == LOCKLAB_OP_HOLD;
+		/* A seqlock's writer spins too; it takes no timeout. */
+		*untimed = (kind == LOCKLAB_KIND_SPIN &&
+			    o->op == LOCKLAB_OP_HOLD) ||
+			   (kind == LOCKLAB_KIND_SEQLOCK &&
+			    o->op == LOCKLAB_OP_SEQ_WRITE);
 		f |= *untimed ? 0 : LOCKLAB_OP_TIMEOUT;
 	}
 	o->flags = f;

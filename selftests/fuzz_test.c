@@ -104,11 +104,14 @@ static void fuzz_ioctl(struct ctx *c)
 		fill_chan(c, &u.ch);
 	}
 	if (untimed) {
-		/* On a private dup, that nobody replaces, of a spin lock. */
+		/*
+		 * On a private dup, that nobody replaces, of a spin lock (or
+		 * of a seqlock, whose writer spins).
+		 */
 		err = sl.fd;
 		sl.fd = hold_fd(c, err);
 		if (sl.fd == err || xioctl(c, sl.fd, LOCKLAB_IOC_STATS, &st) ||
-		    st.kind != LOCKLAB_KIND_SPIN)
+		    (int)st.kind != sl.kind)
 			u.op.flags |= LOCKLAB_OP_NONBLOCK;
 	}
 	err = fuzz_call(c, sl.fd, cmd, ci, &u, one_in(c, 2), &back);
