@@ -150,10 +150,10 @@ int lab_arc_bench(unsigned int threads, unsigned int duration_ms,
 	r->threads = threads;
 	r->duration_ms = duration_ms;
 
-	b = kzalloc(struct_size(b, pairs, threads), GFP_KERNEL);
+	b = kzalloc(struct_size(b, pairs, threads), GFP_KERNEL_ACCOUNT);
 	if (!b)
 		return -ENOMEM;
-	b->arc = lab_arc_new(0, NULL, GFP_KERNEL);
+	b->arc = lab_arc_new(0, NULL, GFP_KERNEL_ACCOUNT);
 	if (!b->arc) {
 		kfree(b);
 		return -ENOMEM;

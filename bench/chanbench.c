@@ -43,7 +43,7 @@ struct lab_cb {
 
 static int lab_cb_producer(struct lab_cb *cb, unsigned int id)
 {
-	u8 *buf = kmalloc(cb->msg_size ?: 1, GFP_KERNEL);
+	u8 *buf = kmalloc(cb->msg_size ?: 1, GFP_KERNEL_ACCOUNT);
 	u64 n = 0;
 	int ret = 0;
 
@@ -72,7 +72,7 @@ static int lab_cb_producer(struct lab_cb *cb, unsigned int id)
 
 static int lab_cb_consumer(struct lab_cb *cb)
 {
-	u8 *buf = kmalloc(cb->msg_size ?: 1, GFP_KERNEL);
+	u8 *buf = kmalloc(cb->msg_size ?: 1, GFP_KERNEL_ACCOUNT);
 	ssize_t ret = -ENOMEM;
 	u64 n = 0;
 
@@ -162,7 +162,7 @@ int lab_chan_bench(const struct lab_chan_ops *ops, unsigned int producers,
 		return -EINVAL;
 	if (ops->oneshot)
 		return -EOPNOTSUPP;	/* one message per channel: no rate */
-	cb = kzalloc(sizeof(*cb), GFP_KERNEL);
+	cb = kzalloc(sizeof(*cb), GFP_KERNEL_ACCOUNT);
 	if (!cb)
 		return -ENOMEM;
 	cb->ch = lab_chan_create(ops, 0, msg_size ?: 1, 0);

@@ -52,7 +52,7 @@ struct rcubench {
 
 static struct rcubench_rec *rcubench_rec_new(u64 seq)
 {
-	struct rcubench_rec *r = kmalloc(sizeof(*r), GFP_KERNEL);
+	struct rcubench_rec *r = kmalloc(sizeof(*r), GFP_KERNEL_ACCOUNT);
 
 	if (r) {
 		r->live = RCUBENCH_LIVE;
@@ -190,7 +190,7 @@ int lab_rcu_bench(u32 variant, unsigned int threads, unsigned int duration_ms,
 	    threads > LAB_RCU_BENCH_MAX_THREADS || !duration_ms)
 		return -EINVAL;
 	memset(r, 0, sizeof(*r));
-	b = kzalloc(struct_size(b, sections, threads), GFP_KERNEL);
+	b = kzalloc(struct_size(b, sections, threads), GFP_KERNEL_ACCOUNT);
 	if (!b)
 		return -ENOMEM;
 	ret = lab_rcu_init(&b->rcu);

@@ -225,7 +225,7 @@ int lab_seq_bench(u32 variant, unsigned int threads, unsigned int duration_ms,
 	if (!threads || threads > LAB_SEQ_BENCH_MAX_THREADS || !duration_ms)
 		return -EINVAL;
 	memset(r, 0, sizeof(*r));
-	b = kzalloc(struct_size(b, reads, threads), GFP_KERNEL);
+	b = kzalloc(struct_size(b, reads, threads), GFP_KERNEL_ACCOUNT);
 	if (!b)
 		return -ENOMEM;
 	lab_seqlock_init(&b->lab);

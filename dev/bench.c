@@ -7,8 +7,12 @@
  * stopped returns at once and leaves its threads their state (they own it,
  * and hold the module, see bench/threads.c), so the next caller first
  * waits for them. Every wait here is interruptible. So however many
- * processes ask, at most one run's kthreads (LOCKLAB_BENCH_MAX_THREADS)
- * exist, and a benchmark can outlive neither its state nor the module.
+ * processes ask, at most one run's kthreads exist (LOCKLAB_BENCH_MAX_THREADS,
+ * plus one for the seqlock and RCU writers, twice that for a channel's
+ * producers and consumers), and a benchmark can outlive neither its state
+ * nor the module. Its state is allocated GFP_KERNEL_ACCOUNT: the caller's
+ * memory cgroup sees it for the length of the run (it is not charged to
+ * the device budgets, which count what outlives an ioctl).
  */
 #include <linux/cpumask.h>
 #include <linux/mutex.h>
