@@ -151,7 +151,13 @@ static int lab_tgroup_wait(struct lab_tgroup *g,
 	long left;
 
 	if (opts->duration_ms && opts->stop) {
-		unsigned long d = msecs_to_jiffies(opts->duration_ms);
+		/*
+		 * One jiffy more: a timeout of d jiffies ends at the d-th tick
+		 * from now, up to a tick short of d ticks' time, and a run
+		 * must last at least its duration (seen: 96.5 ms of 100 at
+		 * HZ=250).
+		 */
+		unsigned long d = msecs_to_jiffies(opts->duration_ms) + 1;
 
 		left = opts->interruptible ?
 		       wait_for_completion_interruptible_timeout(&g->done, d) :
