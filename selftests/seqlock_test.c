@@ -37,25 +37,6 @@
 #define SEQ_WRITES	1500	/* per writer */
 #define SEQ_HOLD_NS	2000
 
-static int seq_create(int dev, uint32_t variant, uint32_t words,
-		      uint32_t p1, int *fd)
-{
-	struct locklab_create c;
-	int ret;
-
-	memset(&c, 0, sizeof(c));
-	c.size = sizeof(c);
-	c.flags = LOCKLAB_CREATE_CLOEXEC;
-	c.kind = LOCKLAB_KIND_SEQLOCK;
-	c.variant = variant;
-	c.seq_words = words;
-	c.params[1] = p1;
-	c.fd = -1;
-	ret = ll_err(ioctl(dev, LOCKLAB_IOC_CREATE, &c));
-	*fd = c.fd;
-	return ret;
-}
-
 /* One SEQ_WRITE or SEQ_READ; *value and *retries as the kernel said. */
 static int seq_op(int fd, uint32_t op, uint32_t flags, uint32_t hold_ns,
 		  uint64_t *value, uint64_t *retries)
@@ -110,8 +91,8 @@ FIXTURE_SETUP(seq)
 	if (ll_dev_missing(&self->dev))
 		SKIP(return, LL_MISSING);
 	ASSERT_LE(0, self->dev);
-	ASSERT_EQ(0, seq_create(self->dev, variant->variant, 16, 0,
-				&self->fd));
+	ASSERT_EQ(0, ll_create(self->dev, LOCKLAB_KIND_SEQLOCK,
+			       variant->variant, 16, 0, &self->fd));
 }
 
 FIXTURE_TEARDOWN(seq)
@@ -280,12 +261,15 @@ TEST_F(seq, misuse_errnos)
 		  seq_op(self->fd, LOCKLAB_OP_SEQ_WRITE, LOCKLAB_OP_NONBLOCK,
 			 0, NULL, NULL));
 	/* The other kinds' ops are not a seqlock's, nor its theirs. */
-	EXPECT_EQ(EINVAL, seq_create(self->dev, variant->variant,
-				     LOCKLAB_SEQ_MAX_WORDS + 1, 0, &fd));
-	EXPECT_EQ(EINVAL, seq_create(self->dev, variant->variant, 1, 1, &fd));
-	EXPECT_EQ(EINVAL, seq_create(self->dev, 99, 1, 0, &fd));
-	ASSERT_EQ(0, seq_create(self->dev, variant->variant,
-				LOCKLAB_SEQ_MAX_WORDS, 0, &fd));
+	EXPECT_EQ(EINVAL, ll_create(self->dev, LOCKLAB_KIND_SEQLOCK,
+				    variant->variant, LOCKLAB_SEQ_MAX_WORDS + 1,
+				    0, &fd));
+	EXPECT_EQ(EINVAL, ll_create(self->dev, LOCKLAB_KIND_SEQLOCK,
+				    variant->variant, 1, 1, &fd));
+	EXPECT_EQ(EINVAL, ll_create(self->dev, LOCKLAB_KIND_SEQLOCK, 99, 1, 0,
+				    &fd));
+	ASSERT_EQ(0, ll_create(self->dev, LOCKLAB_KIND_SEQLOCK,
+			       variant->variant, LOCKLAB_SEQ_MAX_WORDS, 0, &fd));
 	EXPECT_EQ(0, seq_op(fd, LOCKLAB_OP_SEQ_WRITE, 0, 0, NULL, NULL));
 	close(fd);
 }
