@@ -4,11 +4,20 @@
  * with a bound on the time everything may take.
  *
  * Lifetime. The group is referenced by each of its threads and by the
- * caller, and freed by the last of them. Each thread also holds a module
- * reference from its creation to its very end (module_put_and_kthread_exit),
- * so no thread runs locklab code that rmmod freed. Threads are never
- * stopped with kthread_stop(): they end by themselves, when the function
- * returns, so nothing needs their task once they are woken.
+ * caller, and freed by the last of them. Threads are never stopped with
+ * kthread_stop(): they end by themselves, when the function returns, so
+ * nothing needs their task once they are woken.
+ *
+ * Module lifetime. A thread holds no module reference (one would make
+ * rmmod right after a finished run fail, while the threads are still on
+ * their way out). Instead its last act in module code is a tail call to
+ * kthread_complete_and_exit() on lab_threads_gone, which completes from
+ * core kernel code, and module exit waits for one completion per thread
+ * ever made (lab_run_threads_exit()) before it frees anything. Threads
+ * are made only from an ioctl or a KUnit case, both of which keep the
+ * module in: no thread can be made once exit has begun. A group that is
+ * stuck (-EDEADLK below) pins the module for good instead, since its
+ * threads may never end.
  *
  * Ending early. When the run is stopped early (a signal to an
  * interruptible caller, or the time bound), *stop is set so that the
@@ -65,8 +74,9 @@ struct lab_tgroup {
 };
 
 static atomic_t lab_groups = ATOMIC_INIT(0);
-static atomic_t lab_groups_abandoned = ATOMIC_INIT(0);
 static DECLARE_WAIT_QUEUE_HEAD(lab_groups_wq);
+static atomic_t lab_threads_made = ATOMIC_INIT(0);
+static DECLARE_COMPLETION(lab_threads_gone);
 
 static void lab_tgroup_put(struct lab_tgroup *g)
 {
@@ -82,9 +92,7 @@ static void lab_tgroup_put(struct lab_tgroup *g)
 	if (abandoned)
 		g->abandon(g->arg);
 	kfree(g);
-	/* Fully ordered decrements: a waiter that sees 0 sees us gone. */
-	if (abandoned)
-		atomic_dec_return(&lab_groups_abandoned);
+	/* Fully ordered decrement: a waiter that sees 0 sees us gone. */
 	atomic_dec_return(&lab_groups);
 	wake_up_all(&lab_groups_wq);
 }
@@ -109,7 +117,18 @@ static int lab_tgroup_thread(void *data)
 	if (atomic_dec_and_test(&g->live))
 		complete_all(&g->done);
 	lab_tgroup_put(g);
-	module_put_and_kthread_exit(0);
+	/* Nothing of the module runs after this call: see "Module lifetime". */
+	kthread_complete_and_exit(&lab_threads_gone, 0);
+}
+
+/*
+ * Take the completions of threads that have ended, so that neither the
+ * count nor the completion's (saturating) one grows without bound.
+ */
+static void lab_threads_reap(void)
+{
+	while (try_wait_for_completion(&lab_threads_gone))
+		atomic_dec(&lab_threads_made);
 }
 
 /* Create and wake the threads; on failure the made ones end by themselves. */
@@ -121,13 +140,11 @@ static int lab_tgroup_create(struct lab_tgroup *g, unsigned int nr, bool bind)
 	for (i = 0; i < nr; i++) {
 		g->slot[i].group = g;
 		g->slot[i].id = i;
-		__module_get(THIS_MODULE);
 		refcount_inc(&g->ref);
 		t = kthread_create(lab_tgroup_thread, &g->slot[i], "locklab/%u",
 				   i);
 		if (IS_ERR(t)) {
 			refcount_dec(&g->ref);
-			module_put(THIS_MODULE);
 			/* Made threads stop before running fn. */
 			WRITE_ONCE(g->abort, true);
 			if (atomic_sub_and_test(nr - i, &g->live))
@@ -135,6 +152,8 @@ static int lab_tgroup_create(struct lab_tgroup *g, unsigned int nr, bool bind)
 			complete_all(&g->start);
 			return PTR_ERR(t);
 		}
+		/* Only the ioctl or KUnit case making it counts: no race. */
+		atomic_inc(&lab_threads_made);
 		if (bind)
 			kthread_bind(t, cpumask_nth(i % num_online_cpus(),
 						    cpu_online_mask));
@@ -204,6 +223,7 @@ int lab_run_threads(unsigned int nr, lab_thread_fn fn, void *arg,
 		return -EINVAL;
 	if (opts->abandon)
 		*opts->abandoned = false;
+	lab_threads_reap();
 	g = kzalloc(struct_size(g, slot, nr), GFP_KERNEL_ACCOUNT);
 	if (!g)
 		return -ENOMEM;
@@ -229,7 +249,6 @@ int lab_run_threads(unsigned int nr, lab_thread_fn fn, void *arg,
 		if (opts->stop)
 			WRITE_ONCE(*opts->stop, true);
 		if (opts->abandon) {
-			atomic_inc(&lab_groups_abandoned);
 			WRITE_ONCE(g->abandoned, true);
 			*opts->abandoned = true;
 			lab_tgroup_put(g);
@@ -238,6 +257,8 @@ int lab_run_threads(unsigned int nr, lab_thread_fn fn, void *arg,
 		if (!wait_for_completion_timeout(&g->done,
 						 msecs_to_jiffies(LAB_GRACE_MS))) {
 			WARN(1, "locklab: threads stuck after stop; leaking them\n");
+			/* They may run module code forever: it stays. */
+			__module_get(THIS_MODULE);
 			return -EDEADLK;
 		}
 	}
@@ -256,18 +277,19 @@ unsigned int lab_run_threads_live(void)
 }
 
 /**
- * lab_run_threads_wait_abandoned() - let abandoned groups finish
+ * lab_run_threads_exit() - wait until every thread ever made has ended
  *
- * Their threads were told to stop and hold module references until they
- * end: the device's last close waits for them (uninterruptibly: a dying
- * process closes its files with a fatal signal pending; bounded by the
- * grace a stopped thread has to notice), so that rmmod after the last
- * close finds no reference left.
+ * Module exit calls it first. Each thread completes lab_threads_gone once,
+ * from core kernel code, as its end; threads of an abandoned group were
+ * told to stop, so this waits at most the grace they have to notice. A
+ * stuck group pinned the module, so exit never waits for it.
  */
-void lab_run_threads_wait_abandoned(void)
+void lab_run_threads_exit(void)
 {
-	wait_event_timeout(lab_groups_wq, !atomic_read(&lab_groups_abandoned),
-			   msecs_to_jiffies(LAB_GRACE_MS));
+	int n = atomic_read(&lab_threads_made);
+
+	while (n-- > 0)
+		wait_for_completion(&lab_threads_gone);
 }
 
 /**

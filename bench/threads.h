@@ -45,6 +45,6 @@ int lab_run_threads(unsigned int nr, lab_thread_fn fn, void *arg,
 		    const struct lab_run_opts *opts);
 unsigned int lab_run_threads_live(void);
 int lab_run_threads_wait_idle(void);
-void lab_run_threads_wait_abandoned(void);
+void lab_run_threads_exit(void);
 
 #endif /* _LOCKLAB_BENCH_THREADS_H */

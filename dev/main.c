@@ -6,9 +6,10 @@
  * Module load sets up the CLH node pool, the wait/wake table and the hold
  * table (with its thread-exit hook), then registers the misc device.
  * Unload is possible whenever no file of the device or of an object is
- * open (each open file holds a module reference) and no benchmark thread
- * is left (each holds one too); it unhooks the exit probe and waits for
- * the last reaping to finish before anything is freed.
+ * open (each open file holds a module reference). Exit first waits for
+ * the kthreads of finished or abandoned runs to be gone (they hold no
+ * module reference: lab_run_threads_exit()), then unhooks the exit probe
+ * and waits for the last reaping to finish before anything is freed.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -22,6 +23,7 @@
 #include <locklab/wait.h>
 #include <uapi/linux/locklab.h>
 
+#include "bench/threads.h"
 #include "dev.h"
 #include "hold.h"
 #include "stat.h"
@@ -81,6 +83,7 @@ err_pool:
 static void __exit locklab_exit(void)
 {
 	misc_deregister(&lab_miscdev);
+	lab_run_threads_exit();
 	lab_hold_exit();
 	lab_stat_exit();
 	lab_wait_exit();

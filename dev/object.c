@@ -15,7 +15,6 @@
 #include <locklab/param.h>
 #include <locklab/wait.h>
 
-#include "bench/threads.h"
 #include "budget.h"
 #include "dev.h"
 #include "hold.h"
@@ -85,8 +84,6 @@ int lab_dev_open(struct inode *inode, struct file *file)
 int lab_dev_release(struct inode *inode, struct file *file)
 {
 	lab_dev_ctx_put(file->private_data);
-	/* A killed BENCH's threads end before the last close returns. */
-	lab_run_threads_wait_abandoned();
 	return 0;
 }
 
