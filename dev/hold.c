@@ -2,19 +2,30 @@
 /*
  * locklab hold records and their reaping (the rules are in dev/hold.h).
  *
- * The table: LAB_HOLD_BUCKETS buckets hashed by the holding thread, each a
- * raw spinlock and a list. Raw, because the exit probe runs with
- * preemption disabled (tracepoint probes do), also on PREEMPT_RT, where a
- * spinlock_t would sleep; nothing is done under it but list changes.
+ * The table, two levels: LAB_HOLD_BUCKETS buckets hashed by thread, each a
+ * raw spinlock and a list of holders, one struct lab_holder per thread
+ * that has records; a holder lists its thread's records, at most
+ * LOCKLAB_MAX_HOLDS. A lookup walks the holders of its bucket, then its
+ * own records only: N threads holding 64 locks each cost another thread
+ * about N / 1024 holders, not N * 64 / 1024 records. Raw, because the exit
+ * probe runs with preemption disabled (tracepoint probes do), also on
+ * PREEMPT_RT, where a spinlock_t would sleep; nothing is done under it but
+ * list changes (no allocation, no free).
+ *
+ * A holder lives while records are attached to it (@nr counts them: in
+ * its list, claimed by an op, or being made), plus one count while the
+ * reaper works on it. Only a thread puts its own holder into the table,
+ * and whoever drops @nr to zero frees it. Every record is charged the
+ * size of a holder besides its own, so holders are paid for too.
  *
  * Thread exit. The probe on sched_process_exit runs in the exiting thread
  * (do_exit() calls it for current, after the thread's last ioctl and
- * before its files are closed). Only a thread adds records of itself, so
- * the exiting thread sees all of its own without a lock when it peeks at
- * its bucket; it takes the bucket lock only if the bucket is not empty.
- * Its records go to a lock-free list and a work item releases them, in
- * process context, moments later: well within the 50 ms a waiter may
- * wait to learn of a death, and without anyone polling.
+ * before its files are closed). Only a thread adds its holder, so the
+ * exiting thread sees it without a lock when it peeks at its bucket; it
+ * takes the bucket lock only if the bucket is not empty. The holder leaves
+ * the table whole, with its records, for a lock-free list, and a work item
+ * releases them in process context moments later: well within the 50 ms a
+ * waiter may wait to learn of a death, and without anyone polling.
  *
  * The last close and records being put back. release sets @obj->dead,
  * then looks for the object's records (if @nr_holds says there are any);
@@ -35,23 +46,34 @@
 
 #include "hold.h"
 
-/*
- * 1024 buckets (64 KiB): a thread holds at most LOCKLAB_MAX_HOLDS records,
- * and N threads holding spread N * 64 records over the table, so a lookup
- * walks about N / 16 records of others: the bound a hostile user buys with
- * N threads and their byte budget.
- */
 #define LAB_HOLD_BITS		10
 #define LAB_HOLD_BUCKETS	BIT(LAB_HOLD_BITS)
 
 struct lab_hold_bucket {
 	raw_spinlock_t lock;
-	struct hlist_head head;
+	struct hlist_head head;		/* of struct lab_holder */
 } ____cacheline_aligned_in_smp;
+
+/**
+ * struct lab_holder - a thread that holds locks through the device
+ * @node: in its bucket (unhashed once its thread exited)
+ * @dead: on the reaper's list once its thread exited
+ * @task: the thread (a key only: the holder leaves the table before the
+ *	thread is gone, so no reference is needed)
+ * @holds: its records that nobody uses (struct lab_hold.node)
+ * @nr: records attached, and the reaper: see the file comment
+ */
+struct lab_holder {
+	struct hlist_node node;
+	struct llist_node dead;
+	struct task_struct *task;
+	struct hlist_head holds;
+	unsigned int nr;
+};
 
 static struct lab_hold_bucket lab_holds[LAB_HOLD_BUCKETS];
 
-static LLIST_HEAD(lab_dead_holds);
+static LLIST_HEAD(lab_dead_holders);
 static void lab_hold_reap_dead(struct work_struct *work);
 static DECLARE_WORK(lab_reap_work, lab_hold_reap_dead);
 
@@ -59,6 +81,111 @@ static struct lab_hold_bucket *lab_hold_bucket(const struct task_struct *t)
 {
 	return &lab_holds[hash_ptr(t, LAB_HOLD_BITS)];
 }
+
+/* @t's holder; bucket locked (or @t is current: see the file comment). */
+static struct lab_holder *__lab_holder_find(struct lab_hold_bucket *b,
+					    const struct task_struct *t)
+{
+	struct lab_holder *hr;
+
+	hlist_for_each_entry(hr, &b->head, node)
+		if (hr->task == t)
+			return hr;
+	return NULL;
+}
+
+/* The record of @obj among @hr's; bucket locked. */
+static struct lab_hold *__lab_holder_record(struct lab_holder *hr,
+					    struct lab_obj *obj)
+{
+	struct lab_hold *h;
+
+	if (!hr)
+		return NULL;
+	hlist_for_each_entry(h, &hr->holds, node)
+		if (h->obj == obj)
+			return h;
+	return NULL;
+}
+
+/* The calling thread's record of @obj; bucket locked. */
+static struct lab_hold *__lab_hold_find(struct lab_hold_bucket *b,
+					struct lab_obj *obj)
+{
+	return __lab_holder_record(__lab_holder_find(b, current), obj);
+}
+
+/*
+ * May the calling thread attach one more record for @obj? -EDEADLK if it
+ * holds @obj already, -ENOLCK if it holds LOCKLAB_MAX_HOLDS locks: the
+ * cap bounds the walk of its own records. Exact: the thread's records are
+ * all in its list while it is here (claims last one op, its own).
+ */
+static int __lab_holder_may_add(struct lab_holder *hr, struct lab_obj *obj)
+{
+	if (__lab_holder_record(hr, obj))
+		return -EDEADLK;
+	return hr->nr >= LOCKLAB_MAX_HOLDS ? -ENOLCK : 0;
+}
+
+/*
+ * Attach a record for @obj to the calling thread's holder, made if it has
+ * none: the holder, or ERR_PTR(-EDEADLK, -ENOLCK or -ENOMEM).
+ */
+static struct lab_holder *lab_holder_attach(struct lab_obj *obj)
+{
+	struct lab_hold_bucket *b = lab_hold_bucket(current);
+	struct lab_holder *hr, *spare = NULL;
+	int ret;
+
+	for (;;) {
+		raw_spin_lock(&b->lock);
+		hr = __lab_holder_find(b, current);
+		if (hr || spare)
+			break;
+		raw_spin_unlock(&b->lock);
+		/* Only we add our holder: still none when we come back. */
+		spare = kzalloc(sizeof(*spare), GFP_KERNEL_ACCOUNT);
+		if (!spare)
+			return ERR_PTR(-ENOMEM);
+		spare->task = current;
+		INIT_HLIST_HEAD(&spare->holds);
+	}
+	if (!hr) {
+		swap(hr, spare);
+		hlist_add_head(&hr->node, &b->head);
+	}
+	ret = __lab_holder_may_add(hr, obj);
+	if (!ret) {
+		hr->nr++;
+	} else if (!hr->nr) {
+		hlist_del(&hr->node);	/* the one just added */
+		spare = hr;
+	}
+	raw_spin_unlock(&b->lock);
+	kfree(spare);
+	return ret ? ERR_PTR(ret) : hr;
+}
+
+/* Drop one count of @hr; the last one frees it. */
+static void lab_holder_put(struct lab_holder *hr)
+{
+	struct lab_hold_bucket *b = lab_hold_bucket(hr->task);
+	bool last;
+
+	raw_spin_lock(&b->lock);
+	last = !--hr->nr;
+	/* A dead thread's holder left the table already. */
+	if (last && !hlist_unhashed(&hr->node))
+		hlist_del(&hr->node);
+	raw_spin_unlock(&b->lock);
+	if (last)
+		kfree(hr);
+}
+
+/* What a record costs its budget: itself and, at worst, its holder. */
+#define LAB_HOLD_CHARGE	(lab_charge_size(sizeof(struct lab_hold)) + \
+			 lab_charge_size(sizeof(struct lab_holder)))
 
 /**
  * lab_hold_new() - a record of a hold the calling thread is about to take
@@ -70,26 +197,36 @@ static struct lab_hold_bucket *lab_hold_bucket(const struct task_struct *t)
  * lab_hold_restore() puts it there once the lock is held and handed to
  * userspace.
  *
- * Return: the record, or ERR_PTR(-ENOMEM or -ENOSPC).
+ * Return: the record, or ERR_PTR(-EDEADLK: the thread holds @obj already;
+ * -ENOLCK: it holds LOCKLAB_MAX_HOLDS locks; -ENOMEM or -ENOSPC).
  */
 struct lab_hold *lab_hold_new(struct lab_obj *obj, enum lab_hold_mode mode)
 {
 	struct lab_budget *b = &obj->ctx->budget;
+	struct lab_holder *hr;
 	struct lab_hold *h;
+	int ret = -ENOSPC;
 
-	if (lab_budget_charge(b, lab_charge_size(sizeof(*h))))
-		return ERR_PTR(-ENOSPC);
+	hr = lab_holder_attach(obj);
+	if (IS_ERR(hr))
+		return ERR_CAST(hr);
+	if (lab_budget_charge(b, LAB_HOLD_CHARGE))
+		goto err;
+	ret = -ENOMEM;
 	h = kzalloc(sizeof(*h), GFP_KERNEL_ACCOUNT);
 	if (!h) {
-		lab_budget_uncharge(b, lab_charge_size(sizeof(*h)));
-		return ERR_PTR(-ENOMEM);
+		lab_budget_uncharge(b, LAB_HOLD_CHARGE);
+		goto err;
 	}
 	INIT_HLIST_NODE(&h->node);
-	h->task = current;
+	h->holder = hr;
 	h->obj = obj;
 	h->mode = mode;
 	lab_obj_get(obj);
 	return h;
+err:
+	lab_holder_put(hr);
+	return ERR_PTR(ret);
 }
 
 /* Free a record that is not in the table. */
@@ -97,7 +234,8 @@ void lab_hold_free(struct lab_hold *h)
 {
 	struct lab_obj *obj = h->obj;
 
-	lab_budget_uncharge(&obj->ctx->budget, lab_charge_size(sizeof(*h)));
+	lab_holder_put(h->holder);
+	lab_budget_uncharge(&obj->ctx->budget, LAB_HOLD_CHARGE);
 	kfree(h);
 	lab_obj_put(obj);
 }
@@ -122,29 +260,34 @@ int lab_hold_restore(struct lab_hold *h)
 		atomic_dec(&obj->nr_holds);
 		ret = -EBADF;
 	} else {
-		hlist_add_head(&h->node, &b->head);
+		hlist_add_head(&h->node, &h->holder->holds);
 	}
 	raw_spin_unlock(&b->lock);
 	return ret;
 }
 
-/* The calling thread's record of @obj; bucket locked. */
-static struct lab_hold *__lab_hold_find(struct lab_hold_bucket *b,
-					struct lab_obj *obj)
-{
-	struct lab_hold *h;
-
-	hlist_for_each_entry(h, &b->head, node)
-		if (h->task == current && h->obj == obj)
-			return h;
-	return NULL;
-}
-
-/* Take @h out of the table; bucket locked. */
+/* Take @h out of its holder's list (it stays attached); bucket locked. */
 static void __lab_hold_unlink(struct lab_hold *h)
 {
 	hlist_del_init(&h->node);
 	atomic_dec(&h->obj->nr_holds);
+}
+
+/* The calling thread's record of @obj, out of the table; any mode if !@mode. */
+static struct lab_hold *lab_hold_take(struct lab_obj *obj,
+				      const enum lab_hold_mode *mode)
+{
+	struct lab_hold_bucket *b = lab_hold_bucket(current);
+	struct lab_hold *h;
+
+	raw_spin_lock(&b->lock);
+	h = __lab_hold_find(b, obj);
+	if (h && (!mode || h->mode == *mode))
+		__lab_hold_unlink(h);
+	else
+		h = NULL;
+	raw_spin_unlock(&b->lock);
+	return h;
 }
 
 /**
@@ -157,48 +300,7 @@ static void __lab_hold_unlink(struct lab_hold *h)
  */
 struct lab_hold *lab_hold_claim(struct lab_obj *obj, enum lab_hold_mode mode)
 {
-	struct lab_hold_bucket *b = lab_hold_bucket(current);
-	struct lab_hold *h;
-
-	raw_spin_lock(&b->lock);
-	h = __lab_hold_find(b, obj);
-	if (h && h->mode == mode)
-		__lab_hold_unlink(h);
-	else
-		h = NULL;
-	raw_spin_unlock(&b->lock);
-	return h;
-}
-
-/*
- * May the calling thread record one more hold of @obj? -EDEADLK if it
- * holds @obj already, -ENOLCK if it holds LOCKLAB_MAX_HOLDS locks: the
- * cap bounds what one thread puts in its bucket, and so the walk its
- * records cost every other thread hashed there. Exact: only the thread
- * itself adds its records, and it is here.
- */
-static int lab_hold_may_add(struct lab_obj *obj)
-{
-	struct lab_hold_bucket *b = lab_hold_bucket(current);
-	unsigned int n = 0;
-	struct lab_hold *h;
-	int ret = 0;
-
-	raw_spin_lock(&b->lock);
-	hlist_for_each_entry(h, &b->head, node) {
-		if (h->task != current)
-			continue;
-		if (h->obj == obj) {
-			ret = -EDEADLK;
-			break;
-		}
-		if (++n >= LOCKLAB_MAX_HOLDS) {
-			ret = -ENOLCK;
-			break;
-		}
-	}
-	raw_spin_unlock(&b->lock);
-	return ret;
+	return lab_hold_take(obj, &mode);
 }
 
 /* Does the calling thread hold @obj, in any mode? */
@@ -233,25 +335,35 @@ static void lab_hold_reap(struct lab_hold *h)
 /* flush: the calling thread closed a descriptor of @obj. */
 void lab_hold_release_own(struct lab_obj *obj)
 {
-	struct lab_hold_bucket *b = lab_hold_bucket(current);
 	struct lab_hold *h;
 
 	if (!atomic_read(&obj->nr_holds))
 		return;
-	raw_spin_lock(&b->lock);
-	h = __lab_hold_find(b, obj);
-	if (h)
-		__lab_hold_unlink(h);
-	raw_spin_unlock(&b->lock);
+	h = lab_hold_take(obj, NULL);
 	if (h)
 		lab_hold_reap(h);
+}
+
+/* Take every record of @obj out of bucket @b onto @list; bucket locked. */
+static void __lab_hold_take_obj(struct lab_hold_bucket *b,
+				struct lab_obj *obj, struct llist_head *list)
+{
+	struct lab_holder *hr;
+	struct lab_hold *h;
+
+	hlist_for_each_entry(hr, &b->head, node) {
+		h = __lab_holder_record(hr, obj);
+		if (!h)
+			continue;
+		__lab_hold_unlink(h);
+		llist_add(&h->dead, list);
+	}
 }
 
 /* release: the last descriptor of @obj is gone; reap every hold of it. */
 void lab_hold_release_all(struct lab_obj *obj)
 {
 	struct lab_hold *h, *next;
-	struct hlist_node *tmp;
 	LLIST_HEAD(mine);
 	unsigned int i;
 
@@ -261,126 +373,59 @@ void lab_hold_release_all(struct lab_obj *obj)
 	if (!atomic_read(&obj->nr_holds))
 		return;
 	for (i = 0; i < LAB_HOLD_BUCKETS; i++) {
-		struct lab_hold_bucket *b = &lab_holds[i];
-
-		raw_spin_lock(&b->lock);
-		hlist_for_each_entry_safe(h, tmp, &b->head, node) {
-			if (h->obj != obj)
-				continue;
-			__lab_hold_unlink(h);
-			llist_add(&h->dead, &mine);
-		}
-		raw_spin_unlock(&b->lock);
+		raw_spin_lock(&lab_holds[i].lock);
+		__lab_hold_take_obj(&lab_holds[i], obj, &mine);
+		raw_spin_unlock(&lab_holds[i].lock);
 	}
 	llist_for_each_entry_safe(h, next, llist_del_all(&mine), dead)
 		lab_hold_reap(h);
 }
 
+/*
+ * The holders of exited threads: out of the table, so their lists are
+ * ours; the reaper's count keeps each one until its last record is gone.
+ */
 static void lab_hold_reap_dead(struct work_struct *work)
 {
-	struct llist_node *list = llist_del_all(&lab_dead_holds);
-	struct lab_hold *h, *next;
-
-	llist_for_each_entry_safe(h, next, list, dead)
-		lab_hold_reap(h);
-}
-
-/**
- * lab_hold_lock() - LOCK, READ_LOCK, UPGRADABLE_LOCK: take @mode and keep it
- * @obj: the object
- * @op: the request
- * @mode: the hold
- * @try: take it without waiting
- * @wait: take it, waiting (lab_obj_acquire())
- *
- * The record is made first, so a lock taken is never released again for
- * want of memory. Once the lock is held (and the section run, if asked),
- * it is handed to userspace, then recorded.
- *
- * Return: 0 or -EOWNERDEAD with the hold; -EOPNOTSUPP (no exit hook),
- * -EDEADLK (the thread holds @obj already), -ENOLCK (it holds
- * LOCKLAB_MAX_HOLDS locks), -ENOMEM, -ENOSPC, -EBUSY,
- * -EINTR, -ETIMEDOUT without it.
- */
-int lab_hold_lock(struct lab_obj *obj, struct locklab_op *op,
-		  enum lab_hold_mode mode, bool (*try)(struct lab_obj *obj),
-		  int (*wait)(struct lab_obj *obj, unsigned int flags,
-			      ktime_t deadline))
-{
+	struct llist_node *list = llist_del_all(&lab_dead_holders);
+	struct lab_holder *hr, *next;
+	struct hlist_node *tmp;
 	struct lab_hold *h;
-	int ret;
 
-	if (!lab_hold_supported())
-		return -EOPNOTSUPP;
-	ret = lab_hold_may_add(obj);
-	if (ret)
-		return ret;
-	h = lab_hold_new(obj, mode);
-	if (IS_ERR(h))
-		return PTR_ERR(h);
-	ret = lab_obj_acquire(obj, op, try, wait);
-	if (ret && ret != -EOWNERDEAD) {
-		lab_hold_free(h);
-		return ret;
+	llist_for_each_entry_safe(hr, next, list, dead) {
+		hlist_for_each_entry_safe(h, tmp, &hr->holds, node) {
+			hlist_del_init(&h->node);
+			lab_hold_reap(h);
+		}
+		lab_holder_put(hr);
 	}
-	if (op->flags & LOCKLAB_OP_SECTION)
-		lab_obj_section(obj, mode, op->hold_ns);
-	obj->type->user_hold(obj, mode, true);
-	h->since_ns = ktime_get_ns();
-	if (lab_hold_restore(h)) {
-		/* Cannot happen for the object of the ioctl's own fd. */
-		obj->type->release_hold(obj, mode);
-		lab_hold_free(h);
-		return -EBADF;
-	}
-	return ret;
 }
-
-/**
- * lab_hold_unlock() - UNLOCK, READ_UNLOCK, UPGRADABLE_UNLOCK
- * @obj: the object
- * @mode: the hold the calling thread gives up
- *
- * Return: 0, or -EPERM when the thread does not hold @obj in @mode.
- */
-int lab_hold_unlock(struct lab_obj *obj, enum lab_hold_mode mode)
-{
-	struct lab_hold *h = lab_hold_claim(obj, mode);
-
-	if (!h)
-		return -EPERM;
-	obj->type->release_hold(obj, mode);
-	lab_obj_held(obj, h->since_ns);
-	lab_hold_free(h);
-	atomic64_inc(&obj->stats.wakeups);
-	return 0;
-}
-
-#ifdef CONFIG_TRACEPOINTS
 
 static struct tracepoint *lab_exit_tp;
+
+#ifdef CONFIG_TRACEPOINTS
 
 /* sched_process_exit, in the exiting thread @t (== current). */
 static void lab_hold_exit_probe(void *data, struct task_struct *t)
 {
 	struct lab_hold_bucket *b = lab_hold_bucket(t);
+	struct lab_holder *hr;
 	struct lab_hold *h;
-	struct hlist_node *tmp;
-	bool found = false;
 
-	/* Our own records, if any, are ours to see: see the file comment. */
+	/* Our own holder, if any, is ours to see: see the file comment. */
 	if (hlist_empty(&b->head))
 		return;
 	raw_spin_lock(&b->lock);
-	hlist_for_each_entry_safe(h, tmp, &b->head, node) {
-		if (h->task != t)
-			continue;
-		__lab_hold_unlink(h);
-		llist_add(&h->dead, &lab_dead_holds);
-		found = true;
+	hr = __lab_holder_find(b, t);
+	if (hr) {
+		hlist_del_init(&hr->node);
+		hr->nr++;			/* the reaper's count */
+		hlist_for_each_entry(h, &hr->holds, node)
+			atomic_dec(&h->obj->nr_holds);
+		llist_add(&hr->dead, &lab_dead_holders);
 	}
 	raw_spin_unlock(&b->lock);
-	if (found)
+	if (hr)
 		queue_work(system_unbound_wq, &lab_reap_work);
 }
 
@@ -412,19 +457,9 @@ static void lab_hold_unhook(void)
 	tracepoint_synchronize_unregister();
 }
 
-#else /* !CONFIG_TRACEPOINTS */
-
-#define lab_exit_tp	((void *)NULL)
-
-static int lab_hold_hook(void)
-{
-	return 0;
-}
-
-static void lab_hold_unhook(void)
-{
-}
-
+#else /* !CONFIG_TRACEPOINTS: lab_exit_tp stays NULL */
+static int lab_hold_hook(void) { return 0; }
+static void lab_hold_unhook(void) { }
 #endif /* CONFIG_TRACEPOINTS */
 
 /**

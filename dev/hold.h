@@ -3,8 +3,9 @@
  * locklab hold records: locks that userspace holds across calls.
  *
  * A LOCK (READ_LOCK, UPGRADABLE_LOCK) that returns with the lock held
- * records a struct lab_hold: the holding thread, the object, the mode. The
- * records of all objects sit in one table hashed by thread. A hold belongs
+ * records a struct lab_hold: the holding thread, the object, the mode. A
+ * thread's records hang off its struct lab_holder, and the holders of all
+ * threads sit in one table hashed by thread. A hold belongs
  * to its thread, and ends, on that thread's behalf ("reaped", an owner
  * death), when
  *
@@ -45,22 +46,24 @@
 
 #include "object.h"
 
+struct lab_holder;
+
 /**
  * struct lab_hold - one hold of one thread on one object
- * @node: in the hold table (hashed by @task) while nobody uses it
- * @dead: on the reaper's list once @task exited
- * @task: the holding thread (a key only: the record leaves the table
- *	before the thread is gone, so no reference is needed)
+ * @node: in its holder's list while nobody uses it
+ * @dead: on a reaper's list once taken out
+ * @holder: the holding thread's entry in the table (see dev/hold.c)
  * @obj: the object (reference held)
  * @mode: what the thread holds
+ * @since_ns: taken at (for the hold time)
  */
 struct lab_hold {
 	struct hlist_node node;
 	struct llist_node dead;
-	struct task_struct *task;
+	struct lab_holder *holder;
 	struct lab_obj *obj;
 	enum lab_hold_mode mode;
-	u64 since_ns;			/* taken at (for the hold time) */
+	u64 since_ns;
 };
 
 struct lab_hold *lab_hold_new(struct lab_obj *obj, enum lab_hold_mode mode);

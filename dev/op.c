@@ -2,12 +2,14 @@
 /*
  * locklab device objects: what every LOCKLAB_IOC_OP shares (the common
  * checks, one acquisition, its wait bookkeeping, the checked section and
- * the hold time) and LOCKLAB_IOC_STATS.
+ * the hold time), LOCK and UNLOCK of the holds kept across calls (the
+ * record table is dev/hold.c) and LOCKLAB_IOC_STATS.
  */
 #include <linux/ktime.h>
 
 #include <locklab/wait.h>
 
+#include "hold.h"
 #include "object.h"
 
 /**
@@ -158,3 +160,70 @@ int lab_obj_ioc_stats(struct file *file, void *arg, void __user *uarg)
 	return 0;
 }
 
+/**
+ * lab_hold_lock() - LOCK, READ_LOCK, UPGRADABLE_LOCK: take @mode and keep it
+ * @obj: the object
+ * @op: the request
+ * @mode: the hold
+ * @try: take it without waiting
+ * @wait: take it, waiting (lab_obj_acquire())
+ *
+ * The record is made first, so a lock taken is never released again for
+ * want of memory. Once the lock is held (and the section run, if asked),
+ * it is handed to userspace, then recorded.
+ *
+ * Return: 0 or -EOWNERDEAD with the hold; -EOPNOTSUPP (no exit hook),
+ * -EDEADLK (the thread holds @obj already), -ENOLCK (it holds
+ * LOCKLAB_MAX_HOLDS locks), -ENOMEM, -ENOSPC, -EBUSY,
+ * -EINTR, -ETIMEDOUT without it.
+ */
+int lab_hold_lock(struct lab_obj *obj, struct locklab_op *op,
+		  enum lab_hold_mode mode, bool (*try)(struct lab_obj *obj),
+		  int (*wait)(struct lab_obj *obj, unsigned int flags,
+			      ktime_t deadline))
+{
+	struct lab_hold *h;
+	int ret;
+
+	if (!lab_hold_supported())
+		return -EOPNOTSUPP;
+	h = lab_hold_new(obj, mode);
+	if (IS_ERR(h))
+		return PTR_ERR(h);
+	ret = lab_obj_acquire(obj, op, try, wait);
+	if (ret && ret != -EOWNERDEAD) {
+		lab_hold_free(h);
+		return ret;
+	}
+	if (op->flags & LOCKLAB_OP_SECTION)
+		lab_obj_section(obj, mode, op->hold_ns);
+	obj->type->user_hold(obj, mode, true);
+	h->since_ns = ktime_get_ns();
+	if (lab_hold_restore(h)) {
+		/* Cannot happen for the object of the ioctl's own fd. */
+		obj->type->release_hold(obj, mode);
+		lab_hold_free(h);
+		return -EBADF;
+	}
+	return ret;
+}
+
+/**
+ * lab_hold_unlock() - UNLOCK, READ_UNLOCK, UPGRADABLE_UNLOCK
+ * @obj: the object
+ * @mode: the hold the calling thread gives up
+ *
+ * Return: 0, or -EPERM when the thread does not hold @obj in @mode.
+ */
+int lab_hold_unlock(struct lab_obj *obj, enum lab_hold_mode mode)
+{
+	struct lab_hold *h = lab_hold_claim(obj, mode);
+
+	if (!h)
+		return -EPERM;
+	obj->type->release_hold(obj, mode);
+	lab_obj_held(obj, h->since_ns);
+	lab_hold_free(h);
+	atomic64_inc(&obj->stats.wakeups);
+	return 0;
+}
