@@ -349,6 +349,12 @@ static int litmus_thread(void *arg, unsigned int me)
 			return -EINTR;
 		if (!me)
 			litmus_count(lr, n);
+		/*
+		 * Meetings that never wait never look at stop: look once a
+		 * batch, so a killed run ends within a batch, not its rounds.
+		 */
+		if (READ_ONCE(lr->stop))
+			return -EINTR;
 		cond_resched();
 	}
 	return 0;
