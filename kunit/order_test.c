@@ -229,15 +229,26 @@ struct plain_run {
 };
 
 /*
- * One section: lock, a plain read-modify-write, unlock, all in this
- * function, so KCSAN may consider the plain access as late as this
- * function's return unless the unlock is a RELEASE it knows about.
+ * One section: lock, a plain read-modify-write, unlock, then the thread's
+ * look at *stop, all in this function. KCSAN may consider the plain access
+ * as late as any access after it in this function unless the unlock is a
+ * RELEASE it knows about; each of the PLAIN_TAIL loads after the unlock is
+ * one more chance for it to watch the delayed access there, in the next
+ * holder's section.
  */
-static noinline void order_plain_section(struct plain_run *p)
+#define PLAIN_TAIL	64
+
+static noinline bool order_plain_section(struct plain_run *p)
 {
+	bool stop = false;
+	int i;
+
 	lab_tas_lock(&p->lock);
 	p->data++;
 	lab_tas_unlock(&p->lock);
+	for (i = 0; i < PLAIN_TAIL; i++)
+		stop |= READ_ONCE(p->stop);
+	return stop;
 }
 
 static int plain_thread(void *arg, unsigned int id)
@@ -245,12 +256,11 @@ static int plain_thread(void *arg, unsigned int id)
 	struct plain_run *p = arg;
 	u64 n = 0;
 
-	while (!READ_ONCE(p->stop)) {
-		order_plain_section(p);
+	do {
 		n++;
 		if (!(n & 255))
 			cond_resched();
-	}
+	} while (!order_plain_section(p));
 	p->count[id] = n;
 	return 0;
 }

@@ -54,9 +54,12 @@ for bug in "${bugs[@]}"; do
 				"${kargs[@]}" -- "$case_glob" >"$log" 2>&1 && rc=0 || rc=$?
 		fi
 		echo "== $bug, $mode the bug: exit $rc, $((SECONDS - t0)) s (build and run)"
-		# What the case said: its kunit_info line, failures, KCSAN reports.
-		grep -hE 'rounds in|sections \(|lost wake-ups|Expected|BUG: KCSAN|injected bug|kunit x86_64' \
-			"$log" | sed 's/^/   /' | head -n 20 || true
+		# What the case said (its kunit_info line is only in the raw log
+		# of the build directory the run used), failures, KCSAN reports.
+		raw=$(ls -t "$LOCKLAB_CACHE"/build/*/test.log 2>/dev/null | head -n 1)
+		{ [ -z "$raw" ] || grep -hE 'rounds in|sections \(' "$raw"
+		  grep -hE 'lost wake-ups|Expected|BUG: KCSAN|injected bug|kunit x86_64' "$log"
+		} | sed 's/^ */   /' | head -n 20 || true
 		if ! grep -qE 'Ran [0-9]+ tests?' "$log"; then
 			verdict+=("$mode: no test results")
 		elif [ $mode = with ] && [ $rc -ne 0 ]; then
