@@ -34,6 +34,15 @@
  * Waits. The caller sleeps in wait_for_completion*() while the threads run,
  * so on a uniprocessor or PREEMPT_NONE kernel the threads get the CPU.
  *
+ * Watchdog. With opts->progress, the caller's wait is cut in slices of a
+ * second; after each, the progress count is read, and a count that has not
+ * grown for opts->stall_ms is a stall: every thread gets one
+ * wake_up_process() (the group keeps a reference on each task for this),
+ * after *stop is set (a woken thread sees it: a wake-up is a full barrier
+ * when it wakes), and the run ends with -ETIME. Waking a task in any sleep is
+ * safe, a spurious wake-up every wait handles; a thread that a lost
+ * wake-up left asleep re-checks its condition and finishes.
+ *
  * lab_run_threads_wait_idle() waits until no group is left (a benchmark
  * of the device waits for the threads of an abandoned one first).
  */
@@ -44,18 +53,21 @@
 #include <linux/module.h>
 #include <linux/refcount.h>
 #include <linux/sched.h>
+#include <linux/sched/task.h>
 #include <linux/slab.h>
 #include <linux/wait.h>
 
 #include "bench/threads.h"
 
 #define LAB_GRACE_MS	10000	/* after *stop, for threads to notice */
+#define LAB_STALL_MS	10000	/* default opts->stall_ms */
 
 struct lab_tgroup;
 
 struct lab_tslot {
 	struct lab_tgroup *group;
 	unsigned int id;
+	struct task_struct *task;	/* referenced, for the watchdog */
 };
 
 struct lab_tgroup {
@@ -70,6 +82,9 @@ struct lab_tgroup {
 	atomic_t live;			/* threads that have not returned */
 	atomic_t err;			/* first non-zero return of fn */
 	atomic64_t end_ns;		/* latest return time */
+	unsigned int nr;		/* slots */
+	u64 seen;			/* watchdog: the last progress count */
+	unsigned long seen_at;		/* ... and when it changed (jiffies) */
 	struct lab_tslot slot[];
 };
 
@@ -80,6 +95,7 @@ static DECLARE_COMPLETION(lab_threads_gone);
 
 static void lab_tgroup_put(struct lab_tgroup *g)
 {
+	unsigned int i;
 	bool abandoned;
 
 	/*
@@ -91,6 +107,9 @@ static void lab_tgroup_put(struct lab_tgroup *g)
 	abandoned = READ_ONCE(g->abandoned);
 	if (abandoned)
 		g->abandon(g->arg);
+	for (i = 0; i < g->nr; i++)
+		if (g->slot[i].task)
+			put_task_struct(g->slot[i].task);
 	kfree(g);
 	/* Fully ordered decrement: a waiter that sees 0 sees us gone. */
 	atomic_dec_return(&lab_groups);
@@ -157,12 +176,72 @@ static int lab_tgroup_create(struct lab_tgroup *g, unsigned int nr, bool bind)
 		if (bind)
 			kthread_bind(t, cpumask_nth(i % num_online_cpus(),
 						    cpu_online_mask));
+		get_task_struct(t);
+		g->slot[i].task = t;
 		wake_up_process(t);
 	}
 	return 0;
 }
 
-/* Wait for the threads; returns 0, -EINTR or -ETIMEDOUT. */
+static long lab_tgroup_wait_for(struct lab_tgroup *g,
+				const struct lab_run_opts *opts,
+				unsigned long tmo)
+{
+	return opts->interruptible ?
+	       wait_for_completion_interruptible_timeout(&g->done, tmo) :
+	       wait_for_completion_timeout(&g->done, tmo);
+}
+
+/* The watchdog's verdict: wake every thread once. */
+static void lab_tgroup_kick(struct lab_tgroup *g, unsigned int stall_ms)
+{
+	unsigned int i;
+
+	pr_warn("locklab: threads made no progress for %u ms (a lost wake-up?): waking them\n",
+		stall_ms);
+	for (i = 0; i < g->nr; i++)
+		if (g->slot[i].task)
+			wake_up_process(g->slot[i].task);
+}
+
+/*
+ * Wait up to @tmo jiffies for the threads, as wait_for_completion*_timeout()
+ * (> 0 done, 0 timed out, < 0 a signal), watching their progress with
+ * @opts->progress: -ETIME when they stalled.
+ */
+static long lab_tgroup_wait_watched(struct lab_tgroup *g,
+				    const struct lab_run_opts *opts,
+				    unsigned long tmo)
+{
+	unsigned long end = jiffies + tmo, stall;
+	long left;
+	u64 now;
+
+	if (!opts->progress)
+		return lab_tgroup_wait_for(g, opts, tmo);
+	stall = msecs_to_jiffies(opts->stall_ms ?: LAB_STALL_MS);
+	for (;;) {
+		left = lab_tgroup_wait_for(g, opts, min_t(unsigned long, tmo, HZ));
+		if (left)
+			return left;
+		now = opts->progress(g->arg);
+		if (now != g->seen) {
+			g->seen = now;
+			g->seen_at = jiffies;
+		} else if (time_after_eq(jiffies, g->seen_at + stall)) {
+			/* Before the kick: a woken thread must see it. */
+			if (opts->stop)
+				WRITE_ONCE(*opts->stop, true);
+			lab_tgroup_kick(g, opts->stall_ms ?: LAB_STALL_MS);
+			return -ETIME;
+		}
+		if (time_after_eq(jiffies, end))
+			return 0;
+		tmo = end - jiffies;
+	}
+}
+
+/* Wait for the threads; returns 0, -EINTR, -ETIMEDOUT or -ETIME (stall). */
 static int lab_tgroup_wait(struct lab_tgroup *g,
 			   const struct lab_run_opts *opts)
 {
@@ -178,16 +257,16 @@ static int lab_tgroup_wait(struct lab_tgroup *g,
 		 */
 		unsigned long d = msecs_to_jiffies(opts->duration_ms) + 1;
 
-		left = opts->interruptible ?
-		       wait_for_completion_interruptible_timeout(&g->done, d) :
-		       wait_for_completion_timeout(&g->done, d);
+		left = lab_tgroup_wait_watched(g, opts, d);
+		if (left == -ETIME)
+			return -ETIME;
 		if (left < 0)
 			return -EINTR;
 		WRITE_ONCE(*opts->stop, true);
 	}
-	left = opts->interruptible ?
-	       wait_for_completion_interruptible_timeout(&g->done, tmo) :
-	       wait_for_completion_timeout(&g->done, tmo);
+	left = lab_tgroup_wait_watched(g, opts, tmo);
+	if (left == -ETIME)
+		return -ETIME;
 	if (left < 0)
 		return -EINTR;
 	return left ? 0 : -ETIMEDOUT;
@@ -204,7 +283,9 @@ static int lab_tgroup_wait(struct lab_tgroup *g,
  * context only.
  *
  * Return: 0 when every thread returned 0; the first error a thread
- * returned; -EINTR (signal) or -ETIMEDOUT (bound exceeded) when the run was
+ * returned; -ETIME when @opts->progress saw the threads stall (they were
+ * woken and stopped, and returned); -EINTR (signal) or -ETIMEDOUT (bound
+ * exceeded) when the run was
  * stopped early (with @opts->abandon: at once, @arg now the threads' and
  * *@opts->abandoned set; else once every thread returned); -EDEADLK (no
  * @opts->abandon only) when some thread did not return even after
@@ -234,6 +315,7 @@ int lab_run_threads(unsigned int nr, lab_thread_fn fn, void *arg,
 	init_completion(&g->start);
 	init_completion(&g->done);
 	atomic_set(&g->live, nr);
+	g->nr = nr;
 	atomic_inc(&lab_groups);
 
 	ret = lab_tgroup_create(g, nr, opts->bind);
@@ -243,6 +325,10 @@ int lab_run_threads(unsigned int nr, lab_thread_fn fn, void *arg,
 	}
 
 	t0 = ktime_get_ns();
+	if (opts->progress) {
+		g->seen = opts->progress(arg);
+		g->seen_at = jiffies;
+	}
 	complete_all(&g->start);
 	ret = lab_tgroup_wait(g, opts);
 	if (ret) {

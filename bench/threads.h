@@ -27,6 +27,18 @@
  *	everything the thread function reaches must then live on the heap
  *	(@stop included), never on the caller's stack. The device's
  *	benchmarks set it; KUnit cases, which wait, do not.
+ * @progress: if not NULL, a watchdog: called with @arg about once a second
+ *	while the run lasts, it returns a count that grows while the threads
+ *	make progress (sections, messages). When it has not grown for
+ *	@stall_ms, the run has stalled (what a lost wake-up does: every
+ *	thread asleep, nobody left to wake them): every thread is woken
+ *	once (a spurious wake-up, which every wait in locklab and in the
+ *	kernel allows: the thread re-checks its condition and goes on),
+ *	*@stop is set, and lab_run_threads() returns -ETIME once the threads
+ *	returned. So such a failure shows in seconds, not at @timeout_ms.
+ *	Must not sleep; read what the threads write with READ_ONCE() or
+ *	atomics.
+ * @stall_ms: with @progress: how long without progress is a stall; 0: 10 s
  */
 struct lab_run_opts {
 	unsigned long timeout_ms;
@@ -37,6 +49,8 @@ struct lab_run_opts {
 	u64 *elapsed_ns;
 	void (*abandon)(void *arg);
 	bool *abandoned;	/* with @abandon: set when the threads took @arg */
+	u64 (*progress)(void *arg);
+	unsigned int stall_ms;
 };
 
 typedef int (*lab_thread_fn)(void *arg, unsigned int id);

@@ -100,14 +100,32 @@ static int lab_torture_thread(void *data, unsigned int id)
 			lab_torture_timed(t, id, t0, t1);
 			ops->unlock(t->lock, &ctx);
 		}
-		n++;
+		/* Progress for the watchdog (lab_torture_progress()). */
+		if (!(++n & 15))
+			WRITE_ONCE(t->count[id], n);
 		if (cfg->gap_ns)
 			ndelay(cfg->gap_ns);
 		/* PREEMPT_NONE and UP kernels: let the other threads run. */
 		cond_resched();
 	}
-	t->count[id] = n;
+	WRITE_ONCE(t->count[id], n);
 	return 0;
+}
+
+/*
+ * The watchdog's count (struct lab_run_opts): sections done so far, in
+ * steps of 16 per thread. A lost wake-up in the lock leaves every thread
+ * asleep in it: the count stops.
+ */
+static u64 lab_torture_progress(void *arg)
+{
+	struct lab_torture *t = arg;
+	unsigned int i;
+	u64 sum = 0;
+
+	for (i = 0; i < t->cfg.threads; i++)
+		sum += READ_ONCE(t->count[i]);
+	return sum;
 }
 
 static void lab_torture_stats(struct lab_torture *t, unsigned int nr,
@@ -160,7 +178,9 @@ static void lab_torture_free(void *arg)
  * early (@st then covers the part that ran, except for interruptible runs,
  * which return at once and leave the threads their state); -EDEADLK when
  * a thread is stuck in the lock (its state is leaked, see
- * lab_run_threads()); or the lock's init error.
+ * lab_run_threads()); -ETIME (not interruptible runs) when no section
+ * completed for 10 s, as a lost wake-up in the lock does: the threads were
+ * woken and stopped, @st covers what ran; or the lock's init error.
  */
 int lab_torture_run(const struct lab_torture_cfg *cfg,
 		    struct lab_torture_stats *st)
@@ -205,6 +225,9 @@ int lab_torture_run(const struct lab_torture_cfg *cfg,
 
 	opts.stop = &t->stop;
 	opts.abandoned = &gone;
+	/* The KUnit runs: a stall fails in seconds (the device's may wait). */
+	if (!cfg->interruptible)
+		opts.progress = lab_torture_progress;
 	if (!cfg->iterations)
 		opts.duration_ms = cfg->duration_ms;
 	opts.timeout_ms = cfg->timeout_ms ?:

@@ -290,10 +290,19 @@ static int xo_thread(void *arg, unsigned int id)
 	return xo_consumer(x);
 }
 
+/* The watchdog's count: a stall (a lost wake-up) fails in seconds. */
+static u64 xo_progress(void *arg)
+{
+	struct xo *x = arg;
+
+	return atomic_read(&x->received);
+}
+
 static void channel_mpmc_exactly_once_in_order_test(struct kunit *test)
 {
 	const struct xo_case *c = test->param_value;
-	struct lab_run_opts opts = { .timeout_ms = 240000 };
+	struct lab_run_opts opts = { .timeout_ms = 240000,
+				     .progress = xo_progress };
 	unsigned int total = c->producers * XO_MSGS, i;
 	struct xo *x;
 	int ret;

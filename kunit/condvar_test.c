@@ -58,6 +58,7 @@ struct pc {
 	unsigned int pairs;
 	u64 received, sum;		/* under m */
 	atomic_t lost_wakeups;
+	atomic_t taken;			/* items consumed: the watchdog's count */
 };
 
 static bool pc_has_room(struct pc *p)
@@ -121,6 +122,7 @@ static int pc_consumer(struct pc *p)
 		p->len--;
 		p->received++;
 		lab_mutex_unlock(&p->m);
+		atomic_inc(&p->taken);
 		lab_condvar_notify_one(&p->not_full);
 	}
 	return 0;
@@ -135,10 +137,23 @@ static int pc_thread(void *arg, unsigned int id)
 	return pc_consumer(p);
 }
 
+/*
+ * The watchdog's count: a notify lost by the mutex under the condvar
+ * leaves every thread asleep in lab_mutex_lock(), which has no deadline;
+ * the count then stops and the run fails in seconds, not at its limit.
+ */
+static u64 pc_progress(void *arg)
+{
+	struct pc *p = arg;
+
+	return atomic_read(&p->taken);
+}
+
 static void condvar_producer_consumer_no_loss_test(struct kunit *test)
 {
 	const struct cv_case *c = test->param_value;
-	struct lab_run_opts opts = { .timeout_ms = 280000 };
+	struct lab_run_opts opts = { .timeout_ms = 280000,
+				     .progress = pc_progress };
 	struct pc *p = kzalloc(sizeof(*p), GFP_KERNEL);
 	u64 want = (u64)PC_ITEMS * (PC_ITEMS + 1) / 2;
 	int ret;

@@ -51,7 +51,10 @@
  * is not a change the waiter could have missed). If the waker sees the
  * count, it takes the lock: either the waiter already queued (and is
  * woken), or it has not checked yet and will check after the waker's
- * unlock, seeing the new value. A wake therefore takes no lock at all when
+ * unlock, seeing the new value. (LOCKLAB_INJECT=wait_no_mb builds this
+ * file without the two barriers, a store-buffering bug for
+ * scripts/inject.sh to show that the locklab_order suite catches; never
+ * in a normal build.) A wake therefore takes no lock at all when
  * nobody waits in the bucket, which is what makes an uncontended unlock
  * cheap (the book's "avoid the syscall" argument, here "avoid the lock").
  *
@@ -214,8 +217,10 @@ int lab_park_token(const void *key, bool (*validate)(void *arg),
 		*token = 0;
 
 	atomic_inc(&b->waiters);
+#ifndef LOCKLAB_INJECT_WAIT_NO_MB
 	/* Count before value: pairs with the smp_mb() in lab_wake(). */
 	smp_mb__after_atomic();
+#endif
 
 	raw_spin_lock_irq(&b->lock);
 	if (!validate(arg)) {
@@ -343,8 +348,10 @@ int lab_wake(atomic_t *addr, int nr)
 	int woken;
 
 	lab_stat_inc(wakes);
+#ifndef LOCKLAB_INJECT_WAIT_NO_MB
 	/* Value before count: pairs with smp_mb__after_atomic() in lab_wait(). */
 	smp_mb();
+#endif
 	if (!atomic_read(&b->waiters))
 		return 0;
 

@@ -116,6 +116,8 @@ for t in $tiers; do
 	selftests-debug) counted selftests-debug scripts/vm-selftests.sh --debug ;;
 	kunit-x86_64-kcsan) counted kunit-x86_64-kcsan scripts/kunit.sh x86_64 \
 		--config kunit/kcsan.config --name kcsan ;;
+	# Not a default tier: builds with injected ordering bugs (scripts/inject.sh).
+	inject) counted inject scripts/inject.sh ;;
 	*) echo "unknown tier $t"; failed=$((failed + 1)) ;;
 	esac
 done

@@ -83,6 +83,12 @@ esac
 [ -n "$qemu_args" ] && kargs+=(--qemu_args="$qemu_args")
 [ $module = 0 ] || [ "$arch" = arm64 ] || die "--module: arm64 only"
 kargs=("${kconf[@]}" "${kargs[@]}")
+# LOCKLAB_INJECT=BUG (scripts/inject.sh): build with that injected ordering
+# bug (see Kbuild). It is part of the build stamp below, so the next run
+# without it rebuilds the locklab objects instead of reusing the kernel.
+inject=${LOCKLAB_INJECT:-}
+make_inject=()
+[ -n "$inject" ] && make_inject=(--make_options "LOCKLAB_INJECT=$inject")
 
 # Another source: its own tree and build directories (tags say "6.12").
 if [ "$src" != 6.1 ]; then
@@ -127,7 +133,8 @@ mv "$kunitconfig.new" "$kunitconfig"
 
 # Skip the build when nothing it depends on changed since the last success.
 stamp_now=$( (cd "$dst" && find . -type f -print0 | sort -z | xargs -0 sha1sum;
-	      cat "$kunitconfig"; echo "$arch") | sha1sum | cut -d' ' -f1)
+	      cat "$kunitconfig"; echo "$arch"
+	      [ -z "$inject" ] || echo "inject=$inject") | sha1sum | cut -d' ' -f1)
 stamp_file=$builddir/.locklab-stamp
 mode=run
 if [ -f "$stamp_file" ] && [ "$(cat "$stamp_file")" = "$stamp_now" ]; then
@@ -174,7 +181,8 @@ set +e
 if [ $mode = run ]; then
 	python3 tools/testing/kunit/kunit.py run --build_dir="$builddir" \
 		--kunitconfig="$kunitconfig" --jobs="$JOBS" \
-		--make_options LOCKLAB_WERROR=y "${kargs[@]}" "$@" \
+		--make_options LOCKLAB_WERROR=y "${make_inject[@]}" \
+		"${kargs[@]}" "$@" \
 		2>&1 | tee "$log"
 	rc=${PIPESTATUS[0]}
 else

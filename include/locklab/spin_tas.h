@@ -99,8 +99,13 @@ static __always_inline bool lab_tas_trylock(struct lab_tas_spinlock *l)
  */
 static __always_inline void lab_tas_unlock(struct lab_tas_spinlock *l)
 {
+#ifdef LOCKLAB_INJECT_UNLOCK_RELAXED
+	/* An injected bug (scripts/inject.sh): no RELEASE. Never by default. */
+	atomic_set(&l->locked, 0);
+#else
 	/* 1 -> 0. RELEASE: pairs with the ACQUIRE in __lab_tas_acquire(). */
 	lab_atomic_set_release(&l->locked, 0);
+#endif
 	preempt_enable();
 }
 
