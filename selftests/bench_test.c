@@ -115,6 +115,29 @@ TEST_F(dev, bench_sleeping_locks_exclude)
 }
 
 /*
+ * Each of @n @variants of @kind, two threads for 200 ms (RCU and seqlocks:
+ * readers and one writer-side thread): read sections ran (acquisitions),
+ * the writer side ran (reads: grace periods, write sections), and no
+ * reader saw what it must not (violations: a retired copy, a torn one).
+ */
+static void bench_readers_clean(struct __test_metadata *_metadata, int dev,
+				uint32_t kind, const uint32_t *variants,
+				unsigned int n)
+{
+	struct locklab_bench b;
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		bench_init(&b, variants[i], 2, 200);
+		b.kind = kind;
+		ASSERT_EQ(0, ioctl_err(dev, LOCKLAB_IOC_BENCH, &b));
+		EXPECT_LT(0, b.acquisitions);
+		EXPECT_LT(0, b.reads);
+		EXPECT_EQ(0, b.violations);
+	}
+}
+
+/*
  * RCU, ours and the kernel's: readers run sections while an updater keeps
  * retiring copies; no reader meets a retired copy, and grace periods pass.
  */
@@ -125,16 +148,9 @@ TEST_F(dev, bench_rcu_readers_never_meet_retired_copy)
 	};
 	struct locklab_create c;
 	struct locklab_bench b;
-	unsigned int i;
 
-	for (i = 0; i < ARRAY_SIZE(variants); i++) {
-		bench_init(&b, variants[i], 2, 200);
-		b.kind = LOCKLAB_KIND_RCU;
-		ASSERT_EQ(0, ioctl_err(self->dev, LOCKLAB_IOC_BENCH, &b));
-		EXPECT_LT(0, b.acquisitions);
-		EXPECT_LT(0, b.reads);		/* grace periods */
-		EXPECT_EQ(0, b.violations);
-	}
+	bench_readers_clean(_metadata, self->dev, LOCKLAB_KIND_RCU, variants,
+			    ARRAY_SIZE(variants));
 	/* No hold time, no per-thread array; and no RCU objects to create. */
 	bench_init(&b, LOCKLAB_RCU_LAB, 1, 10);
 	b.kind = LOCKLAB_KIND_RCU;
@@ -157,16 +173,9 @@ TEST_F(dev, bench_seqlock_never_accepts_torn_copy)
 		LOCKLAB_SEQLOCK_LAB, LOCKLAB_SEQLOCK_KERNEL,
 	};
 	struct locklab_bench b;
-	unsigned int i;
 
-	for (i = 0; i < ARRAY_SIZE(variants); i++) {
-		bench_init(&b, variants[i], 2, 200);
-		b.kind = LOCKLAB_KIND_SEQLOCK;
-		ASSERT_EQ(0, ioctl_err(self->dev, LOCKLAB_IOC_BENCH, &b));
-		EXPECT_LT(0, b.acquisitions);
-		EXPECT_LT(0, b.reads);		/* write sections */
-		EXPECT_EQ(0, b.violations);
-	}
+	bench_readers_clean(_metadata, self->dev, LOCKLAB_KIND_SEQLOCK, variants,
+			    ARRAY_SIZE(variants));
 	bench_init(&b, LOCKLAB_SEQLOCK_LAB, 1, 10);
 	b.kind = LOCKLAB_KIND_SEQLOCK;
 	b.gap_ns = 100;
