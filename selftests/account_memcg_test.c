@@ -105,15 +105,8 @@ static void cg_child(struct cg_shared *s, int olddev)
 	ll_phase_set(&s->phase, 4);
 	if (!ll_phase_wait(&s->phase, 5, 60))
 		_exit(1);
-	for (i = 0; i < 4096; i++) {
-		s->err = cg_send(fd, s, 32768);
-		if (s->err)
-			break;
-	}
-	s->sent = i;
-	ll_phase_set(&s->phase, 6);
-	ll_phase_wait(&s->phase, 7, 60);
-	_exit(0);
+	s->sent = ll_sends_until_error(fd, s->buf, 32768, 4096, &s->err);
+	ll_child_done(&s->phase, 6);
 }
 
 /*

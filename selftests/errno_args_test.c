@@ -252,16 +252,8 @@ static void nomem_child(struct nomem_shared *s, int olddev)
 	ll_phase_set(&s->phase, 2);
 	if (!ll_phase_wait(&s->phase, 3, 60))
 		_exit(1);
-	for (i = 0; i < 1024; i++) {
-		s->err = chan_op(fd, LOCKLAB_CHAN_SEND, LOCKLAB_OP_NONBLOCK, s->buf,
-				 32768);
-		if (s->err)
-			break;
-	}
-	s->sent = i;
-	ll_phase_set(&s->phase, 4);
-	ll_phase_wait(&s->phase, 5, 60);
-	_exit(0);
+	s->sent = ll_sends_until_error(fd, s->buf, 32768, 1024, &s->err);
+	ll_child_done(&s->phase, 4);
 }
 
 TEST_F_TIMEOUT(err, enomem, 180)

@@ -68,6 +68,37 @@ static inline bool ll_phase_wait(int *phase, int val, double secs)
 	return true;
 }
 
+/*
+ * A forked child's last steps: say phase @done, wait (60 s at most) for
+ * the next one, exit 0.
+ */
+static inline void ll_child_done(int *phase, int done)
+{
+	ll_phase_set(phase, done);
+	ll_phase_wait(phase, done + 1, 60);
+	_exit(0);
+}
+
+/*
+ * Nonblocking sends of @len bytes from @buf, at most @max: the number that
+ * succeeded; *err is the errno of the one that failed (0: none did).
+ */
+static inline int ll_sends_until_error(int fd, void *buf, uint32_t len,
+				       int max, int *err)
+{
+	uint32_t n;
+	int i;
+
+	for (i = 0; i < max; i++) {
+		n = len;
+		*err = ll_chan(fd, LOCKLAB_CHAN_SEND, LOCKLAB_OP_NONBLOCK, buf,
+			       &n, 0, NULL);
+		if (*err)
+			break;
+	}
+	return i;
+}
+
 /* A TAP comment line, flushed: it survives the test process's _exit(). */
 static inline void ll_note(const char *fmt, ...)
 {
