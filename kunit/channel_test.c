@@ -541,14 +541,37 @@ static int blocked_send_thread(void *arg, unsigned int id)
 	return 0;
 }
 
-static int run_blocked_send(struct kunit *test, struct blocked_send *bs,
-			    const char *msg)
+/*
+ * A blocked_send on a new channel of variant @v, filled first if @fill.
+ * Freed by the test; not after a failed run (its threads may still use it).
+ */
+static struct blocked_send *blocked_send_new(struct kunit *test, u32 v,
+					     bool fill)
+{
+	struct blocked_send *bs = kzalloc(sizeof(*bs), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, bs);
+	bs->ch = chan_new(test, v);
+	if (fill)
+		chan_fill(test, bs->ch);
+	return bs;
+}
+
+/*
+ * Run the sender of @msg and the thread that acts on it; both end in time
+ * (a hung one ends the test: -EDEADLK) and without error.
+ */
+static void run_blocked_send(struct kunit *test, struct blocked_send *bs,
+			     const char *msg)
 {
 	struct lab_run_opts opts = { .timeout_ms = 120000 };
+	int ret;
 
 	bs->len = strlen(msg);
 	memcpy(bs->msg, msg, bs->len);
-	return lab_run_threads(2, blocked_send_thread, bs, &opts);
+	ret = lab_run_threads(2, blocked_send_thread, bs, &opts);
+	KUNIT_ASSERT_NE(test, ret, -EDEADLK);
+	KUNIT_EXPECT_EQ(test, ret, 0);
 }
 
 /* Rendezvous: look at the offer with a short buffer, then take it. */
@@ -562,17 +585,14 @@ static void rv_act(struct blocked_send *bs)
 
 static void channel_rendezvous_send_waits_for_receiver_test(struct kunit *test)
 {
-	struct blocked_send *bs = kzalloc(sizeof(*bs), GFP_KERNEL);
-	int ret;
+	struct blocked_send *bs = blocked_send_new(test,
+						   LOCKLAB_CHANNEL_RENDEZVOUS,
+						   false);
 
-	KUNIT_ASSERT_NOT_NULL(test, bs);
-	bs->ch = chan_new(test, LOCKLAB_CHANNEL_RENDEZVOUS);
 	/* Nobody receiving: a non-blocking send cannot hand over. */
 	KUNIT_EXPECT_EQ(test, lab_chan_try_send(bs->ch, "x", 1), -EAGAIN);
 	bs->act = rv_act;
-	ret = run_blocked_send(test, bs, "meet");
-	KUNIT_ASSERT_NE(test, ret, -EDEADLK);
-	KUNIT_EXPECT_EQ(test, ret, 0);
+	run_blocked_send(test, bs, "meet");
 	KUNIT_EXPECT_FALSE_MSG(test, bs->early,
 			       "send returned before any receive");
 	KUNIT_EXPECT_EQ(test, bs->small, -EMSGSIZE);
@@ -618,19 +638,13 @@ static void full_act(struct blocked_send *bs)
 static void channel_send_waits_while_full_test(struct kunit *test)
 {
 	u32 v = *(const u32 *)test->param_value;
-	struct blocked_send *bs = kzalloc(sizeof(*bs), GFP_KERNEL);
+	struct blocked_send *bs = blocked_send_new(test, v, true);
 	u8 extra = CHAN_CAP;
-	int ret;
 
-	KUNIT_ASSERT_NOT_NULL(test, bs);
-	bs->ch = chan_new(test, v);
-	chan_fill(test, bs->ch);
 	KUNIT_EXPECT_EQ(test, lab_chan_try_send(bs->ch, &extra, 1), -EAGAIN);
 
 	bs->act = full_act;
-	ret = run_blocked_send(test, bs, "\x05");
-	KUNIT_ASSERT_NE(test, ret, -EDEADLK);
-	KUNIT_EXPECT_EQ(test, ret, 0);
+	run_blocked_send(test, bs, "\x05");
 	KUNIT_EXPECT_FALSE(test, bs->early);
 	KUNIT_EXPECT_EQ(test, bs->rret, 1);
 	KUNIT_EXPECT_EQ(test, bs->buf[0], 0);
@@ -745,17 +759,10 @@ static void close_recv_act(struct blocked_send *bs)
 static void channel_close_recv_wakes_blocked_sender_test(struct kunit *test)
 {
 	u32 v = *(const u32 *)test->param_value;
-	struct blocked_send *bs = kzalloc(sizeof(*bs), GFP_KERNEL);
-	int ret;
+	struct blocked_send *bs = blocked_send_new(test, v, chan_has_slots(v));
 
-	KUNIT_ASSERT_NOT_NULL(test, bs);
-	bs->ch = chan_new(test, v);
-	if (chan_has_slots(v))
-		chan_fill(test, bs->ch);
 	bs->act = close_recv_act;
-	ret = run_blocked_send(test, bs, "back");
-	KUNIT_ASSERT_NE(test, ret, -EDEADLK);
-	KUNIT_EXPECT_EQ(test, ret, 0);
+	run_blocked_send(test, bs, "back");
 	KUNIT_EXPECT_FALSE(test, bs->early);
 	KUNIT_EXPECT_EQ(test, bs->sret, -EPIPE);
 	lab_chan_sender_put(bs->ch);
@@ -898,18 +905,11 @@ static void sig_send_act(struct blocked_send *bs)
 static void channel_interruptible_send_eintr_test(struct kunit *test)
 {
 	u32 v = *(const u32 *)test->param_value;
-	struct blocked_send *bs = kzalloc(sizeof(*bs), GFP_KERNEL);
-	int ret;
+	struct blocked_send *bs = blocked_send_new(test, v, chan_has_slots(v));
 
-	KUNIT_ASSERT_NOT_NULL(test, bs);
-	bs->ch = chan_new(test, v);
-	if (chan_has_slots(v))
-		chan_fill(test, bs->ch);
 	bs->flags = LAB_WAIT_KILLABLE;
 	bs->act = sig_send_act;
-	ret = run_blocked_send(test, bs, "\x09");
-	KUNIT_ASSERT_NE(test, ret, -EDEADLK);
-	KUNIT_EXPECT_EQ(test, ret, 0);
+	run_blocked_send(test, bs, "\x09");
 	KUNIT_EXPECT_FALSE(test, bs->early);
 	KUNIT_EXPECT_EQ(test, bs->sret, -EINTR);
 	/* Not delivered: only the fill is there (rendezvous: no offer). */
