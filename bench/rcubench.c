@@ -73,34 +73,72 @@ static void rcubench_retire(struct rcubench *b, struct rcubench_rec *r)
 	b->retired = r;
 }
 
-static int rcubench_lab_thread(void *arg, unsigned int id)
+/* One read-side section of each kind: did it meet a retired copy? */
+static __always_inline bool rcubench_lab_section(struct rcubench *b)
 {
-	struct rcubench *b = arg;
-	struct rcubench_rec *r, *n;
+	int idx = lab_rcu_read_lock(&b->rcu);
+	struct rcubench_rec *r = lab_rcu_dereference(b->cur);
+	bool bad = READ_ONCE(r->live) != RCUBENCH_LIVE;
+
+	lab_rcu_read_unlock(&b->rcu, idx);
+	return bad;
+}
+
+static __always_inline bool rcubench_kernel_section(struct rcubench *b)
+{
+	struct rcubench_rec *r;
+	bool bad;
+
+	rcu_read_lock();
+	r = rcu_dereference(b->kcur);
+	bad = READ_ONCE(r->live) != RCUBENCH_LIVE;
+	rcu_read_unlock();
+	return bad;
+}
+
+/* Publish @n and wait out the readers of the copy it replaced: that copy. */
+static __always_inline struct rcubench_rec *
+rcubench_swap(struct rcubench *b, struct rcubench_rec *n, bool kernel)
+{
+	struct rcubench_rec *r;
+
+	if (kernel) {
+		r = rcu_replace_pointer(b->kcur, n, true);
+		synchronize_rcu();
+	} else {
+		r = lab_rcu_replace_pointer(b->cur, n);
+		lab_rcu_synchronize(&b->rcu);
+	}
+	return r;
+}
+
+/*
+ * The updater (the last thread) or a reader, of ours (@kernel false) or of
+ * the kernel's RCU. Inlined into each thread function with @kernel
+ * constant, so neither loop tests it.
+ */
+static __always_inline int rcubench_thread(struct rcubench *b,
+					   unsigned int id, bool kernel)
+{
+	struct rcubench_rec *n;
 	unsigned int i;
 	u64 cnt = 0, bad = 0;
-	int idx;
 
 	if (id == b->readers) {		/* the updater */
 		while (!READ_ONCE(b->stop)) {
 			n = rcubench_rec_new(b->grace_periods + 1);
 			if (!n)
 				return -ENOMEM;
-			r = lab_rcu_replace_pointer(b->cur, n);
-			lab_rcu_synchronize(&b->rcu);
-			rcubench_retire(b, r);
+			rcubench_retire(b, rcubench_swap(b, n, kernel));
 			b->grace_periods++;
 			cond_resched();
 		}
 		return 0;
 	}
 	while (!READ_ONCE(b->stop)) {
-		for (i = 0; i < RCUBENCH_BATCH; i++) {
-			idx = lab_rcu_read_lock(&b->rcu);
-			r = lab_rcu_dereference(b->cur);
-			bad += READ_ONCE(r->live) != RCUBENCH_LIVE;
-			lab_rcu_read_unlock(&b->rcu, idx);
-		}
+		for (i = 0; i < RCUBENCH_BATCH; i++)
+			bad += kernel ? rcubench_kernel_section(b) :
+					rcubench_lab_section(b);
 		cnt += RCUBENCH_BATCH;
 		cond_resched();
 	}
@@ -110,40 +148,14 @@ static int rcubench_lab_thread(void *arg, unsigned int id)
 	return 0;
 }
 
+static int rcubench_lab_thread(void *arg, unsigned int id)
+{
+	return rcubench_thread(arg, id, false);
+}
+
 static int rcubench_kernel_thread(void *arg, unsigned int id)
 {
-	struct rcubench *b = arg;
-	struct rcubench_rec *r, *n;
-	unsigned int i;
-	u64 cnt = 0, bad = 0;
-
-	if (id == b->readers) {		/* the updater */
-		while (!READ_ONCE(b->stop)) {
-			n = rcubench_rec_new(b->grace_periods + 1);
-			if (!n)
-				return -ENOMEM;
-			r = rcu_replace_pointer(b->kcur, n, true);
-			synchronize_rcu();
-			rcubench_retire(b, r);
-			b->grace_periods++;
-			cond_resched();
-		}
-		return 0;
-	}
-	while (!READ_ONCE(b->stop)) {
-		for (i = 0; i < RCUBENCH_BATCH; i++) {
-			rcu_read_lock();
-			r = rcu_dereference(b->kcur);
-			bad += READ_ONCE(r->live) != RCUBENCH_LIVE;
-			rcu_read_unlock();
-		}
-		cnt += RCUBENCH_BATCH;
-		cond_resched();
-	}
-	b->sections[id] = cnt;
-	/* Relaxed: summed after lab_run_threads() joined the threads. */
-	atomic64_add(bad, &b->violations);
-	return 0;
+	return rcubench_thread(arg, id, true);
 }
 
 static void rcubench_free(void *arg)

@@ -92,23 +92,25 @@ static void seqbench_lab_writer(struct seqbench *b)
 	}
 }
 
-static int seqbench_lab_thread(void *arg, unsigned int id)
+/*
+ * A reader of ours (@kernel false) or of seqlock_t: copies accepted by the
+ * retry check, the torn ones among them counted. Inlined into each
+ * thread function with @kernel constant, so neither loop tests it.
+ */
+static __always_inline void seqbench_reader(struct seqbench *b,
+					    unsigned int id, bool kernel)
 {
-	struct seqbench *b = arg;
 	u64 copy[SEQBENCH_WORDS], n = 0, torn = 0, retries = 0;
-	unsigned int i;
-	u32 s;
+	unsigned int i, s;
 
-	if (id == b->readers) {
-		seqbench_lab_writer(b);
-		return 0;
-	}
 	while (!READ_ONCE(b->stop)) {
 		for (i = 0; i < SEQBENCH_BATCH; i++) {
 			for (;;) {
-				s = lab_read_seqbegin(&b->lab);
+				s = kernel ? read_seqbegin(&b->kernel) :
+					     lab_read_seqbegin(&b->lab);
 				seqbench_read_rec(b, copy);
-				if (!lab_read_seqretry(&b->lab, s))
+				if (!(kernel ? read_seqretry(&b->kernel, s) :
+					       lab_read_seqretry(&b->lab, s)))
 					break;
 				retries++;
 			}
@@ -118,6 +120,16 @@ static int seqbench_lab_thread(void *arg, unsigned int id)
 		cond_resched();
 	}
 	seqbench_reader_done(b, id, n, torn, retries);
+}
+
+static int seqbench_lab_thread(void *arg, unsigned int id)
+{
+	struct seqbench *b = arg;
+
+	if (id == b->readers)
+		seqbench_lab_writer(b);
+	else
+		seqbench_reader(b, id, false);
 	return 0;
 }
 
@@ -147,34 +159,18 @@ static int seqbench_broken_thread(void *arg, unsigned int id)
 static int seqbench_kernel_thread(void *arg, unsigned int id)
 {
 	struct seqbench *b = arg;
-	u64 copy[SEQBENCH_WORDS], n = 0, torn = 0, retries = 0;
-	unsigned int i, s;
 
-	if (id == b->readers) {
-		while (!READ_ONCE(b->stop)) {
-			write_seqlock(&b->kernel);
-			seqbench_write_rec(b, ++b->writes);
-			write_sequnlock(&b->kernel);
-			ndelay(SEQBENCH_WRITE_GAP_NS);
-			cond_resched();
-		}
+	if (id != b->readers) {
+		seqbench_reader(b, id, true);
 		return 0;
 	}
 	while (!READ_ONCE(b->stop)) {
-		for (i = 0; i < SEQBENCH_BATCH; i++) {
-			for (;;) {
-				s = read_seqbegin(&b->kernel);
-				seqbench_read_rec(b, copy);
-				if (!read_seqretry(&b->kernel, s))
-					break;
-				retries++;
-			}
-			torn += seqbench_torn(copy);
-		}
-		n += SEQBENCH_BATCH;
+		write_seqlock(&b->kernel);
+		seqbench_write_rec(b, ++b->writes);
+		write_sequnlock(&b->kernel);
+		ndelay(SEQBENCH_WRITE_GAP_NS);
 		cond_resched();
 	}
-	seqbench_reader_done(b, id, n, torn, retries);
 	return 0;
 }
 

@@ -119,6 +119,25 @@ static long arc_live(void)
 	return lab_arc_live_count() - arc_live_at_start;
 }
 
+/*
+ * *@x = a new arc counted in @t, the tally of the test's state @s. False
+ * when it cannot be made: the test failed and @s is freed (*@x, which may
+ * be in @s, is not written).
+ */
+static bool arc_new_in(struct kunit *test, void *s, struct arc_tally *t,
+		       struct lab_arc **x)
+{
+	struct lab_arc *arc = arc_new(t);
+
+	if (!arc) {
+		kfree(s);
+		KUNIT_FAIL(test, "lab_arc_new failed");
+		return false;
+	}
+	*x = arc;
+	return true;
+}
+
 static int arc_run(unsigned int threads, lab_thread_fn fn, void *state)
 {
 	struct lab_run_opts opts = {
@@ -156,12 +175,8 @@ static void arc_detect_drop_test(struct kunit *test)
 	int ret;
 
 	KUNIT_ASSERT_NOT_NULL(test, s);
-	s->x = arc_new(&s->tally);
-	if (!s->x) {
-		kfree(s);
-		KUNIT_FAIL(test, "lab_arc_new failed");
+	if (!arc_new_in(test, s, &s->tally, &s->x))
 		return;
-	}
 	{
 		struct lab_arc *y __free(lab_arc) = lab_arc_clone(s->x);
 		struct arc_payload *p = lab_arc_data(y);
@@ -222,12 +237,8 @@ static void arc_weak_upgrade_fails_after_last_put_test(struct kunit *test)
 	int ret;
 
 	KUNIT_ASSERT_NOT_NULL(test, s);
-	x = arc_new(&s->tally);
-	if (!x) {
-		kfree(s);
-		KUNIT_FAIL(test, "lab_arc_new failed");
+	if (!arc_new_in(test, s, &s->tally, &x))
 		return;
-	}
 	s->y = lab_arc_downgrade(x);
 	z = lab_arc_downgrade(x);
 	KUNIT_EXPECT_EQ(test, lab_arc_strong_count(x), 1);
@@ -390,12 +401,8 @@ static void arc_get_mut_never_misses_a_swapping_holder_test(struct kunit *test)
 	int ret;
 
 	KUNIT_ASSERT_NOT_NULL(test, s);
-	s->x = arc_new(&s->tally);
-	if (!s->x) {
-		kfree(s);
-		KUNIT_FAIL(test, "lab_arc_new failed");
+	if (!arc_new_in(test, s, &s->tally, &s->x))
 		return;
-	}
 	s->a = lab_arc_clone(s->x);
 	ret = arc_run(2, arc_annoy_thread, s);
 	if (ret == -EDEADLK) {
@@ -696,12 +703,8 @@ static void arc_random_ops_exact_counts_test(struct kunit *test)
 	lab_test_needs_smp(test);
 	s = kzalloc(struct_size(s, hand, n), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, s);
-	x = arc_new(&s->tally);
-	if (!x) {
-		kfree(s);
-		KUNIT_FAIL(test, "lab_arc_new failed");
+	if (!arc_new_in(test, s, &s->tally, &x))
 		return;
-	}
 	for (i = 0; i < n; i++) {
 		s->hand[i].strong[0] = lab_arc_clone(x);
 		s->hand[i].weak[0] = lab_arc_downgrade(x);

@@ -416,13 +416,11 @@ static void channel_oneshot_one_of_many_receivers_test(struct kunit *test)
 {
 	struct lab_run_opts opts = { .timeout_ms = 120000 };
 	struct os_race *o = kzalloc(sizeof(*o), GFP_KERNEL);
-	int i, got = 0, pipe = 0, ret;
+	int i, got = 0, pipe = 0;
 
 	KUNIT_ASSERT_NOT_NULL(test, o);
 	o->ch = chan_new(test, LOCKLAB_CHANNEL_ONESHOT);
-	ret = lab_run_threads(OS_RECEIVERS + 1, os_race_thread, o, &opts);
-	KUNIT_ASSERT_NE(test, ret, -EDEADLK);
-	KUNIT_EXPECT_EQ(test, ret, 0);
+	lab_test_run_threads(test, OS_RECEIVERS + 1, os_race_thread, o, &opts);
 	KUNIT_EXPECT_EQ(test, o->sret, 0);
 	for (i = 0; i < OS_RECEIVERS; i++) {
 		if (o->ret[i] == 4 && !memcmp(o->buf[i], "once", 4))
@@ -489,14 +487,11 @@ static void channel_blocked_recv_wakes_on_send_and_close_test(struct kunit *test
 	u32 v = *(const u32 *)test->param_value;
 	struct lab_run_opts opts = { .timeout_ms = 120000 };
 	struct wake *w = kzalloc(sizeof(*w), GFP_KERNEL);
-	int ret;
 
 	KUNIT_ASSERT_NOT_NULL(test, w);
 	w->ch[0] = chan_new(test, v);
 	w->ch[1] = chan_new(test, v);
-	ret = lab_run_threads(2, wake_thread, w, &opts);
-	KUNIT_ASSERT_NE(test, ret, -EDEADLK);
-	KUNIT_EXPECT_EQ(test, ret, 0);
+	lab_test_run_threads(test, 2, wake_thread, w, &opts);
 	KUNIT_EXPECT_FALSE(test, w->early[0]);
 	KUNIT_EXPECT_FALSE(test, w->early[1]);
 	KUNIT_EXPECT_EQ(test, w->sret, 0);
@@ -550,14 +545,43 @@ static int blocked_send_thread(void *arg, unsigned int id)
 	return 0;
 }
 
-static int run_blocked_send(struct kunit *test, struct blocked_send *bs,
-			    const char *msg)
+/* Fill a CHAN_CAP channel with one-byte messages 0 .. CHAN_CAP-1. */
+static void chan_fill(struct kunit *test, struct lab_chan *ch)
+{
+	u8 i;
+
+	for (i = 0; i < CHAN_CAP; i++)
+		KUNIT_ASSERT_EQ(test, lab_chan_try_send(ch, &i, 1), 0);
+}
+
+/*
+ * A blocked_send on a new channel of variant @v, filled first if @fill.
+ * Freed by the test; not after a failed run (its threads may still use it).
+ */
+static struct blocked_send *blocked_send_new(struct kunit *test, u32 v,
+					     bool fill)
+{
+	struct blocked_send *bs = kzalloc(sizeof(*bs), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, bs);
+	bs->ch = chan_new(test, v);
+	if (fill)
+		chan_fill(test, bs->ch);
+	return bs;
+}
+
+/*
+ * Run the sender of @msg and the thread that acts on it; both end in time
+ * (a hung one ends the test: -EDEADLK) and without error.
+ */
+static void run_blocked_send(struct kunit *test, struct blocked_send *bs,
+			     const char *msg)
 {
 	struct lab_run_opts opts = { .timeout_ms = 120000 };
 
 	bs->len = strlen(msg);
 	memcpy(bs->msg, msg, bs->len);
-	return lab_run_threads(2, blocked_send_thread, bs, &opts);
+	lab_test_run_threads(test, 2, blocked_send_thread, bs, &opts);
 }
 
 /* Rendezvous: look at the offer with a short buffer, then take it. */
@@ -571,17 +595,14 @@ static void rv_act(struct blocked_send *bs)
 
 static void channel_rendezvous_send_waits_for_receiver_test(struct kunit *test)
 {
-	struct blocked_send *bs = kzalloc(sizeof(*bs), GFP_KERNEL);
-	int ret;
+	struct blocked_send *bs = blocked_send_new(test,
+						   LOCKLAB_CHANNEL_RENDEZVOUS,
+						   false);
 
-	KUNIT_ASSERT_NOT_NULL(test, bs);
-	bs->ch = chan_new(test, LOCKLAB_CHANNEL_RENDEZVOUS);
 	/* Nobody receiving: a non-blocking send cannot hand over. */
 	KUNIT_EXPECT_EQ(test, lab_chan_try_send(bs->ch, "x", 1), -EAGAIN);
 	bs->act = rv_act;
-	ret = run_blocked_send(test, bs, "meet");
-	KUNIT_ASSERT_NE(test, ret, -EDEADLK);
-	KUNIT_EXPECT_EQ(test, ret, 0);
+	run_blocked_send(test, bs, "meet");
 	KUNIT_EXPECT_FALSE_MSG(test, bs->early,
 			       "send returned before any receive");
 	KUNIT_EXPECT_EQ(test, bs->small, -EMSGSIZE);
@@ -594,15 +615,6 @@ static void channel_rendezvous_send_waits_for_receiver_test(struct kunit *test)
 			-EAGAIN);
 	lab_chan_destroy(bs->ch);
 	kfree(bs);
-}
-
-/* Fill a CHAN_CAP channel with one-byte messages 0 .. CHAN_CAP-1. */
-static void chan_fill(struct kunit *test, struct lab_chan *ch)
-{
-	u8 i;
-
-	for (i = 0; i < CHAN_CAP; i++)
-		KUNIT_ASSERT_EQ(test, lab_chan_try_send(ch, &i, 1), 0);
 }
 
 /* Receive one-byte messages: expect @first, @first+1, ... (@n of them). */
@@ -627,19 +639,13 @@ static void full_act(struct blocked_send *bs)
 static void channel_send_waits_while_full_test(struct kunit *test)
 {
 	u32 v = *(const u32 *)test->param_value;
-	struct blocked_send *bs = kzalloc(sizeof(*bs), GFP_KERNEL);
+	struct blocked_send *bs = blocked_send_new(test, v, true);
 	u8 extra = CHAN_CAP;
-	int ret;
 
-	KUNIT_ASSERT_NOT_NULL(test, bs);
-	bs->ch = chan_new(test, v);
-	chan_fill(test, bs->ch);
 	KUNIT_EXPECT_EQ(test, lab_chan_try_send(bs->ch, &extra, 1), -EAGAIN);
 
 	bs->act = full_act;
-	ret = run_blocked_send(test, bs, "\x05");
-	KUNIT_ASSERT_NE(test, ret, -EDEADLK);
-	KUNIT_EXPECT_EQ(test, ret, 0);
+	run_blocked_send(test, bs, "\x05");
 	KUNIT_EXPECT_FALSE(test, bs->early);
 	KUNIT_EXPECT_EQ(test, bs->rret, 1);
 	KUNIT_EXPECT_EQ(test, bs->buf[0], 0);
@@ -754,17 +760,10 @@ static void close_recv_act(struct blocked_send *bs)
 static void channel_close_recv_wakes_blocked_sender_test(struct kunit *test)
 {
 	u32 v = *(const u32 *)test->param_value;
-	struct blocked_send *bs = kzalloc(sizeof(*bs), GFP_KERNEL);
-	int ret;
+	struct blocked_send *bs = blocked_send_new(test, v, chan_has_slots(v));
 
-	KUNIT_ASSERT_NOT_NULL(test, bs);
-	bs->ch = chan_new(test, v);
-	if (chan_has_slots(v))
-		chan_fill(test, bs->ch);
 	bs->act = close_recv_act;
-	ret = run_blocked_send(test, bs, "back");
-	KUNIT_ASSERT_NE(test, ret, -EDEADLK);
-	KUNIT_EXPECT_EQ(test, ret, 0);
+	run_blocked_send(test, bs, "back");
 	KUNIT_EXPECT_FALSE(test, bs->early);
 	KUNIT_EXPECT_EQ(test, bs->sret, -EPIPE);
 	lab_chan_sender_put(bs->ch);
@@ -817,15 +816,12 @@ static void channel_emsgsize_keeps_message_test(struct kunit *test)
 	struct lab_run_opts opts = { .timeout_ms = 120000 };
 	struct msgsize *m = kzalloc(sizeof(*m), GFP_KERNEL);
 	u8 big[CHAN_MSG_MAX + 1] = { };
-	int ret;
 
 	KUNIT_ASSERT_NOT_NULL(test, m);
 	m->ch = chan_new(test, v);
 	KUNIT_EXPECT_EQ(test, lab_chan_try_send(m->ch, big, sizeof(big)),
 			-EMSGSIZE);
-	ret = lab_run_threads(2, msgsize_thread, m, &opts);
-	KUNIT_ASSERT_NE(test, ret, -EDEADLK);
-	KUNIT_EXPECT_EQ(test, ret, 0);
+	lab_test_run_threads(test, 2, msgsize_thread, m, &opts);
 	KUNIT_EXPECT_EQ(test, m->first, -EMSGSIZE);
 	KUNIT_EXPECT_EQ(test, m->second, -EMSGSIZE);
 	if (v == LOCKLAB_CHANNEL_RENDEZVOUS)
@@ -878,16 +874,14 @@ static void channel_interruptible_recv_eintr_test(struct kunit *test)
 	struct lab_run_opts opts = { .timeout_ms = 120000 };
 	struct sig_recv *s = kzalloc(sizeof(*s), GFP_KERNEL);
 	u8 b;
-	int i, ret;
+	int i;
 
 	KUNIT_ASSERT_NOT_NULL(test, s);
 	for (i = 0; i < ARRAY_SIZE(flags); i++) {
 		memset(s, 0, sizeof(*s));
 		s->flags = flags[i];
 		s->ch = chan_new(test, v);
-		ret = lab_run_threads(2, sig_recv_thread, s, &opts);
-		KUNIT_ASSERT_NE(test, ret, -EDEADLK);
-		KUNIT_EXPECT_EQ(test, ret, 0);
+		lab_test_run_threads(test, 2, sig_recv_thread, s, &opts);
 		KUNIT_EXPECT_EQ(test, s->ret, -EINTR);
 		/* Still usable (a rendezvous needs a receiver: not here). */
 		if (v != LOCKLAB_CHANNEL_RENDEZVOUS) {
@@ -907,18 +901,11 @@ static void sig_send_act(struct blocked_send *bs)
 static void channel_interruptible_send_eintr_test(struct kunit *test)
 {
 	u32 v = *(const u32 *)test->param_value;
-	struct blocked_send *bs = kzalloc(sizeof(*bs), GFP_KERNEL);
-	int ret;
+	struct blocked_send *bs = blocked_send_new(test, v, chan_has_slots(v));
 
-	KUNIT_ASSERT_NOT_NULL(test, bs);
-	bs->ch = chan_new(test, v);
-	if (chan_has_slots(v))
-		chan_fill(test, bs->ch);
 	bs->flags = LAB_WAIT_KILLABLE;
 	bs->act = sig_send_act;
-	ret = run_blocked_send(test, bs, "\x09");
-	KUNIT_ASSERT_NE(test, ret, -EDEADLK);
-	KUNIT_EXPECT_EQ(test, ret, 0);
+	run_blocked_send(test, bs, "\x09");
 	KUNIT_EXPECT_FALSE(test, bs->early);
 	KUNIT_EXPECT_EQ(test, bs->sret, -EINTR);
 	/* Not delivered: only the fill is there (rendezvous: no offer). */

@@ -52,6 +52,21 @@ static inline void lab_test_forget_signals(void)
 #define LAB_TEST_TIMEOUT_MS	20000	/* bound on any single wait in a test */
 
 /*
+ * lab_run_threads() checked: the threads all ended in time (if not, the
+ * test ends here, -EDEADLK, and @arg is left to the threads that may still
+ * use it) and none failed.
+ */
+static inline void lab_test_run_threads(struct kunit *test, unsigned int nr,
+					lab_thread_fn fn, void *arg,
+					const struct lab_run_opts *opts)
+{
+	int ret = lab_run_threads(nr, fn, arg, opts);
+
+	KUNIT_ASSERT_NE(test, ret, -EDEADLK);
+	KUNIT_EXPECT_EQ(test, ret, 0);
+}
+
+/*
  * A property of threads running at once (mutual exclusion, exact counts
  * under concurrent atomics) can only fail when two of them do: on one CPU
  * (the UML tier) such a case would pass whatever the code did, and the

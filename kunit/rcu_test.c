@@ -106,13 +106,10 @@ static void rcu_synchronize_waits_for_preexisting_reader_test(struct kunit *test
 {
 	struct lab_run_opts opts = { .timeout_ms = 60000 };
 	struct gp_wait *g = kzalloc(sizeof(*g), GFP_KERNEL);
-	int ret;
 
 	KUNIT_ASSERT_NOT_NULL(test, g);
 	g->d = rcu_new(test);
-	ret = lab_run_threads(2, gp_wait_thread, g, &opts);
-	KUNIT_ASSERT_NE(test, ret, -EDEADLK);
-	KUNIT_EXPECT_EQ(test, ret, 0);
+	lab_test_run_threads(test, 2, gp_wait_thread, g, &opts);
 	KUNIT_EXPECT_TRUE(test, g->seen_leaving);
 	KUNIT_EXPECT_TRUE(test, lab_rcu_readers_idle(g->d));
 	/*
@@ -182,14 +179,11 @@ static void rcu_grace_periods_end_under_reader_stream_test(struct kunit *test)
 	unsigned int readers = *(const unsigned int *)test->param_value;
 	struct lab_run_opts opts = { .timeout_ms = 120000, .bind = true };
 	struct gp_stream *g = kzalloc(sizeof(*g), GFP_KERNEL);
-	int ret;
 
 	KUNIT_ASSERT_NOT_NULL(test, g);
 	g->d = rcu_new(test);
 	opts.stop = &g->stop;
-	ret = lab_run_threads(1 + readers, gp_stream_thread, g, &opts);
-	KUNIT_ASSERT_NE(test, ret, -EDEADLK);
-	KUNIT_EXPECT_EQ(test, ret, 0);
+	lab_test_run_threads(test, 1 + readers, gp_stream_thread, g, &opts);
 	KUNIT_EXPECT_EQ(test, lab_rcu_gp_count(g->d),
 			(unsigned long)GP_STREAM);
 	KUNIT_EXPECT_TRUE(test, lab_rcu_readers_idle(g->d));
@@ -421,13 +415,10 @@ static void rcu_concurrent_synchronizers_share_grace_periods_test(struct kunit *
 	struct lab_run_opts opts = { .timeout_ms = 60000 };
 	struct gp_share *g = kzalloc(sizeof(*g), GFP_KERNEL);
 	unsigned long gps;
-	int ret;
 
 	KUNIT_ASSERT_NOT_NULL(test, g);
 	g->d = rcu_new(test);
-	ret = lab_run_threads(1 + GP_SHARERS, gp_share_thread, g, &opts);
-	KUNIT_ASSERT_NE(test, ret, -EDEADLK);
-	KUNIT_EXPECT_EQ(test, ret, 0);
+	lab_test_run_threads(test, 1 + GP_SHARERS, gp_share_thread, g, &opts);
 	KUNIT_EXPECT_FALSE(test, g->timed_out);
 	/* Sharing must not let anyone return before the old reader left. */
 	KUNIT_EXPECT_EQ(test, atomic_read(&g->early), 0);
@@ -514,15 +505,12 @@ static void rcu_call_rcu_batches_after_grace_period_test(struct kunit *test)
 {
 	struct lab_run_opts opts = { .timeout_ms = 60000 };
 	struct cb_state *s = kzalloc(sizeof(*s), GFP_KERNEL);
-	int ret;
 
 	KUNIT_ASSERT_NOT_NULL(test, s);
 	s->items = kcalloc(CB_NR, sizeof(*s->items), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, s->items);
 	s->d = rcu_new(test);
-	ret = lab_run_threads(1 + CB_QUEUERS, cb_thread, s, &opts);
-	KUNIT_ASSERT_NE(test, ret, -EDEADLK);
-	KUNIT_EXPECT_EQ(test, ret, 0);
+	lab_test_run_threads(test, 1 + CB_QUEUERS, cb_thread, s, &opts);
 	KUNIT_EXPECT_FALSE(test, s->timed_out);
 	lab_rcu_barrier(s->d);
 	KUNIT_EXPECT_EQ(test, atomic_read(&s->ran), CB_NR);
@@ -667,7 +655,7 @@ static void lflist_churn_keeps_every_node_once_test(struct kunit *test)
 	struct lf_state *s = kzalloc(sizeof(*s), GFP_KERNEL);
 	struct lab_lfnode *pos;
 	unsigned int i, count = 0, twice = 0;
-	int ret, idx;
+	int idx;
 
 	KUNIT_ASSERT_NOT_NULL(test, s);
 	s->d = rcu_new(test);
@@ -683,9 +671,7 @@ static void lflist_churn_keeps_every_node_once_test(struct kunit *test)
 	}
 	opts.stop = &s->stop;
 	/* The walker stops when the churners are done (run's stop flag). */
-	ret = lab_run_threads(churners + 1, lf_thread, s, &opts);
-	KUNIT_ASSERT_NE(test, ret, -EDEADLK);
-	KUNIT_EXPECT_EQ(test, ret, 0);
+	lab_test_run_threads(test, churners + 1, lf_thread, s, &opts);
 	KUNIT_EXPECT_EQ(test, atomic_long_read(&s->bad_walks), 0L);
 
 	idx = lab_rcu_read_lock(s->d);

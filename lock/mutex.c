@@ -106,12 +106,8 @@ static u32 lab_mutex_uapi_variant(struct lab_mutex *m)
 noinline int lab_mutex_lock_slowpath(struct lab_mutex *m, unsigned int flags,
 				     ktime_t deadline)
 {
-	u64 t0 = lab_contention_begin(m, LOCKLAB_KIND_MUTEX,
-				      lab_mutex_uapi_variant(m), 0);
-	int ret = __lab_mutex_lock_slowpath(m, flags, deadline);
-
-	lab_contention_end(m, ret, t0);
-	return ret;
+	return lab_contended(m, LOCKLAB_KIND_MUTEX, lab_mutex_uapi_variant(m),
+			     0, __lab_mutex_lock_slowpath(m, flags, deadline));
 }
 EXPORT_SYMBOL_LOCKLAB(lab_mutex_lock_slowpath);
 
@@ -133,14 +129,10 @@ int lab_mutex_lock_contended(struct lab_mutex *m, unsigned int flags,
 						     LAB_MUTEX_CONTENDED;
 	int ret;
 
-	u64 t0;
-
 	might_sleep();
 	mutex_acquire(&m->dep_map, 0, 0, _RET_IP_);
-	t0 = lab_contention_begin(m, LOCKLAB_KIND_MUTEX,
-				  lab_mutex_uapi_variant(m), 0);
-	ret = lab_mutex_wait_loop(m, mark, flags, deadline);
-	lab_contention_end(m, ret, t0);
+	ret = lab_contended(m, LOCKLAB_KIND_MUTEX, lab_mutex_uapi_variant(m),
+			    0, lab_mutex_wait_loop(m, mark, flags, deadline));
 	if (ret) {
 		mutex_release(&m->dep_map, _RET_IP_);
 		return ret;

@@ -143,12 +143,8 @@ static int __lab_plock_lock_slowpath(struct lab_plock *l, unsigned int flags,
 noinline int lab_plock_lock_slowpath(struct lab_plock *l, unsigned int flags,
 				     ktime_t deadline)
 {
-	u64 t0 = lab_contention_begin(l, LOCKLAB_KIND_MUTEX,
-				      LOCKLAB_MUTEX_PARKING, 0);
-	int ret = __lab_plock_lock_slowpath(l, flags, deadline);
-
-	lab_contention_end(l, ret, t0);
-	return ret;
+	return lab_contended(l, LOCKLAB_KIND_MUTEX, LOCKLAB_MUTEX_PARKING, 0,
+			     __lab_plock_lock_slowpath(l, flags, deadline));
 }
 EXPORT_SYMBOL_LOCKLAB(lab_plock_lock_slowpath);
 

@@ -83,52 +83,6 @@ static int __lab_rwlock_read_lock(struct lab_rwlock *l, unsigned int flags,
 	return ret;
 }
 
-/**
- * lab_rwlock_read_lock_wait() - take a shared hold
- * @l: the lock
- * @flags: lab_wait() flags
- * @deadline: lab_wait() deadline
- *
- * ACQUIRE. Sleeps while a writer holds the lock (V3: or waits for it).
- *
- * Return: 0 with a shared hold; -EINTR or -ETIMEDOUT without.
- */
-int lab_rwlock_read_lock_wait(struct lab_rwlock *l, unsigned int flags,
-			      ktime_t deadline)
-{
-	int ret;
-
-	might_sleep();
-	rwsem_acquire_read(&l->dep_map, 0, 0, _RET_IP_);
-	ret = __lab_rwlock_read_lock(l, flags, deadline);
-	if (ret)
-		rwsem_release(&l->dep_map, _RET_IP_);
-	return ret;
-}
-EXPORT_SYMBOL_LOCKLAB(lab_rwlock_read_lock_wait);
-
-/**
- * lab_rwlock_read_trylock() - take a shared hold if no writer is in the way
- * @l: the lock
- *
- * ACQUIRE on success; never sleeps.
- *
- * Return: true with a shared hold.
- */
-bool lab_rwlock_read_trylock(struct lab_rwlock *l)
-{
-	u32 s = lab_atomic_read(&l->state);
-
-	while (lab_rw_reader_may_enter(l, s)) {
-		if (lab_rw_read_try(l, &s)) {
-			rwsem_acquire_read(&l->dep_map, 0, 1, _RET_IP_);
-			return true;
-		}
-	}
-	return false;
-}
-EXPORT_SYMBOL_LOCKLAB(lab_rwlock_read_trylock);
-
 /* Let writers (or an upgrader) sleeping on writer_wake re-check. */
 void lab_rw_kick_writers(struct lab_rwlock *l, bool all)
 {
@@ -188,9 +142,14 @@ EXPORT_SYMBOL_LOCKLAB(lab_rwlock_read_unlock);
  * writer's announcement: the bit is consumed, and writers that still wait
  * re-announce after the next wake).
  */
+static bool lab_rw_writer_may_enter(struct lab_rwlock *l, u32 s)
+{
+	return s <= (lab_rw_v3(l) ? 1U : 0U);
+}
+
 static bool lab_rw_write_try(struct lab_rwlock *l, u32 *s)
 {
-	if (*s > (lab_rw_v3(l) ? 1U : 0U))
+	if (!lab_rw_writer_may_enter(l, *s))
 		return false;
 	/* ACQUIRE: pairs with the RELEASE of the last unlock, of any kind. */
 	return lab_atomic_try_cmpxchg_acquire(&l->state, (int *)s, (int)W);
@@ -236,7 +195,7 @@ static int __lab_rwlock_write_lock(struct lab_rwlock *l, unsigned int flags,
 	for (;;) {
 		if (lab_rw_write_try(l, &s))
 			break;
-		if (s <= (lab_rw_v3(l) ? 1U : 0U))
+		if (lab_rw_writer_may_enter(l, s))
 			continue;	/* raced with an unlock: try again */
 		lab_contention_once(&t0, l, LOCKLAB_KIND_RWLOCK,
 				    lab_rw_uapi_variant(l), LAB_TRACE_F_WRITE);
@@ -253,7 +212,7 @@ static int __lab_rwlock_write_lock(struct lab_rwlock *l, unsigned int flags,
 			 */
 			w = lab_atomic_read_acquire(&l->writer_wake);
 			s = lab_atomic_read(&l->state);
-			if (s <= (lab_rw_v3(l) ? 1U : 0U))
+			if (lab_rw_writer_may_enter(l, s))
 				continue;
 			ret = lab_wait(&l->writer_wake, w, flags, deadline);
 		}
@@ -269,6 +228,71 @@ static int __lab_rwlock_write_lock(struct lab_rwlock *l, unsigned int flags,
 	return ret;
 }
 
+/* --- Entry points: lockdep around the attempts above -------------------- */
+
+/* Lockdep sees the hold (@read: shared) first, and loses it on giving up. */
+static __always_inline int lab_rw_lock_wait(struct lab_rwlock *l, bool read,
+					    unsigned int flags,
+					    ktime_t deadline)
+{
+	int ret;
+
+	might_sleep();
+	lock_acquire(&l->dep_map, 0, 0, read, 1, NULL, _RET_IP_);
+	ret = read ? __lab_rwlock_read_lock(l, flags, deadline) :
+		     __lab_rwlock_write_lock(l, flags, deadline);
+	if (ret)
+		rwsem_release(&l->dep_map, _RET_IP_);
+	return ret;
+}
+
+/* Attempts while the state admits the hold: only a lost race retries. */
+static __always_inline bool lab_rw_trylock(struct lab_rwlock *l, bool read)
+{
+	u32 s = lab_atomic_read(&l->state);
+
+	while (read ? lab_rw_reader_may_enter(l, s) :
+		      lab_rw_writer_may_enter(l, s)) {
+		if (read ? lab_rw_read_try(l, &s) : lab_rw_write_try(l, &s)) {
+			lock_acquire(&l->dep_map, 0, 1, read, 1, NULL,
+				     _RET_IP_);
+			return true;
+		}
+	}
+	return false;
+}
+
+/**
+ * lab_rwlock_read_lock_wait() - take a shared hold
+ * @l: the lock
+ * @flags: lab_wait() flags
+ * @deadline: lab_wait() deadline
+ *
+ * ACQUIRE. Sleeps while a writer holds the lock (V3: or waits for it).
+ *
+ * Return: 0 with a shared hold; -EINTR or -ETIMEDOUT without.
+ */
+int lab_rwlock_read_lock_wait(struct lab_rwlock *l, unsigned int flags,
+			      ktime_t deadline)
+{
+	return lab_rw_lock_wait(l, true, flags, deadline);
+}
+EXPORT_SYMBOL_LOCKLAB(lab_rwlock_read_lock_wait);
+
+/**
+ * lab_rwlock_read_trylock() - take a shared hold if no writer is in the way
+ * @l: the lock
+ *
+ * ACQUIRE on success; never sleeps.
+ *
+ * Return: true with a shared hold.
+ */
+bool lab_rwlock_read_trylock(struct lab_rwlock *l)
+{
+	return lab_rw_trylock(l, true);
+}
+EXPORT_SYMBOL_LOCKLAB(lab_rwlock_read_trylock);
+
 /**
  * lab_rwlock_write_lock_wait() - take the exclusive hold
  * @l: the lock
@@ -282,14 +306,7 @@ static int __lab_rwlock_write_lock(struct lab_rwlock *l, unsigned int flags,
 int lab_rwlock_write_lock_wait(struct lab_rwlock *l, unsigned int flags,
 			       ktime_t deadline)
 {
-	int ret;
-
-	might_sleep();
-	rwsem_acquire(&l->dep_map, 0, 0, _RET_IP_);
-	ret = __lab_rwlock_write_lock(l, flags, deadline);
-	if (ret)
-		rwsem_release(&l->dep_map, _RET_IP_);
-	return ret;
+	return lab_rw_lock_wait(l, false, flags, deadline);
 }
 EXPORT_SYMBOL_LOCKLAB(lab_rwlock_write_lock_wait);
 
@@ -303,15 +320,7 @@ EXPORT_SYMBOL_LOCKLAB(lab_rwlock_write_lock_wait);
  */
 bool lab_rwlock_write_trylock(struct lab_rwlock *l)
 {
-	u32 s = lab_atomic_read(&l->state);
-
-	while (s <= (lab_rw_v3(l) ? 1U : 0U)) {
-		if (lab_rw_write_try(l, &s)) {
-			rwsem_acquire(&l->dep_map, 0, 1, _RET_IP_);
-			return true;
-		}
-	}
-	return false;
+	return lab_rw_trylock(l, false);
 }
 EXPORT_SYMBOL_LOCKLAB(lab_rwlock_write_trylock);
 

@@ -168,19 +168,21 @@ static bool broken_seq_read_retry(void *sl, u32 start)
 	return false;
 }
 
+/* Ours, with the read side @rd_pfx: lab_seq_ops (correct) or broken_seq. */
+#define LAB_SEQ_OPS(_name, _variant, _props, rd_pfx)			\
+	.name = _name, .kind = LOCKLAB_KIND_SEQLOCK,			\
+	.variant = _variant, .props = _props,				\
+	.size = sizeof(struct lab_seqlock),				\
+	.init = lab_seq_ops_init,					\
+	.destroy = lab_seq_ops_destroy,					\
+	.rd_begin = rd_pfx##_read_begin,				\
+	.rd_retry = rd_pfx##_read_retry,				\
+	.wr_lock = lab_seq_ops_write_lock,				\
+	.wr_trylock = lab_seq_ops_write_trylock,			\
+	.wr_unlock = lab_seq_ops_write_unlock
+
 const struct lab_seq_ops lab_seqlock_ops[] = {
-	{
-		.name = "seqlock", .kind = LOCKLAB_KIND_SEQLOCK,
-		.variant = LOCKLAB_SEQLOCK_LAB,
-		.size = sizeof(struct lab_seqlock),
-		.init = lab_seq_ops_init,
-		.destroy = lab_seq_ops_destroy,
-		.rd_begin = lab_seq_ops_read_begin,
-		.rd_retry = lab_seq_ops_read_retry,
-		.wr_lock = lab_seq_ops_write_lock,
-		.wr_trylock = lab_seq_ops_write_trylock,
-		.wr_unlock = lab_seq_ops_write_unlock,
-	},
+	{ LAB_SEQ_OPS("seqlock", LOCKLAB_SEQLOCK_LAB, 0, lab_seq_ops) },
 	{
 		.name = "kernel", .kind = LOCKLAB_KIND_SEQLOCK,
 		.variant = LOCKLAB_SEQLOCK_KERNEL, .props = LOCKLAB_PROP_KERNEL,
@@ -193,16 +195,8 @@ const struct lab_seq_ops lab_seqlock_ops[] = {
 		.wr_unlock = kseq_write_unlock,
 	},
 	{
-		.name = "broken", .kind = LOCKLAB_KIND_SEQLOCK,
-		.variant = LOCKLAB_SEQLOCK_BROKEN, .props = LOCKLAB_PROP_BROKEN,
-		.size = sizeof(struct lab_seqlock),
-		.init = lab_seq_ops_init,
-		.destroy = lab_seq_ops_destroy,
-		.rd_begin = broken_seq_read_begin,
-		.rd_retry = broken_seq_read_retry,
-		.wr_lock = lab_seq_ops_write_lock,
-		.wr_trylock = lab_seq_ops_write_trylock,
-		.wr_unlock = lab_seq_ops_write_unlock,
+		LAB_SEQ_OPS("broken", LOCKLAB_SEQLOCK_BROKEN,
+			    LOCKLAB_PROP_BROKEN, broken_seq),
 	},
 };
 

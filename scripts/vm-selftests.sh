@@ -93,6 +93,7 @@ done
 for t in selftests/*_test.sh; do
 	args+=(--file "$t:/root/$(basename "$t")")
 done
+args+=(--file selftests/tap.sh:/root/tap.sh)	# what the *_test.sh source
 scripts/vm.sh "${args[@]}" -- sh /root/run.sh /root >build/vm-$tag.out 2>&1
 rc=$?
 log=build/vm/serial.log

@@ -57,21 +57,14 @@ static int cg_send(int fd, struct cg_shared *s, uint32_t len)
  * memory.current); 3 go; 4 about 8 MiB queued (parent reads it again and
  * sets memory.max); 5 go; 6 sends under the limit failed; 7 exit.
  */
-static void cg_child(struct cg_shared *s, int olddev)
+static void cg_child(void *arg, int olddev)
 {
+	struct cg_shared *s = arg;
 	struct locklab_limits l;
 	uint32_t len;
 	int dev, fd, i;
 
-	close(olddev);
-	if (!ll_phase_wait(&s->phase, 1, 60))
-		_exit(1);
-	dev = open(LL_DEV, O_RDWR);
-	if (dev < 0 || ll_create(dev, LOCKLAB_KIND_CHANNEL, LOCKLAB_CHANNEL_MPSC,
-				 0, 32768, &fd)) {
-		s->fail = 1;
-		_exit(1);
-	}
+	fd = ll_cg_child_chan(olddev, &s->phase, &s->fail, &dev);
 	/* Warm up the paths the limited phase takes. */
 	for (i = 0; i < 8; i++) {
 		len = sizeof(s->buf);
@@ -86,9 +79,7 @@ static void cg_child(struct cg_shared *s, int olddev)
 		_exit(1);
 	}
 	s->open0 = l.open_bytes;
-	ll_phase_set(&s->phase, 2);
-	if (!ll_phase_wait(&s->phase, 3, 60))
-		_exit(1);
+	ll_child_step(&s->phase, 2);
 	do {
 		for (i = 0; i < 64; i++) {
 			if (cg_send(fd, s, 4000)) {
@@ -102,18 +93,9 @@ static void cg_child(struct cg_shared *s, int olddev)
 		}
 	} while (l.open_bytes - s->open0 < 8 * MIB);
 	s->open1 = l.open_bytes;
-	ll_phase_set(&s->phase, 4);
-	if (!ll_phase_wait(&s->phase, 5, 60))
-		_exit(1);
-	for (i = 0; i < 4096; i++) {
-		s->err = cg_send(fd, s, 32768);
-		if (s->err)
-			break;
-	}
-	s->sent = i;
-	ll_phase_set(&s->phase, 6);
-	ll_phase_wait(&s->phase, 7, 60);
-	_exit(0);
+	ll_child_step(&s->phase, 4);
+	s->sent = ll_sends_until_error(fd, s->buf, 32768, 4096, &s->err);
+	ll_child_done(&s->phase, 6);
 }
 
 /*
@@ -131,7 +113,6 @@ TEST_F_TIMEOUT(acct, memcg_sees_the_charges_and_limits_sends, 300)
 	char cg[128], why[256], max[32];
 	uint64_t cur0 = 0, cur1 = 0, ooms0 = 0, ooms1 = 0, charged, grew;
 	struct cg_shared *s;
-	int status = 0;
 	pid_t pid;
 
 	if (_metadata->skip)
@@ -140,19 +121,11 @@ TEST_F_TIMEOUT(acct, memcg_sees_the_charges_and_limits_sends, 300)
 		SKIP(return, "%s", why);
 	ASSERT_EQ(0, ll_param_set_ul("max_open_bytes", 64 * MIB));
 	ASSERT_EQ(0, ll_param_set_ul("chan_mpsc_max_bytes", 64 * MIB));
-	s = mmap(NULL, sizeof(*s), PROT_READ | PROT_WRITE,
-		 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	ASSERT_NE(MAP_FAILED, s);
-	memset(s, 'm', sizeof(*s));
+	s = ll_shared_new(_metadata, sizeof(*s), 'm');
 	s->phase = 0;
 	s->fail = 0;
-	pid = fork();
-	ASSERT_LE(0, pid);
-	if (!pid)
-		cg_child(s, self->dev);
-	EXPECT_EQ(0, ll_cg_move(cg, pid));
-	ll_phase_set(&s->phase, 1);
-	if (!ll_phase_wait(&s->phase, 2, 120)) {
+	if (!ll_cg_child_start(_metadata, cg, &s->phase, cg_child, s,
+			       self->dev, 120, &pid)) {
 		TH_LOG("child not ready (step %d)", s->fail);
 		EXPECT_TRUE(false);
 		goto out;
@@ -192,12 +165,7 @@ TEST_F_TIMEOUT(acct, memcg_sees_the_charges_and_limits_sends, 300)
 	EXPECT_EQ(0, ll_cg_read(cg, "memory.events", "oom_kill", &ooms1));
 	EXPECT_EQ(ooms0, ooms1);
 out:
-	ll_cg_write(cg, "memory.max", "max");
-	ll_phase_set(&s->phase, 7);
-	EXPECT_EQ(0, ll_wait_child(pid, 60, &status));
-	EXPECT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status))
-		TH_LOG("child status %#x", status);
-	ll_cg_remove(cg);
+	ll_cg_child_end(_metadata, cg, &s->phase, 7, pid);
 	munmap(s, sizeof(*s));
 }
 

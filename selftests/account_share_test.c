@@ -192,6 +192,24 @@ static int child_sends(int fd, uint32_t len, int n)
 	return WEXITSTATUS(status);
 }
 
+/*
+ * A 64-byte mpsc channel with 100 messages queued; *pre, *l1 and *l2 are
+ * open_bytes before it, after its creation and after the messages.
+ */
+static int chan_of_100(struct __test_metadata *_metadata, int dev,
+		       uint64_t *pre, uint64_t *l1, uint64_t *l2)
+{
+	int fd, err;
+
+	*pre = open_bytes(dev);
+	ASSERT_EQ(0, ll_create(dev, LOCKLAB_KIND_CHANNEL, LOCKLAB_CHANNEL_MPSC,
+			       0, 64, &fd));
+	*l1 = open_bytes(dev);
+	ASSERT_EQ(100, fill(fd, 64, 100, &err));
+	*l2 = open_bytes(dev);
+	return fd;
+}
+
 TEST_F_TIMEOUT(acct, dup_and_fork_charge_the_creating_open, 120)
 {
 	uint64_t pre, l1, l2, per;
@@ -201,12 +219,7 @@ TEST_F_TIMEOUT(acct, dup_and_fork_charge_the_creating_open, 120)
 	if (_metadata->skip)
 		return;
 	ASSERT_EQ(0, ll_param_set_ul("chan_mpsc_max_bytes", 1UL << 30));
-	pre = open_bytes(self->dev);
-	ASSERT_EQ(0, ll_create(self->dev, LOCKLAB_KIND_CHANNEL,
-			       LOCKLAB_CHANNEL_MPSC, 0, 64, &fd));
-	l1 = open_bytes(self->dev);
-	ASSERT_EQ(100, fill(fd, 64, 100, &err));
-	l2 = open_bytes(self->dev);
+	fd = chan_of_100(_metadata, self->dev, &pre, &l1, &l2);
 	EXPECT_EQ(0, (l2 - l1) % 100);
 	per = (l2 - l1) / 100;
 	ASSERT_LT(64, per);
@@ -299,12 +312,7 @@ TEST_F_TIMEOUT(acct, scm_rights_sends_charge_the_creator, 120)
 		scm_child(sv[1], self->dev);
 	}
 	close(sv[1]);
-	pre = open_bytes(self->dev);
-	ASSERT_EQ(0, ll_create(self->dev, LOCKLAB_KIND_CHANNEL,
-			       LOCKLAB_CHANNEL_MPSC, 0, 64, &fd));
-	l1 = open_bytes(self->dev);
-	ASSERT_EQ(100, fill(fd, 64, 100, &err));
-	l2 = open_bytes(self->dev);
+	fd = chan_of_100(_metadata, self->dev, &pre, &l1, &l2);
 	per = (l2 - l1) / 100;
 	EXPECT_EQ(l1 + 100 * per, l2);
 	ASSERT_EQ(0, send_fd(sv[0], fd));

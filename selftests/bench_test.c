@@ -30,15 +30,21 @@ static int ioctl_err(int fd, unsigned long cmd, void *arg)
 
 #include "dev_fixture.h"
 
-static void bench_init(struct locklab_bench *b, uint32_t variant,
-		       uint32_t threads, uint32_t ms)
+static void bench_init_kind(struct locklab_bench *b, uint32_t kind,
+			    uint32_t variant, uint32_t threads, uint32_t ms)
 {
 	memset(b, 0, sizeof(*b));
 	b->size = sizeof(*b);
-	b->kind = LOCKLAB_KIND_SPIN;
+	b->kind = kind;
 	b->variant = variant;
 	b->threads = threads;
 	b->duration_ms = ms;
+}
+
+static void bench_init(struct locklab_bench *b, uint32_t variant,
+		       uint32_t threads, uint32_t ms)
+{
+	bench_init_kind(b, LOCKLAB_KIND_SPIN, variant, threads, ms);
 }
 
 TEST_F(dev, bench_every_lock_excludes)
@@ -90,8 +96,7 @@ TEST_F(dev, bench_sleeping_locks_exclude)
 	for (i = 0; i < ARRAY_SIZE(locks); i++) {
 		struct locklab_bench b;
 
-		bench_init(&b, locks[i].variant, 3, 100);
-		b.kind = locks[i].kind;
+		bench_init_kind(&b, locks[i].kind, locks[i].variant, 3, 100);
 		b.read_pct = locks[i].read_pct;
 		b.hold_ns = 100;
 		ASSERT_EQ(0, ioctl_err(self->dev, LOCKLAB_IOC_BENCH, &b));
@@ -107,10 +112,31 @@ TEST_F(dev, bench_sleeping_locks_exclude)
 		bench_init(&b, LOCKLAB_SPIN_TAS, 1, 10);
 		b.read_pct = 50;
 		EXPECT_EQ(EINVAL, ioctl_err(self->dev, LOCKLAB_IOC_BENCH, &b));
-		bench_init(&b, LOCKLAB_RWLOCK_V1, 1, 10);
-		b.kind = LOCKLAB_KIND_RWLOCK;
+		bench_init_kind(&b, LOCKLAB_KIND_RWLOCK, LOCKLAB_RWLOCK_V1, 1, 10);
 		b.read_pct = 101;
 		EXPECT_EQ(EINVAL, ioctl_err(self->dev, LOCKLAB_IOC_BENCH, &b));
+	}
+}
+
+/*
+ * Each of @n @variants of @kind, two threads for 200 ms (RCU and seqlocks:
+ * readers and one writer-side thread): read sections ran (acquisitions),
+ * the writer side ran (reads: grace periods, write sections), and no
+ * reader saw what it must not (violations: a retired copy, a torn one).
+ */
+static void bench_readers_clean(struct __test_metadata *_metadata, int dev,
+				uint32_t kind, const uint32_t *variants,
+				unsigned int n)
+{
+	struct locklab_bench b;
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		bench_init_kind(&b, kind, variants[i], 2, 200);
+		ASSERT_EQ(0, ioctl_err(dev, LOCKLAB_IOC_BENCH, &b));
+		EXPECT_LT(0, b.acquisitions);
+		EXPECT_LT(0, b.reads);
+		EXPECT_EQ(0, b.violations);
 	}
 }
 
@@ -125,23 +151,14 @@ TEST_F(dev, bench_rcu_readers_never_meet_retired_copy)
 	};
 	struct locklab_create c;
 	struct locklab_bench b;
-	unsigned int i;
 
-	for (i = 0; i < ARRAY_SIZE(variants); i++) {
-		bench_init(&b, variants[i], 2, 200);
-		b.kind = LOCKLAB_KIND_RCU;
-		ASSERT_EQ(0, ioctl_err(self->dev, LOCKLAB_IOC_BENCH, &b));
-		EXPECT_LT(0, b.acquisitions);
-		EXPECT_LT(0, b.reads);		/* grace periods */
-		EXPECT_EQ(0, b.violations);
-	}
+	bench_readers_clean(_metadata, self->dev, LOCKLAB_KIND_RCU, variants,
+			    ARRAY_SIZE(variants));
 	/* No hold time, no per-thread array; and no RCU objects to create. */
-	bench_init(&b, LOCKLAB_RCU_LAB, 1, 10);
-	b.kind = LOCKLAB_KIND_RCU;
+	bench_init_kind(&b, LOCKLAB_KIND_RCU, LOCKLAB_RCU_LAB, 1, 10);
 	b.hold_ns = 100;
 	EXPECT_EQ(EINVAL, ioctl_err(self->dev, LOCKLAB_IOC_BENCH, &b));
-	bench_init(&b, 2, 1, 10);
-	b.kind = LOCKLAB_KIND_RCU;
+	bench_init_kind(&b, LOCKLAB_KIND_RCU, 2, 1, 10);
 	EXPECT_EQ(EINVAL, ioctl_err(self->dev, LOCKLAB_IOC_BENCH, &b));
 	memset(&c, 0, sizeof(c));
 	c.size = sizeof(c);
@@ -157,18 +174,10 @@ TEST_F(dev, bench_seqlock_never_accepts_torn_copy)
 		LOCKLAB_SEQLOCK_LAB, LOCKLAB_SEQLOCK_KERNEL,
 	};
 	struct locklab_bench b;
-	unsigned int i;
 
-	for (i = 0; i < ARRAY_SIZE(variants); i++) {
-		bench_init(&b, variants[i], 2, 200);
-		b.kind = LOCKLAB_KIND_SEQLOCK;
-		ASSERT_EQ(0, ioctl_err(self->dev, LOCKLAB_IOC_BENCH, &b));
-		EXPECT_LT(0, b.acquisitions);
-		EXPECT_LT(0, b.reads);		/* write sections */
-		EXPECT_EQ(0, b.violations);
-	}
-	bench_init(&b, LOCKLAB_SEQLOCK_LAB, 1, 10);
-	b.kind = LOCKLAB_KIND_SEQLOCK;
+	bench_readers_clean(_metadata, self->dev, LOCKLAB_KIND_SEQLOCK, variants,
+			    ARRAY_SIZE(variants));
+	bench_init_kind(&b, LOCKLAB_KIND_SEQLOCK, LOCKLAB_SEQLOCK_LAB, 1, 10);
 	b.gap_ns = 100;
 	EXPECT_EQ(EINVAL, ioctl_err(self->dev, LOCKLAB_IOC_BENCH, &b));
 }
@@ -208,8 +217,7 @@ TEST_F(dev, bench_bad_parameters_einval)
 	EXPECT_EQ(EINVAL, ioctl_err(self->dev, LOCKLAB_IOC_BENCH, &b));
 	bench_init(&b, 99, 1, 10);
 	EXPECT_EQ(EINVAL, ioctl_err(self->dev, LOCKLAB_IOC_BENCH, &b));
-	bench_init(&b, LOCKLAB_SPIN_TAS, 1, 10);
-	b.kind = 0;
+	bench_init_kind(&b, 0, LOCKLAB_SPIN_TAS, 1, 10);
 	EXPECT_EQ(EINVAL, ioctl_err(self->dev, LOCKLAB_IOC_BENCH, &b));
 	bench_init(&b, LOCKLAB_SPIN_TAS, 1, 10);
 	b.flags = 0x80;

@@ -5,17 +5,8 @@
 # against the loaded module, print what they promise, and fail clearly.
 # Needs the locklab binary in PATH; skips (exit 4) without /dev/locklab.
 
-n=0
-fail=0
-ok() { n=$((n + 1)); echo "ok $n $1"; }
-not_ok() { n=$((n + 1)); fail=1; echo "not ok $n $1"; }
-check() { name=$1; shift; if "$@"; then ok "$name"; else not_ok "$name"; fi; }
-
-echo "TAP version 13"
-if [ ! -e /dev/locklab ]; then
-	echo "1..0 # SKIP /dev/locklab missing"
-	exit 4
-fi
+. "$(dirname "$0")/tap.sh"
+tap_begin
 echo "1..9"
 out=$(mktemp)
 

@@ -228,20 +228,13 @@ struct nomem_shared {
 	char buf[32768];	/* touched by the parent: no faults in the child */
 };
 
-static void nomem_child(struct nomem_shared *s, int olddev)
+static void nomem_child(void *arg, int olddev)
 {
+	struct nomem_shared *s = arg;
 	uint32_t len;
 	int dev, fd, i;
 
-	close(olddev);
-	if (!ll_phase_wait(&s->phase, 1, 60))
-		_exit(1);
-	dev = open(LL_DEV, O_RDWR);
-	if (dev < 0 || ll_create(dev, LOCKLAB_KIND_CHANNEL, LOCKLAB_CHANNEL_MPSC,
-				 0, 32768, &fd)) {
-		s->fail = 1;
-		_exit(1);
-	}
+	fd = ll_cg_child_chan(olddev, &s->phase, &s->fail, &dev);
 	for (i = 0; i < 4; i++) {
 		len = sizeof(s->buf);
 		if (ll_send(fd, s->buf, 32768) || ll_recv(fd, s->buf, &len)) {
@@ -249,19 +242,9 @@ static void nomem_child(struct nomem_shared *s, int olddev)
 			_exit(1);
 		}
 	}
-	ll_phase_set(&s->phase, 2);
-	if (!ll_phase_wait(&s->phase, 3, 60))
-		_exit(1);
-	for (i = 0; i < 1024; i++) {
-		s->err = chan_op(fd, LOCKLAB_CHAN_SEND, LOCKLAB_OP_NONBLOCK, s->buf,
-				 32768);
-		if (s->err)
-			break;
-	}
-	s->sent = i;
-	ll_phase_set(&s->phase, 4);
-	ll_phase_wait(&s->phase, 5, 60);
-	_exit(0);
+	ll_child_step(&s->phase, 2);
+	s->sent = ll_sends_until_error(fd, s->buf, 32768, 1024, &s->err);
+	ll_child_done(&s->phase, 4);
 }
 
 TEST_F_TIMEOUT(err, enomem, 180)
@@ -269,7 +252,6 @@ TEST_F_TIMEOUT(err, enomem, 180)
 	uint64_t cur = 0, ooms0 = 0, ooms1 = 0;
 	char cg[128], why[256], max[32];
 	struct nomem_shared *s;
-	int status = 0;
 	pid_t pid;
 
 	if (_metadata->skip)
@@ -278,17 +260,9 @@ TEST_F_TIMEOUT(err, enomem, 180)
 		mark(ENOMEM, SKIPPED);
 		SKIP(return, "ENOMEM needs a memory cgroup: %s", why);
 	}
-	s = mmap(NULL, sizeof(*s), PROT_READ | PROT_WRITE,
-		 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	ASSERT_NE(MAP_FAILED, s);
-	memset(s, 0, sizeof(*s));
-	pid = fork();
-	ASSERT_LE(0, pid);
-	if (!pid)
-		nomem_child(s, self->dev);
-	EXPECT_EQ(0, ll_cg_move(cg, pid));
-	ll_phase_set(&s->phase, 1);
-	if (!ll_phase_wait(&s->phase, 2, 60)) {
+	s = ll_shared_new(_metadata, sizeof(*s), 0);
+	if (!ll_cg_child_start(_metadata, cg, &s->phase, nomem_child, s,
+			       self->dev, 60, &pid)) {
 		TH_LOG("child not ready (step %d)", s->fail);
 		EXPECT_TRUE(false);
 		goto out;
@@ -308,11 +282,7 @@ TEST_F_TIMEOUT(err, enomem, 180)
 	EXPECT_EQ(0, ll_cg_read(cg, "memory.events", "oom_kill", &ooms1));
 	EXPECT_EQ(ooms0, ooms1);	/* failed the charge, killed nobody */
 out:
-	ll_cg_write(cg, "memory.max", "max");
-	ll_phase_set(&s->phase, 5);
-	EXPECT_EQ(0, ll_wait_child(pid, 60, &status));
-	EXPECT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status));
-	ll_cg_remove(cg);
+	ll_cg_child_end(_metadata, cg, &s->phase, 5, pid);
 	munmap(s, sizeof(*s));
 }
 

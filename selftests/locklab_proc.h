@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <sys/mman.h>
 
 #include "locklab_test.h"
 
@@ -66,6 +67,121 @@ static inline bool ll_phase_wait(int *phase, int val, double secs)
 		usleep(1000);
 	}
 	return true;
+}
+
+/*
+ * A cgroup child's first steps: close the parent's @olddev, wait (60 s at
+ * most) for phase 1, open a device of its own (*@dev) and create a 32 KiB
+ * mpsc channel there: its fd. Exits 1 on a failure (*@fail = 1: the open
+ * or the create).
+ */
+static inline int ll_cg_child_chan(int olddev, int *phase, int *fail,
+				   int *dev)
+{
+	int fd;
+
+	close(olddev);
+	if (!ll_phase_wait(phase, 1, 60))
+		_exit(1);
+	*dev = open(LL_DEV, O_RDWR);
+	if (*dev < 0 || ll_create(*dev, LOCKLAB_KIND_CHANNEL,
+				  LOCKLAB_CHANNEL_MPSC, 0, 32768, &fd)) {
+		*fail = 1;
+		_exit(1);
+	}
+	return fd;
+}
+
+/* A forked child's step: say phase @done, wait (60 s at most) or exit 1. */
+static inline void ll_child_step(int *phase, int done)
+{
+	ll_phase_set(phase, done);
+	if (!ll_phase_wait(phase, done + 1, 60))
+		_exit(1);
+}
+
+/*
+ * Memory shared with a child forked later, of @size bytes set to @fill:
+ * touched now, so that the child faults nothing in to use it.
+ */
+static inline void *ll_shared_new(struct __test_metadata *_metadata,
+				  size_t size, int fill)
+{
+	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+	ASSERT_NE(MAP_FAILED, p);
+	memset(p, fill, size);
+	return p;
+}
+
+/*
+ * A forked child's last steps: say phase @done, wait (60 s at most) for
+ * the next one, exit 0.
+ */
+static inline void ll_child_done(int *phase, int done)
+{
+	ll_phase_set(phase, done);
+	ll_phase_wait(phase, done + 1, 60);
+	_exit(0);
+}
+
+/*
+ * Nonblocking sends of @len bytes from @buf, at most @max: the number that
+ * succeeded; *err is the errno of the one that failed (0: none did).
+ */
+static inline int ll_sends_until_error(int fd, void *buf, uint32_t len,
+				       int max, int *err)
+{
+	uint32_t n;
+	int i;
+
+	for (i = 0; i < max; i++) {
+		n = len;
+		*err = ll_chan(fd, LOCKLAB_CHAN_SEND, LOCKLAB_OP_NONBLOCK, buf,
+			       &n, 0, NULL);
+		if (*err)
+			break;
+	}
+	return i;
+}
+
+/*
+ * A child in memory cgroup @cg: forked to run @child(@arg, @dev) (which
+ * does not return), moved into @cg and told to start (phase 1). True once
+ * it said it is ready (phase 2) within @secs; *pid is the child either way.
+ */
+static inline bool ll_cg_child_start(struct __test_metadata *_metadata,
+				     const char *cg, int *phase,
+				     void (*child)(void *arg, int dev),
+				     void *arg, int dev, double secs,
+				     pid_t *pid)
+{
+	*pid = fork();
+	ASSERT_LE(0, *pid);
+	if (!*pid)
+		child(arg, dev);
+	EXPECT_EQ(0, ll_cg_move(cg, *pid));
+	ll_phase_set(phase, 1);
+	return ll_phase_wait(phase, 2, secs);
+}
+
+/*
+ * Its end: memory.max back to "max", phase @last to let it go; it exits
+ * 0 within 60 s. Then the cgroup goes.
+ */
+static inline void ll_cg_child_end(struct __test_metadata *_metadata,
+				   const char *cg, int *phase, int last,
+				   pid_t pid)
+{
+	int status = 0;
+
+	ll_cg_write(cg, "memory.max", "max");
+	ll_phase_set(phase, last);
+	EXPECT_EQ(0, ll_wait_child(pid, 60, &status));
+	EXPECT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status))
+		TH_LOG("child status %#x", status);
+	ll_cg_remove(cg);
 }
 
 /* A TAP comment line, flushed: it survives the test process's _exit(). */

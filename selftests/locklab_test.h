@@ -146,14 +146,12 @@ static inline int ll_read_param(const char *name, char *buf, size_t size)
 	return 0;
 }
 
-/* Write a module parameter: 0, or the errno of the open or the write. */
-static inline int ll_param_errno(const char *name, const char *val)
+/* Write @val to the file @path in one write(); 0 or the errno (EIO: short). */
+static inline int ll_write_file(const char *path, const char *val)
 {
-	char path[128];
 	ssize_t n;
 	int fd, err;
 
-	snprintf(path, sizeof(path), "/sys/module/locklab/parameters/%s", name);
 	fd = open(path, O_WRONLY);
 	if (fd < 0)
 		return errno;
@@ -161,6 +159,15 @@ static inline int ll_param_errno(const char *name, const char *val)
 	err = n == (ssize_t)strlen(val) ? 0 : n < 0 ? errno : EIO;
 	close(fd);
 	return err;
+}
+
+/* Write a module parameter: 0, or the errno of the open or the write. */
+static inline int ll_param_errno(const char *name, const char *val)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "/sys/module/locklab/parameters/%s", name);
+	return ll_write_file(path, val);
 }
 
 /* Write a module parameter given as a number; 0 or errno. */
@@ -270,17 +277,9 @@ static inline int ll_cg_write(const char *path, const char *file,
 			      const char *val)
 {
 	char name[256];
-	ssize_t n;
-	int fd, err;
 
 	snprintf(name, sizeof(name), "%s/%s", path, file);
-	fd = open(name, O_WRONLY);
-	if (fd < 0)
-		return errno;
-	n = write(fd, val, strlen(val));
-	err = n == (ssize_t)strlen(val) ? 0 : n < 0 ? errno : EIO;
-	close(fd);
-	return err;
+	return ll_write_file(name, val);
 }
 
 /*

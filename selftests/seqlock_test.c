@@ -44,14 +44,8 @@ static int seq_op(int fd, uint32_t op, uint32_t flags, uint32_t hold_ns,
 	struct locklab_op o;
 	int ret;
 
-	memset(&o, 0, sizeof(o));
-	o.size = sizeof(o);
-	o.op = op;
-	o.flags = flags;
-	o.hold_ns = hold_ns;
-	if (flags & LOCKLAB_OP_TIMEOUT)
-		o.timeout_ns = 100 * MS;
-	ret = ll_err(ioctl(fd, LOCKLAB_IOC_OP, &o));
+	ret = ll_op_out(fd, op, flags, hold_ns,
+			flags & LOCKLAB_OP_TIMEOUT ? 100 * MS : 0, &o);
 	if (value)
 		*value = o.value;
 	if (retries)

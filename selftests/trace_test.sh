@@ -9,17 +9,8 @@
 # up too. Disabled, they record nothing. Needs the locklab CLI in PATH and
 # tracefs; skips (exit 4) without /dev/locklab or the events.
 
-n=0
-fail=0
-ok() { n=$((n + 1)); echo "ok $n $1"; }
-not_ok() { n=$((n + 1)); fail=1; echo "not ok $n $1"; }
-check() { name=$1; shift; if "$@"; then ok "$name"; else not_ok "$name"; fi; }
-
-echo "TAP version 13"
-if [ ! -e /dev/locklab ]; then
-	echo "1..0 # SKIP /dev/locklab missing"
-	exit 4
-fi
+. "$(dirname "$0")/tap.sh"
+tap_begin
 t=/sys/kernel/tracing
 [ -d $t/events ] || mount -t tracefs nodev $t 2>/dev/null
 [ -d $t/events ] || { t=/sys/kernel/debug/tracing; mount -t debugfs none /sys/kernel/debug 2>/dev/null; }

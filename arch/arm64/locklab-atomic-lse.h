@@ -17,8 +17,12 @@
  * operand needs an early clobber. [v] "+Q": the word is read and written.
  */
 
-/* swp Rs, Rt, [Xn]: store Rs, Rt = the old value. [i] "rZ": wzr/xzr. */
-#define __LAB_LSE_XCHG(fn, insn, type, ptype, r, cl...)		\
+/*
+ * swp Rs, Rt, [Xn]: store Rs, Rt = the old value; ldadd Rs, Rt, [Xn]: add
+ * Rs to the word, Rt = the old value. Same operands; [i] "rZ" for swp
+ * (wzr/xzr), "r" for ldadd.
+ */
+#define __LAB_LSE_RMW(fn, insn, type, ptype, r, iop, cl...)		\
 static __always_inline type lab_arm64_lse_##fn(ptype v, type i)	\
 {									\
 	type old;							\
@@ -27,10 +31,15 @@ static __always_inline type lab_arm64_lse_##fn(ptype v, type i)	\
 	asm volatile("	.arch_extension lse\n"				\
 		     "	" insn "	%" r "[i], %" r "[old], %[v]"	\
 		     : [old] "=r" (old), [v] "+Q" (v->counter)		\
-		     : [i] "rZ" (i)					\
+		     : iop						\
 		     : cl);						\
 	return old;							\
 }
+
+#define __LAB_LSE_XCHG(fn, insn, type, ptype, r, cl...)		\
+	__LAB_LSE_RMW(fn, insn, type, ptype, r, [i] "rZ" (i), cl)
+#define __LAB_LSE_FETCH_ADD(fn, insn, type, ptype, r, cl...)		\
+	__LAB_LSE_RMW(fn, insn, type, ptype, r, [i] "r" (i), cl)
 
 /*
  * cas Rs, Rt, [Xn]: if the word equals Rs store Rt; Rs = the old value
@@ -48,21 +57,6 @@ static __always_inline type lab_arm64_lse_##fn(ptype v, type old,	\
 		     "	" insn "	%" r "[old], %" r "[new], %[v]"	\
 		     : [old] "+r" (old), [v] "+Q" (v->counter)		\
 		     : [new] "rZ" (new)					\
-		     : cl);						\
-	return old;							\
-}
-
-/* ldadd Rs, Rt, [Xn]: add Rs to the word, Rt = the old value. */
-#define __LAB_LSE_FETCH_ADD(fn, insn, type, ptype, r, cl...)		\
-static __always_inline type lab_arm64_lse_##fn(ptype v, type i)	\
-{									\
-	type old;							\
-									\
-	instrument_atomic_read_write(v, sizeof(*v));			\
-	asm volatile("	.arch_extension lse\n"				\
-		     "	" insn "	%" r "[i], %" r "[old], %[v]"	\
-		     : [old] "=r" (old), [v] "+Q" (v->counter)		\
-		     : [i] "r" (i)					\
 		     : cl);						\
 	return old;							\
 }

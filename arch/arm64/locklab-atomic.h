@@ -247,36 +247,26 @@ static __always_inline void lab_arm64_cpu_relax(void)
  * No "memory" clobber: the caller reloads the word with a volatile access
  * anyway, and nothing else needs reloading after a wait.
  */
-static __always_inline void lab_arm64_wait_change(const atomic_t *v, int seen)
-{
-	unsigned int tmp;
-
-	asm volatile("	sevl\n"
-		     "	wfe\n"
-		     "	ldxr	%w[tmp], %[v]\n"
-		     "	eor	%w[tmp], %w[tmp], %w[seen]\n"
-		     "	cbnz	%w[tmp], 1f\n"
-		     "	wfe\n"
-		     "1:"
-		     : [tmp] "=&r" (tmp)
-		     : [v] "Q" (v->counter), [seen] "r" (seen));
+#define __LAB_ARM64_WAIT_CHANGE(fn, ptype, type, utype, r)		\
+static __always_inline void lab_arm64_##fn(ptype v, type seen)		\
+{									\
+	utype tmp;							\
+									\
+	asm volatile("	sevl\n"					\
+		     "	wfe\n"						\
+		     "	ldxr	%" r "[tmp], %[v]\n"			\
+		     "	eor	%" r "[tmp], %" r "[tmp], %" r "[seen]\n"	\
+		     "	cbnz	%" r "[tmp], 1f\n"			\
+		     "	wfe\n"						\
+		     "1:"						\
+		     : [tmp] "=&r" (tmp)				\
+		     : [v] "Q" (v->counter), [seen] "r" (seen));	\
 }
 
-static __always_inline void lab_arm64_wait_change_long(const atomic_long_t *v,
-						       long seen)
-{
-	unsigned long tmp;
-
-	asm volatile("	sevl\n"
-		     "	wfe\n"
-		     "	ldxr	%x[tmp], %[v]\n"
-		     "	eor	%x[tmp], %x[tmp], %x[seen]\n"
-		     "	cbnz	%x[tmp], 1f\n"
-		     "	wfe\n"
-		     "1:"
-		     : [tmp] "=&r" (tmp)
-		     : [v] "Q" (v->counter), [seen] "r" (seen));
-}
+/* w registers for atomic_t, x registers for atomic_long_t. */
+__LAB_ARM64_WAIT_CHANGE(wait_change, const atomic_t *, int, unsigned int, "w")
+__LAB_ARM64_WAIT_CHANGE(wait_change_long, const atomic_long_t *, long,
+			unsigned long, "x")
 
 /*
  * Spin until @c (an expression of VAL, the loaded value) holds, sleeping in

@@ -6,6 +6,9 @@
  *	ret = ...wait...;
  *	lab_contention_end(lock, ret, t0);
  *
+ * or, where the wait is one call, ret = lab_contended(lock, kind, variant,
+ * flags, wait(...)).
+ *
  * With the events disabled, each is a static branch not taken and no
  * clock is read; t0 is 0 then, and also when the begin event was off at
  * the start of the wait (so an end never comes without its begin).
@@ -45,6 +48,20 @@ static __always_inline void lab_contention_once(u64 *t0, const void *lock,
 	if (!*t0)
 		*t0 = lab_contention_begin(lock, kind, variant, flags);
 }
+
+/*
+ * The int @wait (0, or -errno when it gave up) evaluated between the begin
+ * and end events of @lock; its value.
+ */
+#define lab_contended(lock, kind, variant, flags, wait)			\
+({									\
+	const void *__lab_l = (lock);					\
+	u64 __lab_t0 = lab_contention_begin(__lab_l, kind, variant, flags); \
+	int __lab_ret = (wait);						\
+									\
+	lab_contention_end(__lab_l, __lab_ret, __lab_t0);		\
+	__lab_ret;							\
+})
 
 /* The same pair for a channel's blocking send or receive. */
 static __always_inline u64 lab_chan_wait_begin(const void *chan, bool send)

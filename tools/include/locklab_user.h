@@ -83,20 +83,27 @@ static inline int ll_create(int dev, uint32_t kind, uint32_t variant,
 	return ret;
 }
 
+/* One LOCKLAB_IOC_OP; *o then holds what the kernel wrote back. */
+static inline int ll_op_out(int fd, uint32_t op, uint32_t flags,
+			    uint32_t hold_ns, uint64_t timeout_ns,
+			    struct locklab_op *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->size = sizeof(*o);
+	o->op = op;
+	o->flags = flags;
+	o->hold_ns = hold_ns;
+	o->timeout_ns = timeout_ns;
+	return ll_err(ioctl(fd, LOCKLAB_IOC_OP, o));
+}
+
 static inline int ll_op_full(int fd, uint32_t op, uint32_t flags,
 			     uint32_t hold_ns, uint64_t timeout_ns,
 			     uint64_t *wait_ns)
 {
 	struct locklab_op o;
-	int ret;
+	int ret = ll_op_out(fd, op, flags, hold_ns, timeout_ns, &o);
 
-	memset(&o, 0, sizeof(o));
-	o.size = sizeof(o);
-	o.op = op;
-	o.flags = flags;
-	o.hold_ns = hold_ns;
-	o.timeout_ns = timeout_ns;
-	ret = ll_err(ioctl(fd, LOCKLAB_IOC_OP, &o));
 	if (wait_ns)
 		*wait_ns = o.wait_ns;
 	return ret;
