@@ -6,8 +6,7 @@
  * on the address of a 32-bit atomic and are woken by address. As in
  * kernel/futex/ and in WebKit's parking lot, waiters do not live in the
  * object they wait on: a global table of buckets, indexed by a hash of the
- * address, holds them, so a lock word costs 4 bytes however many tasks
- * wait on it.
+ * address, holds them: a lock word costs 4 bytes however many tasks wait.
  *
  * Bucket: a spinlock, a list of waiters (of any address hashing there, in
  * arrival order) and a count of the waiters on that list. Buckets are cache
@@ -51,10 +50,8 @@
  * is not a change the waiter could have missed). If the waker sees the
  * count, it takes the lock: either the waiter already queued (and is
  * woken), or it has not checked yet and will check after the waker's
- * unlock, seeing the new value. (LOCKLAB_INJECT=wait_no_mb builds this
- * file without the two barriers, a store-buffering bug for
- * scripts/inject.sh to show that the locklab_order suite catches; never
- * in a normal build.) A wake therefore takes no lock at all when
+ * unlock, seeing the new value. (LOCKLAB_INJECT=wait_no_mb drops both,
+ * for scripts/inject.sh: see wait_table.h.) A wake therefore takes no lock at all when
  * nobody waits in the bucket, which is what makes an uncontended unlock
  * cheap (the book's "avoid the syscall" argument, here "avoid the lock").
  *
@@ -217,10 +214,8 @@ int lab_park_token(const void *key, bool (*validate)(void *arg),
 		*token = 0;
 
 	atomic_inc(&b->waiters);
-#ifndef LOCKLAB_INJECT_WAIT_NO_MB
 	/* Count before value: pairs with the smp_mb() in lab_wake(). */
-	smp_mb__after_atomic();
-#endif
+	lab_wait_mb_count();
 
 	raw_spin_lock_irq(&b->lock);
 	if (!validate(arg)) {
@@ -348,10 +343,8 @@ int lab_wake(atomic_t *addr, int nr)
 	int woken;
 
 	lab_stat_inc(wakes);
-#ifndef LOCKLAB_INJECT_WAIT_NO_MB
 	/* Value before count: pairs with smp_mb__after_atomic() in lab_wait(). */
-	smp_mb();
-#endif
+	lab_wait_mb_value();
 	if (!atomic_read(&b->waiters))
 		return 0;
 

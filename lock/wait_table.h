@@ -54,4 +54,17 @@ static inline struct lab_wait_bucket *lab_bucket(const void *key)
 
 int lab_wake_locked(struct lab_wait_bucket *b, const void *addr, int nr);
 
+/*
+ * The handshake's two full barriers (lock/wait.c). LOCKLAB_INJECT=wait_no_mb
+ * (scripts/inject.sh, never a normal build) drops them: the store-buffering
+ * bug the locklab_order suite must catch.
+ */
+#ifdef LOCKLAB_INJECT_WAIT_NO_MB
+#define lab_wait_mb_count()	barrier()
+#define lab_wait_mb_value()	barrier()
+#else
+#define lab_wait_mb_count()	smp_mb__after_atomic()
+#define lab_wait_mb_value()	smp_mb()
+#endif
+
 #endif /* _LOCKLAB_LOCK_WAIT_TABLE_H */
