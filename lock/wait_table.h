@@ -63,7 +63,9 @@ int lab_wake_locked(struct lab_wait_bucket *b, const void *addr, int nr);
 #define lab_wait_mb_count()	barrier()
 #define lab_wait_mb_value()	barrier()
 #else
+/* Waiter: count before value; pairs with lab_wait_mb_value(). */
 #define lab_wait_mb_count()	smp_mb__after_atomic()
+/* Waker: value before count; pairs with lab_wait_mb_count(). */
 #define lab_wait_mb_value()	smp_mb()
 #endif
 
