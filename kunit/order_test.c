@@ -25,10 +25,10 @@
  *    waits in the store buffer behind their misses, and a random spin on
  *    one side each round sweeps the two threads' relative timing across
  *    the window.
- *  - A too-weak unlock: critical sections with a plain access, in the
- *    same function as the lock and unlock calls, so that KCSAN's
+ *  - A too-weak unlock: critical sections with many plain accesses, in
+ *    the same function as the lock and unlock calls, so that KCSAN's
  *    weak-memory modelling (CONFIG_KCSAN_WEAK_MEMORY, part of the KCSAN
- *    tier's CONFIG_KCSAN_STRICT) may delay the plain access past an
+ *    tier's CONFIG_KCSAN_STRICT) may delay a plain access past an
  *    unlock that is not a RELEASE, into the next holder's section: a
  *    data race KCSAN reports. The case counts KCSAN's reports about its
  *    own function (the console tracepoint, as KCSAN's own tests do) and
@@ -219,7 +219,26 @@ static void order_wait_sb_no_lost_wakeup_test(struct kunit *test)
 /* --- Plain accesses across an unlock (KCSAN) ------------------------------- */
 
 #define PLAIN_BUDGET_MS	3000
-#define PLAIN_MIN	10000		/* sections that make the case count */
+#define PLAIN_MIN	2000		/* sections that make the case count */
+
+/*
+ * How often KCSAN looks: it watches one plain access in about
+ * kcsan.skip_watch (4000, randomized: 2000 on average) per CPU, and only a
+ * watched plain access becomes the one it then models as delayed
+ * (reorder_access, set at the end of kcsan_setup_watchpoint()). That
+ * delayed access is looked at again at each later instrumented access of
+ * the function, and each look costs one more step of the same skip count,
+ * so a report needs two watches in one section: one of the section's plain
+ * accesses, then the delayed access at a look after the unlock. With one
+ * plain access and 64 looks that is about 1e-3 * 3e-2 of the sections,
+ * too few to count on in 3 s of QEMU. So a section makes PLAIN_ACCESSES
+ * plain accesses (one of them is watched in about a quarter of the
+ * sections) and PLAIN_TAIL looks after the unlock (the delayed access is
+ * then watched in about half of those), as KCSAN's own test of a missing
+ * barrier does.
+ */
+#define PLAIN_ACCESSES	256
+#define PLAIN_TAIL	1024
 
 struct plain_run {
 	struct lab_tas_spinlock lock;
@@ -229,22 +248,24 @@ struct plain_run {
 };
 
 /*
- * One section: lock, a plain read-modify-write, unlock, then the thread's
- * look at *stop, all in this function. KCSAN may consider the plain access
- * as late as any access after it in this function unless the unlock is a
- * RELEASE it knows about; each of the PLAIN_TAIL loads after the unlock is
- * one more chance for it to watch the delayed access there, in the next
- * holder's section.
+ * One section: lock, PLAIN_ACCESSES plain read-modify-writes, unlock, then
+ * the thread's PLAIN_TAIL looks at *stop, all in this function. KCSAN may
+ * consider a plain access of the section as late as any access after it in
+ * this function unless the unlock is a RELEASE it knows about (its
+ * kcsan_release() ends the delay); each load after the unlock is one more
+ * chance for it to watch the delayed access there, while the other thread
+ * holds the lock and writes data.
  */
-#define PLAIN_TAIL	64
-
 static noinline bool order_plain_section(struct plain_run *p)
 {
 	bool stop = false;
 	int i;
 
 	lab_tas_lock(&p->lock);
-	p->data++;
+	for (i = 0; i < PLAIN_ACCESSES; i++) {
+		p->data++;
+		barrier();	/* each one a load and a store of its own */
+	}
 	lab_tas_unlock(&p->lock);
 	for (i = 0; i < PLAIN_TAIL; i++)
 		stop |= READ_ONCE(p->stop);
@@ -339,7 +360,7 @@ static void order_unlock_release_plain_section_test(struct kunit *test)
 		   IS_ENABLED(CONFIG_KCSAN_WEAK_MEMORY) ? "with weak memory" :
 		   IS_ENABLED(CONFIG_KCSAN) ? "without weak memory" : "off",
 		   reports);
-	KUNIT_EXPECT_EQ(test, (u64)p->data, total);
+	KUNIT_EXPECT_EQ(test, (u64)p->data, total * PLAIN_ACCESSES);
 	KUNIT_EXPECT_GE(test, total, (u64)PLAIN_MIN);
 	KUNIT_EXPECT_EQ_MSG(test, reports, 0,
 			    "KCSAN saw the section's plain access race past the unlock");
