@@ -58,11 +58,14 @@ EXPORT_SYMBOL_LOCKLAB(lab_rcu_init);
  * lab_rcu_destroy() - free a domain; no reader may be inside
  * @d: the domain
  *
- * Runs the callbacks still queued first (lab_rcu_barrier()).
+ * Runs the callbacks still queued first (lab_rcu_barrier()). The work
+ * item may still be queued with nothing to do (a lab_call_rcu() requeued
+ * it while the running batch took its callback too): it goes before @d.
  */
 void lab_rcu_destroy(struct lab_rcu *d)
 {
 	lab_rcu_barrier(d);
+	cancel_work_sync(&d->cb_work);
 	WARN_ON_ONCE(!lab_rcu_readers_idle(d));
 	free_percpu(d->cpu);
 	d->cpu = NULL;
