@@ -6,7 +6,7 @@
 #   make              build locklab.ko against KDIR (W=1)
 #   make demo         boot Debian's kernel in QEMU, run the benchmark table
 #   make bench        the full benchmark sweep in QEMU: build/bench/report.md,
-#                     SVG plots and raw JSON (scripts/bench.sh, ~15 min)
+#                     SVG plots and raw JSON (scripts/bench.sh, ~8 min)
 #   make check        every test tier, ending with "N passed, N failed"
 #   make style        checkpatch --strict on every source file
 #   make sparse       sparse (C=2) over the module
