@@ -5,6 +5,8 @@
 #
 #   make              build locklab.ko against KDIR (W=1)
 #   make demo         boot Debian's kernel in QEMU, run the benchmark table
+#   make bench        the full benchmark sweep in QEMU: build/bench/report.md,
+#                     SVG plots and raw JSON (scripts/bench.sh, ~8 min)
 #   make check        every test tier, ending with "N passed, N failed"
 #   make style        checkpatch --strict on every source file
 #   make sparse       sparse (C=2) over the module
@@ -27,7 +29,7 @@ USER_CFLAGS := -O2 -g -Wall -Wextra -Wno-unused-parameter -static -pthread \
 SRCS := $(shell git ls-files '*.c' '*.h' 2>/dev/null || find . -name '*.[ch]')
 
 .PHONY: all modules clean install tools selftests check demo style sparse \
-	coccicheck kunit-um kunit-x86_64 kunit-arm64 vm-selftests
+	coccicheck kunit-um kunit-x86_64 kunit-arm64 vm-selftests bench
 
 all: modules
 
@@ -66,6 +68,9 @@ check:
 
 demo:
 	scripts/demo.sh
+
+bench:
+	scripts/bench.sh
 
 kunit-um kunit-x86_64 kunit-arm64:
 	scripts/kunit.sh $(patsubst kunit-%,%,$@)

@@ -13,6 +13,9 @@
 #   build-arm64  locklab.ko cross-built against the arm64 KUnit kernel, W=1,
 #                warnings are errors (builds that kernel first if needed)
 #   selftests    in QEMU with Debian's kernel and the module loaded
+#   bench-smoke  make bench, short (BENCH_SMOKE=1: spin and channel, one
+#                20 ms repetition, 1 and 2 threads): the report, the plots
+#                and the raw JSON are made and checked (scripts/bench.sh)
 #   selftests-6.12, selftests-6.12-rt
 #                the same on Debian's 6.12 and 6.12 PREEMPT_RT kernels, the
 #                module built W=1 -Werror against their headers (a shorter
@@ -43,7 +46,7 @@ set -uo pipefail
 cd "$LOCKLAB_TOP"
 mkdir -p build
 
-tiers=${LOCKLAB_TIERS:-"deps build style sparse kunit-um kunit-x86_64 kunit-6.12-x86_64 kunit-arm64-max kunit-arm64-a57 build-arm64 selftests selftests-6.12 selftests-6.12-rt dkms selftests-arm64-max selftests-arm64-a57 kunit-x86_64-debug selftests-debug kunit-x86_64-kcsan"}
+tiers=${LOCKLAB_TIERS:-"deps build style sparse kunit-um kunit-x86_64 kunit-6.12-x86_64 kunit-arm64-max kunit-arm64-a57 build-arm64 selftests bench-smoke selftests-6.12 selftests-6.12-rt dkms selftests-arm64-max selftests-arm64-a57 kunit-x86_64-debug selftests-debug kunit-x86_64-kcsan"}
 passed=0 failed=0 skipped=0
 summary=()
 
@@ -105,6 +108,7 @@ for t in $tiers; do
 	kunit-x86_64-debug) counted kunit-x86_64-debug scripts/kunit.sh x86_64 \
 		--config kunit/debug.config --name debug ;;
 	selftests) counted selftests scripts/vm-selftests.sh ;;
+	bench-smoke) gate bench-smoke env BENCH_SMOKE=1 scripts/bench.sh ;;
 	selftests-6.12) counted selftests-6.12 scripts/vm-selftests.sh \
 		--kernel 6.12 --fuzz 5 ;;
 	selftests-6.12-rt) counted selftests-6.12-rt scripts/vm-selftests.sh \

@@ -10,6 +10,7 @@ rsync python3 linux-headers-amd64 linux-image-amd64 linux-source-6.1
 linux-headers-6.12-amd64 linux-headers-6.12-rt-amd64 linux-source-6.12 dkms
 qemu-system-x86 qemu-system-arm gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu
 busybox-static sparse coccinelle perl gnuplot-nox"
+# python3 and gnuplot-nox: make bench (scripts/bench.sh, bench-report.py)
 
 # The arm64 kernel, headers and busybox come from the archive's arm64 part.
 SUDO=""

@@ -1,0 +1,179 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# make bench: the full in-kernel benchmark sweep. Boots Debian's kernel in
+# QEMU (TCG, 2 vCPUs, scripts/vm.sh), loads locklab.ko and runs
+# `locklab bench --json` for every kind of `locklab list` (condvar has no
+# benchmark of its own), every variant and the kernel's own primitive, at
+# 1, 2 and 4 threads, with a hold time of 0 and of BENCH_HOLD_NS inside the
+# section (lock kinds; the other kinds take no hold time). The CLI
+# interleaves: each of the BENCH_REPEAT repetitions runs every variant once,
+# the kernel's among them, so every ratio is taken within one repetition.
+# A second pass repeats the lock kinds with --times for the wait times (the
+# clock read around every lock costs throughput, so the rates come from the
+# first pass only).
+#
+# Writes build/bench/raw/*.json (schema locklab-bench/1, as the CLI prints
+# it), build/bench/report.md and SVG plots (gnuplot), made and checked by
+# scripts/bench-report.py: a JSON that does not parse, a row with an error,
+# a gnuplot error or an SVG that is not well formed fails the run.
+#
+#   BENCH_REPEAT=5 BENCH_MS=400 BENCH_THREADS=1,2,4 BENCH_HOLD_NS=300
+#   BENCH_WAIT_REPEAT=3 BENCH_WAIT_MS=300 BENCH_KINDS="spin mutex" (or all)
+#   BENCH_OUT=build/bench BENCH_TIMEOUT=1500 scripts/bench.sh
+#
+# BENCH_SMOKE=1: the make check tier (bench-smoke): spin and channel,
+# --repeat 1, --ms 20, threads 1,2, into build/bench-smoke. Progress goes to
+# stderr when it is a terminal.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+cd "$LOCKLAB_TOP"
+
+smoke=${BENCH_SMOKE:-0}
+if [ "$smoke" = 1 ]; then
+	repeat=${BENCH_REPEAT:-1} ms=${BENCH_MS:-20} threads=${BENCH_THREADS:-1,2}
+	wrepeat=${BENCH_WAIT_REPEAT:-1} wms=${BENCH_WAIT_MS:-20}
+	kinds=${BENCH_KINDS:-"spin channel"} out=${BENCH_OUT:-build/bench-smoke}
+	timeout=${BENCH_TIMEOUT:-300}
+else
+	repeat=${BENCH_REPEAT:-5} ms=${BENCH_MS:-400} threads=${BENCH_THREADS:-1,2,4}
+	wrepeat=${BENCH_WAIT_REPEAT:-3} wms=${BENCH_WAIT_MS:-300}
+	kinds=${BENCH_KINDS:-all} out=${BENCH_OUT:-build/bench}
+	timeout=${BENCH_TIMEOUT:-1500}
+	scripts/deps.sh >/dev/null
+fi
+hold=${BENCH_HOLD_NS:-300}
+for v in "$repeat" "$ms" "$wrepeat" "$wms" "$hold" "$timeout"; do
+	[[ $v =~ ^[0-9]+$ ]] || die "bench: '$v' is not a number"
+done
+[[ $threads =~ ^[0-9]+(,[0-9]+)*$ ]] || die "bench: BENCH_THREADS '$threads' is not N,N,..."
+command -v gnuplot >/dev/null || die "gnuplot missing (gnuplot-nox): run scripts/deps.sh"
+command -v python3 >/dev/null || die "python3 missing: run scripts/deps.sh"
+
+make -s modules tools
+rm -rf "$out"
+mkdir -p "$out/raw"
+
+# The guest's side: plan the steps, then one `locklab bench` per step, each
+# JSON on one line between markers the host picks out of the console.
+cat >"$out/guest.sh" <<GUEST
+kinds="$kinds" threads=$threads hold=$hold
+repeat=$repeat ms=$ms wrepeat=$wrepeat wms=$wms
+GUEST
+cat >>"$out/guest.sh" <<'GUEST'
+nthr=$(echo "$threads" | tr ',' '\n' | wc -l)
+locklab list >/tmp/list || exit 1
+plan=
+for k in $(awk 'NR > 1 { print $1 }' /tmp/list | uniq); do
+	[ "$k" = condvar ] && continue
+	[ "$kinds" = all ] || case " $kinds " in *" $k "*) ;; *) continue ;; esac
+	n=$(awk -v k="$k" '$1 == k && $2 != "oneshot" && !/broken/' /tmp/list | wc -l)
+	case $k in
+	arc|channel|rcu|seqlock) plan="$plan rate:$k:0:$n" ;;
+	*) plan="$plan rate:$k:0:$n rate:$k:$hold:$n"
+	   wplan="${wplan:-} wait:$k:0:$n wait:$k:$hold:$n" ;;
+	esac
+done
+plan="$plan ${wplan:-}"
+steps=0 weight=0
+for s in $plan; do
+	n=${s##*:}
+	case $s in
+	rate:*) weight=$((weight + n * nthr * repeat * ms)) ;;
+	*) weight=$((weight + n * nthr * wrepeat * wms)) ;;
+	esac
+	steps=$((steps + 1))
+done
+echo "LOCKLAB-BENCH-PLAN $steps $weight"
+i=0 fail=0
+for s in $plan; do
+	IFS=: read -r pass k h n <<EOF
+$s
+EOF
+	i=$((i + 1))
+	if [ "$pass" = rate ]; then
+		w=$((n * nthr * repeat * ms)) opt="--repeat $repeat --ms $ms"
+	else
+		w=$((n * nthr * wrepeat * wms)) opt="--repeat $wrepeat --ms $wms --times"
+	fi
+	echo "LOCKLAB-BENCH-STEP $i $steps $pass $k $h $w"
+	# shellcheck disable=SC2086
+	json=$(locklab bench --quiet --json --kind "$k" --threads "$threads" \
+		--hold-ns "$h" $opt)
+	rc=$?
+	echo "LOCKLAB-BENCH-JSON $pass $k $h $json"
+	echo "LOCKLAB-BENCH-RC $pass $k $h $rc"
+	[ $rc -eq 0 ] || fail=1
+done
+echo "LOCKLAB-BENCH-DONE $(cut -d' ' -f1 /proc/uptime)"
+exit $fail
+GUEST
+
+# Host side: the console goes to vm.log; progress (step, kind, what is
+# left) goes to stderr, redrawn in place, when stderr is a terminal.
+tty=0
+[ -t 2 ] && tty=1
+progress() {
+	[ $tty = 1 ] && printf '\r\033[K%s' "$*" >&2
+	return 0
+}
+follow() {
+	local total=1 done_w=0 t0=0 booted=0 left line
+	local i steps pass k h w
+	while IFS= read -r line; do
+		printf '%s\n' "$line" >>"$out/vm.log"
+		case $line in
+		"LOCKLAB-VM: booted"*)
+			booted=$SECONDS
+			echo "$booted" >"$out/booted"
+			progress "bench: booted, planning" ;;
+		"LOCKLAB-BENCH-PLAN "*)
+			read -r _ steps total <<<"$line"
+			[ "$total" -gt 0 ] || total=1
+			t0=$SECONDS ;;
+		"LOCKLAB-BENCH-STEP "*)
+			read -r _ i steps pass k h w <<<"$line"
+			left=
+			if [ "$done_w" -gt 0 ]; then
+				left=$(((SECONDS - t0) * (total - done_w) / done_w))
+				left=", ~$((left / 60))m$((left % 60))s left"
+			fi
+			progress "bench: step $i/$steps: $pass $k, hold ${h} ns," \
+				"$((100 * done_w / total))% done, $((SECONDS - booted))s in$left"
+			done_w=$((done_w + w)) ;;
+		"LOCKLAB-BENCH-RC "*)
+			read -r _ pass k h w <<<"$line"
+			[ "$w" = 0 ] || { progress ""; echo "bench: $pass $k hold $h: exit $w" >&2; } ;;
+		"LOCKLAB-BENCH-DONE "*)
+			echo "${line##* }" >"$out/uptime"
+			progress "" ;;
+		esac
+	done
+	progress ""
+}
+
+echo "bench: repeat $repeat x $ms ms (waits: $wrepeat x $wms ms), threads $threads," \
+	"holds 0 and $hold ns, kinds: $kinds" >&2
+echo "bench: booting Debian's kernel in QEMU (TCG, 2 vCPUs; waits for the VM lock)" >&2
+t_start=$SECONDS
+set +e
+scripts/vm.sh --timeout "$timeout" --file tools/locklab \
+	--file "$out/guest.sh:/root/bench.sh" -- sh /root/bench.sh | follow
+rc=${PIPESTATUS[0]}
+set -e
+t_end=$SECONDS
+booted=$(cat "$out/booted" 2>/dev/null || echo "$t_start")
+uptime=$(cat "$out/uptime" 2>/dev/null || echo 0)
+echo "bench: the guest ran ${uptime%.*} s (kernel boot included), $((t_end - booted))" \
+	"s from its first word to power-off; $((t_end - t_start)) s with the wait for the VM lock" >&2
+if [ "$rc" -ne 0 ]; then
+	tail -n 40 "$out/vm.log" >&2
+	die "bench: the guest run failed (exit $rc; console: $out/vm.log)"
+fi
+python3 scripts/bench-report.py --log "$out/vm.log" --out "$out" \
+	--repeat "$repeat" --ms "$ms" --wait-repeat "$wrepeat" --wait-ms "$wms" \
+	--seconds "${uptime%.*}"
+if [ ! -s "$out/report.md" ] || ! compgen -G "$out/*.svg" >/dev/null; then
+	die "bench: no report or no plot in $out"
+fi
+echo "bench: report $out/report.md, plots $out/*.svg, raw JSON $out/raw/" >&2
