@@ -236,6 +236,15 @@ static __always_inline int rcubench_cb_updater(struct rcubench *b,
 
 	while (!READ_ONCE(b->stop)) {
 		if (b->cb_queued - b->cb_freed >= RCUBENCH_CB_LIMIT) {
+			/*
+			 * Let the queued callbacks run first (they put their
+			 * copies on @grave), then free what they poisoned. The
+			 * barrier sleeps: reaping alone may find @grave empty
+			 * and a grace period with no reader inside takes no
+			 * sleep, so on one CPU without preemption this loop
+			 * kept the callbacks' worker from ever running.
+			 */
+			rcubench_barrier(b, f);
 			rcubench_reap(b, f);
 			continue;
 		}
