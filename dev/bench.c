@@ -42,8 +42,11 @@ DEFINE_MUTEX(lab_bench_lock);
 
 static int lab_bench_check(const struct locklab_bench *b)
 {
-	if (b->flags & ~(LOCKLAB_BENCH_BIND | LOCKLAB_BENCH_TIMES) ||
+	if (b->flags & ~(LOCKLAB_BENCH_BIND | LOCKLAB_BENCH_TIMES |
+			 LOCKLAB_BENCH_CALLBACKS) ||
 	    b->__reserved)
+		return -EINVAL;
+	if ((b->flags & LOCKLAB_BENCH_CALLBACKS) && b->kind != LOCKLAB_KIND_RCU)
 		return -EINVAL;
 	if (!b->threads || b->threads > LOCKLAB_BENCH_MAX_THREADS)
 		return -EINVAL;
@@ -131,21 +134,26 @@ static int lab_bench_chan(struct locklab_bench *b)
  * RCU: @threads readers run read-side sections while one more kthread
  * keeps replacing the record and waiting for grace periods
  * (bench/rcubench.c); "acquisitions" are read sections, "reads" grace
- * periods, and a reader that met a retired copy counts a violation.
+ * periods, and a reader that met a retired copy counts a violation. With
+ * LOCKLAB_BENCH_CALLBACKS the updater queues callbacks instead: "reads"
+ * are callbacks that ran, "lost_updates" those queued that did not.
  */
 static int lab_bench_rcu(struct locklab_bench *b)
 {
+	bool cbs = b->flags & LOCKLAB_BENCH_CALLBACKS;
 	struct lab_rcu_bench_result r;
 	int ret;
 
-	if (b->flags || b->hold_ns || b->gap_ns || b->per_thread)
+	if ((b->flags & ~LOCKLAB_BENCH_CALLBACKS) || b->hold_ns || b->gap_ns ||
+	    b->per_thread)
 		return -EINVAL;
-	ret = lab_rcu_bench(b->variant, b->threads, b->duration_ms, &r);
+	ret = lab_rcu_bench(b->variant, b->threads, b->duration_ms, cbs, &r);
 	if (ret)
 		return ret;
 	b->acquisitions = r.sections;
 	b->elapsed_ns = r.elapsed_ns;
-	b->reads = r.grace_periods;
+	b->reads = cbs ? r.callbacks : r.grace_periods;
+	b->lost_updates = r.cb_queued - r.callbacks;
 	b->violations = r.violations;
 	return 0;
 }

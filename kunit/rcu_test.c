@@ -24,7 +24,12 @@
  *  - 8 concurrent synchronize calls while a reader holds the first grace
  *    period open cost at most 2 grace periods, and none returns early;
  *  - lab_call_rcu(): 1000 callbacks queued by 2 threads while a reader is
- *    inside all run after it left, each once, in at most 2 batches.
+ *    inside all run after it left, each once, in at most 2 batches;
+ *  - the benchmark (bench/rcubench.c) through locklab RCU, the kernel's
+ *    SRCU and its RCU, 200 ms with up to 2 readers: no reader met a
+ *    retired copy, grace periods passed, and in callback mode callbacks
+ *    ran and every queued one ran by the end (the barrier waited). Its
+ *    rates are not checked (benchmarks show speed, tests do not).
  *
  * locklab_lflist:
  *  - pop returns nodes newest first; remove takes a node out of the
@@ -46,9 +51,12 @@
 #include <linux/llist.h>
 #include <linux/slab.h>
 
+#include <locklab/compat.h>
 #include <locklab/lflist.h>
 #include <locklab/rcu.h>
+#include <uapi/linux/locklab.h>
 
+#include "bench/rcubench.h"
 #include "bench/section.h"
 #include "bench/threads.h"
 #include "bench/torture.h"
@@ -526,6 +534,60 @@ static void rcu_call_rcu_batches_after_grace_period_test(struct kunit *test)
 	kfree(s);
 }
 
+struct rcu_bench_param {
+	u32 variant;
+	bool callbacks;
+	const char *desc;
+};
+
+static const struct rcu_bench_param rcu_bench_params[] = {
+	{ LOCKLAB_RCU_LAB, false, "lab synchronize" },
+	{ LOCKLAB_RCU_SRCU, false, "srcu synchronize" },
+	{ LOCKLAB_RCU_KERNEL, false, "kernel synchronize" },
+	{ LOCKLAB_RCU_LAB, true, "lab callbacks" },
+	{ LOCKLAB_RCU_SRCU, true, "srcu callbacks" },
+	{ LOCKLAB_RCU_KERNEL, true, "kernel callbacks" },
+};
+
+static void rcu_bench_desc(const struct rcu_bench_param *p, char *desc)
+{
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "%s", p->desc);
+}
+
+KUNIT_ARRAY_PARAM(rcu_bench, rcu_bench_params, rcu_bench_desc);
+
+/*
+ * The benchmark of each variant, briefly: readers never meet a retired
+ * copy; the updater's grace periods (or its callbacks) happen; and with
+ * callbacks the count that ran equals the count queued, because the run
+ * ends with the variant's barrier.
+ */
+static void rcu_bench_readers_never_meet_retired_copy_test(struct kunit *test)
+{
+	const struct rcu_bench_param *p = test->param_value;
+	unsigned int readers = min(2U, num_online_cpus());
+	struct lab_rcu_bench_result r;
+	int ret;
+
+	ret = lab_rcu_bench(p->variant, readers, 200, p->callbacks, &r);
+	if (p->variant == LOCKLAB_RCU_SRCU && !LAB_COMPAT_HAVE_SRCU) {
+		KUNIT_EXPECT_EQ(test, ret, -EOPNOTSUPP);
+		kunit_skip(test, "no SRCU in this kernel");
+	}
+	KUNIT_ASSERT_EQ(test, ret, 0);
+	kunit_info(test, "%llu sections, %llu grace periods, %llu/%llu callbacks in %llu ns\n",
+		   r.sections, r.grace_periods, r.callbacks, r.cb_queued,
+		   r.elapsed_ns);
+	KUNIT_EXPECT_EQ(test, r.violations, 0ULL);
+	KUNIT_EXPECT_GT(test, r.sections, 0ULL);
+	if (p->callbacks) {
+		KUNIT_EXPECT_GT(test, r.callbacks, 0ULL);
+		KUNIT_EXPECT_EQ(test, r.callbacks, r.cb_queued);
+	} else {
+		KUNIT_EXPECT_GT(test, r.grace_periods, 0ULL);
+	}
+}
+
 static struct kunit_case rcu_test_cases[] = {
 	KUNIT_CASE(rcu_synchronize_waits_for_preexisting_reader_test),
 	KUNIT_CASE_PARAM(rcu_grace_periods_end_under_reader_stream_test,
@@ -535,6 +597,8 @@ static struct kunit_case rcu_test_cases[] = {
 	KUNIT_CASE(rcu_checker_catches_free_without_grace_period_test),
 	KUNIT_CASE(rcu_concurrent_synchronizers_share_grace_periods_test),
 	KUNIT_CASE(rcu_call_rcu_batches_after_grace_period_test),
+	KUNIT_CASE_PARAM(rcu_bench_readers_never_meet_retired_copy_test,
+			 rcu_bench_gen_params),
 	{}
 };
 

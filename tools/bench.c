@@ -12,6 +12,16 @@
  * "kind", "ms", "hold_ns", "repeat", "results": [one object per row with
  * the keys of the CSV heading]}; the keys are stable, new ones are only
  * added.
+ *
+ * The rcu kind runs the kernel's SRCU in every repetition as well (its
+ * fair baseline: counted readers, as ours) and adds "vs srcu", the ratio
+ * of read sections per second to SRCU's in the same repetition, and
+ * "sync ns", the updater's mean time per grace period (elapsed / grace
+ * periods: its whole replace-wait-retire cycle, of which the wait is
+ * nearly all, so an upper bound of the mean synchronize latency). With
+ * --callbacks (LOCKLAB_BENCH_CALLBACKS) it shows "cb/s", callbacks run
+ * per second (all of them, the run ends with the variant's barrier), and
+ * "cb vs srcu" instead of "sync ns".
  */
 #include <errno.h>
 #include <stdio.h>
@@ -28,6 +38,10 @@ struct bench_run {
 	double rate;
 	double ratio;
 	double fairness;
+	double sync_ns;		/* rcu: elapsed / grace periods */
+	double cb_rate;		/* rcu --callbacks: callbacks per second */
+	double srcu_ratio;	/* rcu: rate / SRCU's rate */
+	double cb_srcu_ratio;	/* rcu --callbacks: cb_rate / SRCU's */
 	int err;
 };
 
@@ -53,7 +67,8 @@ static void bench_one(int dev, const struct bench_row *row,
 
 	memset(b, 0, sizeof(*b));
 	b->flags = (o->bind ? LOCKLAB_BENCH_BIND : 0) |
-		   (o->times && bench_per_thread(kind) ? LOCKLAB_BENCH_TIMES : 0);
+		   (o->times && bench_per_thread(kind) ? LOCKLAB_BENCH_TIMES : 0) |
+		   (o->callbacks ? LOCKLAB_BENCH_CALLBACKS : 0);
 	b->kind = kind;
 	b->variant = row->info->variant;
 	b->threads = row->threads;
@@ -69,6 +84,19 @@ static void bench_one(int dev, const struct bench_row *row,
 		return;
 	r->rate = b->elapsed_ns ? b->acquisitions * 1e9 / b->elapsed_ns : 0;
 	r->fairness = b->per_thread ? jain(per_thread, row->threads) : 0;
+	if (kind != LOCKLAB_KIND_RCU)
+		return;
+	/* @reads: grace periods, or with --callbacks callbacks that ran. */
+	if (o->callbacks)
+		r->cb_rate = b->elapsed_ns ? b->reads * 1e9 / b->elapsed_ns : 0;
+	else
+		r->sync_ns = b->reads ? (double)b->elapsed_ns / b->reads : 0;
+}
+
+/* The rcu kind's second baseline, run whatever the selection. */
+static bool bench_is_srcu(const struct locklab_list *l)
+{
+	return l->kind == LOCKLAB_KIND_RCU && l->variant == LOCKLAB_RCU_SRCU;
 }
 
 /* Which variants of the kind run: the selection, and the kernel's always. */
@@ -84,7 +112,7 @@ static bool bench_selected(const struct locklab_list *l,
 	    l->variant == LOCKLAB_CHANNEL_ONESHOT)
 		return false;
 	return !strcmp(o->variants, "all") || (l->props & LOCKLAB_PROP_KERNEL) ||
-	       name_in_list(l->name, o->variants);
+	       bench_is_srcu(l) || name_in_list(l->name, o->variants);
 }
 
 static const struct col bench_cols[] = {
@@ -111,16 +139,34 @@ static const struct col bench_cols[] = {
 	{ "wait p99 us", "wait_p99_us", COL_US, 11, COL_ALL },
 	/* Shown for the kinds that fill them (bench_cols_for()). */
 	{ "retries/read", "retries_per_read", COL_FRAC, 12, COL_ALL },
+	{ "vs srcu", "vs_srcu", COL_RATIO, 8, COL_ALL },
+	{ "sync ns", "sync_ns", COL_RATE, 10, COL_ALL },
+	{ "cb/s", "callbacks_per_s", COL_RATE, 10, COL_ALL },
+	{ "cb vs srcu", "cb_vs_srcu", COL_RATIO, 10, COL_ALL },
 };
 
 #define BENCH_COL_RETRIES	21
+#define BENCH_COL_VS_SRCU	22
+#define BENCH_COL_SYNC		23
+#define BENCH_COL_CBS		24
+#define BENCH_COL_CB_VS_SRCU	25
 
 /* The columns of @kind: the shared ones, and the kind's own. */
-static void bench_cols_for(struct col *cols, const char *kind)
+static void bench_cols_for(struct col *cols, const struct cli_opts *o)
 {
+	bool rcu = !strcmp(o->kind, "rcu");
+
 	memcpy(cols, bench_cols, sizeof(bench_cols));
-	if (strcmp(kind, "seqlock"))
+	if (strcmp(o->kind, "seqlock"))
 		cols[BENCH_COL_RETRIES].where = 0;
+	if (!rcu)
+		cols[BENCH_COL_VS_SRCU].where = 0;
+	if (!rcu || o->callbacks)
+		cols[BENCH_COL_SYNC].where = 0;
+	if (!rcu || !o->callbacks) {
+		cols[BENCH_COL_CBS].where = 0;
+		cols[BENCH_COL_CB_VS_SRCU].where = 0;
+	}
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -149,6 +195,8 @@ static int bench_fill(union cell *c, const struct bench_row *row,
 {
 	double rate[BENCH_MAX_REPEAT], ratio[BENCH_MAX_REPEAT];
 	double fair[BENCH_MAX_REPEAT], p99[BENCH_MAX_REPEAT], x, y;
+	double sync[BENCH_MAX_REPEAT], cbs[BENCH_MAX_REPEAT];
+	double vs_srcu[BENCH_MAX_REPEAT], cb_vs_srcu[BENCH_MAX_REPEAT];
 	unsigned long long viol = 0, lost = 0, readers = 0, wmax = 0;
 	unsigned long long retries = 0, acq = 0;
 	unsigned int i, n = 0, mid;
@@ -165,6 +213,10 @@ static int bench_fill(union cell *c, const struct bench_row *row,
 		ratio[n] = r->ratio;
 		fair[n] = r->fairness;
 		p99[n] = r->b.wait_p99_ns / 1e3;
+		sync[n] = r->sync_ns;
+		cbs[n] = r->cb_rate;
+		vs_srcu[n] = r->srcu_ratio;
+		cb_vs_srcu[n] = r->cb_srcu_ratio;
 		viol += r->b.violations;
 		lost += r->b.lost_updates;
 		retries += r->b.read_retries;
@@ -199,6 +251,11 @@ static int bench_fill(union cell *c, const struct bench_row *row,
 	stats3(p99, n, &c[20].d, &x, &y);
 	/* Over every run: retried copies per accepted one. */
 	c[BENCH_COL_RETRIES].d = acq ? (double)retries / acq : 0;
+	/* rcu: medians over the runs. */
+	stats3(vs_srcu, n, &c[BENCH_COL_VS_SRCU].d, &x, &y);
+	stats3(sync, n, &c[BENCH_COL_SYNC].d, &x, &y);
+	stats3(cbs, n, &c[BENCH_COL_CBS].d, &x, &y);
+	stats3(cb_vs_srcu, n, &c[BENCH_COL_CB_VS_SRCU].d, &x, &y);
 	return n ? 0 : err;
 }
 
@@ -210,7 +267,7 @@ static int bench_report(struct bench_row *rows, int nrows,
 	struct report r = { .cols = cols, .ncols = ARRAY_SIZE(bench_cols) };
 	int i, err, status = 0;
 
-	bench_cols_for(cols, o->kind);
+	bench_cols_for(cols, o);
 
 	if (report_run_init(&r, "bench", o, v, nrows))
 		return 1;
@@ -232,20 +289,31 @@ static int bench_report(struct bench_row *rows, int nrows,
 	return status;
 }
 
-/* Ratios to the kernel's run of the same repetition and thread count. */
+/*
+ * Ratios to the kernel's run of the same repetition and thread count (and
+ * for rcu to SRCU's).
+ */
 static void bench_ratios(struct bench_row *rows, int nrows, unsigned int rep)
 {
 	int i, k;
 
 	for (i = 0; i < nrows; i++) {
+		struct bench_run *r = &rows[i].run[rep];
+		const struct bench_run *s = NULL;
 		double base = 0;
 
-		for (k = 0; k < nrows; k++)
-			if (rows[k].threads == rows[i].threads &&
-			    (rows[k].info->props & LOCKLAB_PROP_KERNEL) &&
-			    !rows[k].run[rep].err)
+		for (k = 0; k < nrows; k++) {
+			if (rows[k].threads != rows[i].threads ||
+			    rows[k].run[rep].err)
+				continue;
+			if (rows[k].info->props & LOCKLAB_PROP_KERNEL)
 				base = rows[k].run[rep].rate;
-		rows[i].run[rep].ratio = base ? rows[i].run[rep].rate / base : 0;
+			if (bench_is_srcu(rows[k].info))
+				s = &rows[k].run[rep];
+		}
+		r->ratio = base ? r->rate / base : 0;
+		r->srcu_ratio = s && s->rate ? r->rate / s->rate : 0;
+		r->cb_srcu_ratio = s && s->cb_rate ? r->cb_rate / s->cb_rate : 0;
 	}
 }
 

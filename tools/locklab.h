@@ -45,6 +45,7 @@ struct cli_opts {
 	bool broken;
 	bool quiet;
 	bool times;		/* bench: LOCKLAB_BENCH_TIMES */
+	bool callbacks;		/* bench, rcu: LOCKLAB_BENCH_CALLBACKS */
 	bool reset;		/* stat: zero the statistics */
 	enum report_fmt fmt;
 };

@@ -82,6 +82,7 @@ int main(int argc, char **argv)
 		{ "reset", no_argument, NULL, 'r' },
 		{ "read-pct", required_argument, NULL, 'R' },
 		{ "repeat", required_argument, NULL, 'n' },
+		{ "callbacks", no_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{ }
 	};
@@ -104,7 +105,7 @@ int main(int argc, char **argv)
 	if (!strcmp(cmd, "lab"))	/* its own options: tools/lab.c */
 		return cmd_lab(argc, argv);
 	optind = 2;
-	while ((c = getopt_long(argc, argv, "k:v:t:s:m:H:G:R:n:bBjcqTrh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "k:v:t:s:m:H:G:R:n:bBjcqTrCh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'k':
 			o.kind = optarg;
@@ -160,6 +161,9 @@ int main(int argc, char **argv)
 		case 'R':
 			o.read_pct = parse_uint("--read-pct", optarg, 100);
 			break;
+		case 'C':
+			o.callbacks = true;
+			break;
 		case 'h':
 			help_print(help_known(cmd) ? cmd : NULL);
 			return 0;
@@ -188,6 +192,10 @@ int main(int argc, char **argv)
 	if (!strcmp(cmd, "bench")) {
 		if (!o.ms) {
 			fprintf(stderr, "locklab: the run time must be at least 1 ms\n");
+			return 1;
+		}
+		if (o.callbacks && strcmp(o.kind, "rcu")) {
+			fprintf(stderr, "locklab: --callbacks: rcu kind only\n");
 			return 1;
 		}
 		if (!o.nthreads && getenv("LOCKLAB_THREADS"))

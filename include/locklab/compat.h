@@ -16,6 +16,11 @@
  *
  * One more lives in the Kbuild: an in-tree build's $(src) became absolute
  * in 6.10.
+ *
+ *   SRCU is built only when something selects it in 6.1 (CONFIG_SRCU,
+ *   which every configuration locklab is built for has), always in 6.12
+ *   (no CONFIG_SRCU symbol left): LAB_COMPAT_HAVE_SRCU tests for either of
+ *   its two implementations.
  */
 #ifndef _LOCKLAB_COMPAT_H
 #define _LOCKLAB_COMPAT_H
@@ -48,6 +53,17 @@ static inline bool lab_compat_spin_is_locked(spinlock_t *l)
 	{ return (void *)(_lock_expr); }
 #else
 #define LAB_CLASS_IS_GUARD(_name, _lock_expr)
+#endif
+
+/*
+ * Is the kernel's SRCU there (srcu_read_lock(), synchronize_srcu(),
+ * call_srcu())? 1 or 0, for C conditions (the calls behind a 0 are
+ * compiled out, so they need no symbol) and #if alike.
+ */
+#if defined(CONFIG_TINY_SRCU) || defined(CONFIG_TREE_SRCU)
+#define LAB_COMPAT_HAVE_SRCU	1
+#else
+#define LAB_COMPAT_HAVE_SRCU	0
 #endif
 
 #endif /* _LOCKLAB_COMPAT_H */

@@ -269,6 +269,18 @@ struct locklab_list {
 /* struct locklab_bench.flags */
 #define LOCKLAB_BENCH_BIND	(1U << 0)	/* pin thread i to CPU i % online */
 #define LOCKLAB_BENCH_TIMES	(1U << 1)	/* time every wait (lock kinds) */
+/*
+ * %LOCKLAB_KIND_RCU only (EINVAL for other kinds): callback throughput.
+ * The updater does not wait for grace periods: it hands every copy it
+ * replaces to the variant's call_rcu (lab_call_rcu(), call_srcu(),
+ * call_rcu()) as fast as it can, with at most 16384 copies out at once
+ * (beyond, it waits a grace period and frees the callbacks' copies), and
+ * waits for every callback at the end (lab_rcu_barrier(), srcu_barrier(),
+ * rcu_barrier()), within @elapsed_ns. @reads: callbacks that ran;
+ * @lost_updates: callbacks queued that did not run (0). Readers run as
+ * without the flag (@acquisitions, @violations).
+ */
+#define LOCKLAB_BENCH_CALLBACKS	(1U << 2)
 
 /**
  * struct locklab_bench - run the in-kernel torture/benchmark (LOCKLAB_IOC_BENCH)
@@ -293,7 +305,10 @@ struct locklab_list {
  *	are shared (read) holds, 0..100; must be 0 for other kinds
  * @__reserved: must be 0
  * @reads: out: shared acquisitions among @acquisitions; for
- *	%LOCKLAB_KIND_RCU, grace periods the updater waited for; for
+ *	%LOCKLAB_KIND_RCU, grace periods the updater waited for (the mean
+ *	synchronize latency is at most @elapsed_ns / @reads: the updater's
+ *	whole cycle, of which the wait is nearly all), with
+ *	%LOCKLAB_BENCH_CALLBACKS callbacks that ran; for
  *	%LOCKLAB_KIND_SEQLOCK, write sections of the writer
  * @max_readers: out: most threads seen holding shared at once
  * @wait_max_ns: out, with LOCKLAB_BENCH_TIMES: the longest wait of one
@@ -314,6 +329,8 @@ struct locklab_list {
  * and the threads stop by themselves (they own their state and hold the
  * module until they are gone). ETIMEDOUT when the threads did not finish
  * in time. EINVAL for a kind or variant without a benchmark.
+ * EOPNOTSUPP for %LOCKLAB_RCU_SRCU on a kernel built without SRCU (the
+ * variant is then not listed either).
  */
 struct locklab_bench {
 	__u32 size;
@@ -380,12 +397,18 @@ enum locklab_arc_variant {
 /**
  * enum locklab_rcu_variant - variants of %LOCKLAB_KIND_RCU (benchmark only:
  *	LOCKLAB_IOC_CREATE refuses the kind)
- * @LOCKLAB_RCU_LAB: locklab RCU: counted read sections, polled grace
- *	periods (book chapter 10)
+ * @LOCKLAB_RCU_LAB: locklab RCU: counted read sections, shared grace
+ *	periods that sleep until the last old reader leaves (book chapter 10)
+ * @LOCKLAB_RCU_SRCU: the kernel's SRCU (srcu_read_lock(),
+ *	synchronize_srcu(), call_srcu() on an srcu_struct of the run): the
+ *	fair baseline, counted read sections that may sleep as ours; listed
+ *	only when the kernel has SRCU. Not marked %LOCKLAB_PROP_KERNEL: the
+ *	kind's baseline is %LOCKLAB_RCU_KERNEL
  * @LOCKLAB_RCU_KERNEL: the kernel's RCU (rcu_read_lock(), synchronize_rcu())
  */
 enum locklab_rcu_variant {
 	LOCKLAB_RCU_LAB = 1,
+	LOCKLAB_RCU_SRCU = 2,
 	LOCKLAB_RCU_KERNEL = LOCKLAB_VARIANT_KERNEL,
 };
 
