@@ -578,7 +578,7 @@ static void plock_parked_bit_exact_test(struct kunit *test)
  */
 #define FAIR_RUN_MS	300
 #define FAIR_BOUND_MS	20
-#define FAIR_TRIES	3
+#define FAIR_TRIES	5
 #define FAIR_HOLD_NS	20000	/* longer than a woken waiter's spin */
 
 struct fair_case {

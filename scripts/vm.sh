@@ -147,15 +147,28 @@ else
 	console=ttyS0
 fi
 log=$out/serial.log
-set +e
-timeout --foreground -k 5 "$timeout" \
-	"${qemu[@]}" "${accel[@]}" -smp "$smp" -m "$mem" \
-	-display none -monitor none -serial stdio -no-reboot \
-	-kernel "$kernel" -initrd "$out/initramfs.cpio.gz" \
-	-append "console=$console panic=-1 loglevel=3 rdinit=/init $append" \
-	</dev/null 2>&1 | stdbuf -oL tr -d '\r' | tee "$log"
-qrc=${PIPESTATUS[0]}
-set -e
+boot() {
+	set +e
+	timeout --foreground -k 5 "$timeout" \
+		"${qemu[@]}" "${accel[@]}" -smp "$smp" -m "$mem" \
+		-display none -monitor none -serial stdio -no-reboot \
+		-kernel "$kernel" -initrd "$out/initramfs.cpio.gz" \
+		-append "console=$console panic=-1 loglevel=3 rdinit=/init $append" \
+		</dev/null 2>&1 | stdbuf -oL tr -d '\r' | tee "$log"
+	qrc=${PIPESTATUS[0]}
+	set -e
+}
+boot
+# A guest that died before /init ran (seen: Debian's 6.12 oopsing in its
+# own boot-time text patching under TCG, int3 in sched_clock_cpu, before
+# any locklab code was loaded) is a boot failure, not a test result: boot
+# once more, and keep the first console log.
+if [ "$qrc" -ne 124 ] && [ "$qrc" -ne 137 ] &&
+   ! grep -q '^LOCKLAB-VM: booted' "$log"; then
+	cp "$log" "$out/serial-bootfail.log"
+	echo "vm.sh: the guest died while booting, before /init (log: $out/serial-bootfail.log); booting again" >&2
+	boot
+fi
 
 if [ "$qrc" -eq 124 ] || [ "$qrc" -eq 137 ]; then
 	echo "vm.sh: timed out after ${timeout}s (log: $log)" >&2
