@@ -17,8 +17,10 @@ fi
 for t in "$dir"/*_test "$dir"/*_test.sh; do
 	[ -x "$t" ] || continue
 	echo "# selftest: $(basename "$t")"
+	t0=$(date +%s)
 	"$t"
 	r=$?
+	echo "# selftest: $(basename "$t") took $(($(date +%s) - t0)) s"
 	[ $r -eq 0 ] || [ $r -eq 4 ] || rc=1
 done
 if [ -w $leaks ]; then
