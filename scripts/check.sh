@@ -6,11 +6,13 @@
 #   build        locklab.ko against Debian's headers, W=1, warnings are errors
 #   style        checkpatch --strict over every C file and header
 #   sparse       sparse (C=2) over the module
-#   kunit        um, x86_64 (-smp 2), x86_64 from linux-source-6.12
-#                (kunit-6.12-x86_64), arm64 (-smp 2) twice on one build:
-#                kunit-arm64-max (-cpu max: the LSE path) and
-#                kunit-arm64-a57 (-cpu cortex-a57, ARMv8.0: the LL/SC path)
-#   build-arm64  locklab.ko cross-built against the arm64 KUnit kernel, W=1,
+#   kunit        um; arm64 (-smp 2) twice on one build: kunit-arm64-max
+#                (-cpu max: the LSE path) and kunit-arm64-a57 (-cpu
+#                cortex-a57, ARMv8.0: the LL/SC path); the x86_64 (-smp 2)
+#                kernels are the debug and KCSAN ones below
+#   build-arm64  (not a default tier: selftests-arm64-* cross-build the
+#                module W=1 -Werror against Debian's arm64 headers)
+#                locklab.ko cross-built against the arm64 KUnit kernel, W=1,
 #                warnings are errors (builds that kernel first if needed)
 #   selftests    in QEMU with Debian's kernel and the module loaded
 #   bench-smoke  make bench, short (BENCH_SMOKE=1: spin and channel, one
@@ -26,13 +28,21 @@
 #                Debian's arm64 kernel in qemu-system-aarch64 (-cpu max: the
 #                LSE atomics; -cpu cortex-a57: LL/SC), the module
 #                cross-built against its headers, everything static aarch64
-#   debug        KUnit on x86_64 with lockdep (PROVE_LOCKING), mutex and
+#   debug        KUnit on x86_64 (6.1) with lockdep (PROVE_LOCKING), mutex and
 #                spinlock debugging, DEBUG_ATOMIC_SLEEP, KASAN and kmemleak
 #                (kunit-x86_64-debug); then that kernel, with locklab built
 #                in, boots the selftests (selftests-debug), which end with a
 #                kmemleak scan for objects locklab allocated and lost
-#   kcsan        KUnit on x86_64 with KCSAN (strict, with weak-memory
-#                modelling): any data-race report fails the tier
+#   kcsan        KUnit on x86_64 built from linux-source-6.12, with KCSAN
+#                (strict, with weak-memory modelling): any data-race report
+#                fails the tier (kunit-6.12-x86_64-kcsan)
+#
+# Not default tiers, each one more kernel build: kunit-x86_64 (6.1 without
+# debug options), kunit-6.12-x86_64 (6.12 without KCSAN) and
+# kunit-x86_64-kcsan (KCSAN on 6.1). Every kernel a from-scratch run builds
+# is one of four (um, arm64, x86_64 debug, x86_64 6.12 KCSAN), configured
+# from allnoconfig (scripts/kunit.sh), so that run stays under 35 minutes
+# on 2 cores.
 #
 # A kernel warning, lockdep or KASAN report during a KUnit run fails that
 # tier (scripts/kunit.sh), as one in the selftest guest does (scripts/vm.sh).
@@ -46,7 +56,7 @@ set -uo pipefail
 cd "$LOCKLAB_TOP"
 mkdir -p build
 
-tiers=${LOCKLAB_TIERS:-"deps build style sparse kunit-um kunit-x86_64 kunit-6.12-x86_64 kunit-arm64-max kunit-arm64-a57 build-arm64 selftests bench-smoke selftests-6.12 selftests-6.12-rt dkms selftests-arm64-max selftests-arm64-a57 kunit-x86_64-debug selftests-debug kunit-x86_64-kcsan"}
+tiers=${LOCKLAB_TIERS:-"deps build style sparse kunit-um kunit-x86_64-debug kunit-6.12-x86_64-kcsan kunit-arm64-max kunit-arm64-a57 selftests bench-smoke selftests-6.12 selftests-6.12-rt dkms selftests-arm64-max selftests-arm64-a57 selftests-debug"}
 passed=0 failed=0 skipped=0
 summary=()
 
@@ -119,6 +129,9 @@ for t in $tiers; do
 		--kernel arm64 --cpu cortex-a57 --fuzz 5 ;;
 	selftests-debug) counted selftests-debug scripts/vm-selftests.sh --debug ;;
 	kunit-x86_64-kcsan) counted kunit-x86_64-kcsan scripts/kunit.sh x86_64 \
+		--config kunit/kcsan.config --name kcsan ;;
+	kunit-6.12-x86_64-kcsan) counted kunit-6.12-x86_64-kcsan \
+		scripts/kunit.sh x86_64 --source 6.12 \
 		--config kunit/kcsan.config --name kcsan ;;
 	# Not a default tier: builds with injected ordering bugs (scripts/inject.sh).
 	inject) counted inject scripts/inject.sh ;;

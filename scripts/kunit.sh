@@ -72,7 +72,10 @@ arm64)
 	kconf+=(--kconfig_add CONFIG_SMP=y --kconfig_add CONFIG_MODULES=y
 		--cross_compile=aarch64-linux-gnu-)
 	# A later -cpu overrides the cortex-a57 of kunit's arm64 qemu config.
+	# pauth-impdef=on: see scripts/vm.sh (cheap pointer authentication
+	# under TCG).
 	qemu_args="-smp 2 -cpu $cpu"
+	[ "$cpu" = max ] && qemu_args+=",pauth-impdef=on"
 	case "$cpu" in
 	max) kargs+=(--kernel_args locklab.expect_atomics=lse) ;;
 	cortex-a57) kargs+=(--kernel_args locklab.expect_atomics=llsc) ;;
@@ -99,6 +102,7 @@ fi
 tag=$arch${name:+-$name}
 [ "$arch" = arm64 ] && tag+="-$cpu"
 cfgkey=$( { cat "$LOCKLAB_TOP/kunit/.kunitconfig"
+	    [ "$arch" = um ] || cat "$LOCKLAB_TOP/kunit/tiny.config"
 	    if [ -n "$extra_config" ]; then cat "$LOCKLAB_TOP/$extra_config"; fi
 	    printf '%s\n' "${kconf[@]}"; } | sha1sum | cut -c1-8)
 builddir=$LOCKLAB_CACHE/build/$arch${name:+-$name}-$cfgkey
@@ -142,6 +146,31 @@ if [ -f "$stamp_file" ] && [ "$(cat "$stamp_file")" = "$stamp_now" ]; then
 fi
 
 cd "$KSRC"
+
+# A new x86_64 or arm64 build directory is configured from allnoconfig:
+# kunit.py writes its .config first (its arch options, the .kunitconfig,
+# the --kconfig_add options), and allnoconfig with that file and
+# kunit/tiny.config as KCONFIG_ALLCONFIG sets those options and turns off
+# whatever else olddefconfig would have turned on. kunit.py keeps a
+# .config that contains its own options, so it builds this one; every
+# option it asked for must have survived, or it would regenerate the big
+# one without a word. UML stays on kunit.py's own configuration.
+if [ "$arch" != um ] && [ ! -f "$builddir/.locklab-allno" ]; then
+	cross=()
+	[ "$arch" = arm64 ] && cross=(CROSS_COMPILE=aarch64-linux-gnu-)
+	python3 tools/testing/kunit/kunit.py config --build_dir="$builddir" \
+		--kunitconfig="$kunitconfig" "${kconf[@]}" >/dev/null ||
+		die "kunit.py config failed for $builddir"
+	cat "$builddir/last_used_kunitconfig" "$LOCKLAB_TOP/kunit/tiny.config" \
+		>"$builddir/allno.config"
+	make -s ARCH="$arch" O="$builddir" "${cross[@]}" \
+		KCONFIG_ALLCONFIG="$builddir/allno.config" allnoconfig ||
+		die "allnoconfig failed for $builddir"
+	lost=$(grep -E '^(CONFIG_|# CONFIG_.* is not set)' "$builddir/last_used_kunitconfig" |
+	       grep -vxF -f "$builddir/.config" || true)
+	[ -z "$lost" ] || die "allnoconfig dropped what kunit asked for: $lost"
+	touch "$builddir/.locklab-allno"
+fi
 
 # --module: locklab.ko against this kernel's build tree. Any completed
 # build of this config will do (the module only needs the config, headers
