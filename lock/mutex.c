@@ -231,16 +231,30 @@ static void lab_mutex_ops_user_hold(void *l, bool to_user)
 /*
  * The eventually fair queue and parking locks: the same lock, trylock and
  * state machine, only the unlock hands over to a waiter that waited long.
+ * Their lock calls pass LAB_WAIT_TRACE_FAIR, so the trace events name them.
  */
-static void lab_qlock_ops_unlock_fair(void *l, union lab_lock_ctx *c)
-{
-	lab_qlock_unlock_fair(l);
+#define LAB_FAIR_OPS_ADAPTERS(pfx, type)				\
+static void lab_##pfx##_ops_lock_fair(void *l, union lab_lock_ctx *c)	\
+{									\
+	int ret = lab_##pfx##_lock_wait((type *)l, LAB_WAIT_TRACE_FAIR,	\
+					LAB_WAIT_FOREVER);		\
+									\
+	WARN_ON_ONCE(ret);						\
+}									\
+static int lab_##pfx##_ops_lock_wait_fair(void *l, union lab_lock_ctx *c, \
+					  unsigned int flags,		\
+					  ktime_t deadline)		\
+{									\
+	return lab_##pfx##_lock_wait((type *)l,				\
+				     flags | LAB_WAIT_TRACE_FAIR, deadline); \
+}									\
+static void lab_##pfx##_ops_unlock_fair(void *l, union lab_lock_ctx *c)	\
+{									\
+	lab_##pfx##_unlock_fair((type *)l);				\
 }
 
-static void lab_plock_ops_unlock_fair(void *l, union lab_lock_ctx *c)
-{
-	lab_plock_unlock_fair(l);
-}
+LAB_FAIR_OPS_ADAPTERS(qlock, struct lab_qlock)
+LAB_FAIR_OPS_ADAPTERS(plock, struct lab_plock)
 
 #define FAIR_MUTEX_OPS(_name, _variant, _pfx, _type, _init)		\
 	{								\
@@ -251,8 +265,8 @@ static void lab_plock_ops_unlock_fair(void *l, union lab_lock_ctx *c)
 		.size = sizeof(_type),					\
 		.init = _init,						\
 		.destroy = lab_##_pfx##_ops_destroy,			\
-		.lock = lab_##_pfx##_ops_lock,				\
-		.lock_wait = lab_##_pfx##_ops_lock_wait,		\
+		.lock = lab_##_pfx##_ops_lock_fair,			\
+		.lock_wait = lab_##_pfx##_ops_lock_wait_fair,		\
 		.trylock = lab_##_pfx##_ops_trylock,			\
 		.unlock = lab_##_pfx##_ops_unlock_fair,			\
 		.is_locked = lab_##_pfx##_ops_is_locked,		\

@@ -135,7 +135,8 @@ static int __lab_plock_lock_slowpath(struct lab_plock *l, unsigned int flags,
 /**
  * lab_plock_lock_slowpath() - the contended part of lab_plock_lock_wait()
  * @l: the lock
- * @flags: lab_park() flags
+ * @flags: lab_park() flags; LAB_WAIT_TRACE_FAIR names the fair variant in
+ *	the trace events
  * @deadline: lab_park() deadline
  *
  * Return: 0 with the lock held; -EINTR or -ETIMEDOUT without it.
@@ -143,7 +144,11 @@ static int __lab_plock_lock_slowpath(struct lab_plock *l, unsigned int flags,
 noinline int lab_plock_lock_slowpath(struct lab_plock *l, unsigned int flags,
 				     ktime_t deadline)
 {
-	return lab_contended(l, LOCKLAB_KIND_MUTEX, LOCKLAB_MUTEX_PARKING, 0,
+	u32 variant = flags & LAB_WAIT_TRACE_FAIR ? LOCKLAB_MUTEX_PARKING_FAIR :
+						    LOCKLAB_MUTEX_PARKING;
+
+	flags &= ~LAB_WAIT_TRACE_FAIR;
+	return lab_contended(l, LOCKLAB_KIND_MUTEX, variant, 0,
 			     __lab_plock_lock_slowpath(l, flags, deadline));
 }
 EXPORT_SYMBOL_LOCKLAB(lab_plock_lock_slowpath);

@@ -279,7 +279,8 @@ static int __lab_qlock_lock_slowpath(struct lab_qlock *l, unsigned int flags,
 /**
  * lab_qlock_lock_slowpath() - the contended part of lab_qlock_lock_wait()
  * @l: the lock
- * @flags: LAB_WAIT_* flags
+ * @flags: LAB_WAIT_* flags; LAB_WAIT_TRACE_FAIR names the fair variant in
+ *	the trace events
  * @deadline: absolute deadline or LAB_WAIT_FOREVER
  *
  * Return: 0 with the lock held; -EINTR or -ETIMEDOUT without it.
@@ -287,7 +288,11 @@ static int __lab_qlock_lock_slowpath(struct lab_qlock *l, unsigned int flags,
 noinline int lab_qlock_lock_slowpath(struct lab_qlock *l, unsigned int flags,
 				     ktime_t deadline)
 {
-	return lab_contended(l, LOCKLAB_KIND_MUTEX, LOCKLAB_MUTEX_QUEUE, 0,
+	u32 variant = flags & LAB_WAIT_TRACE_FAIR ? LOCKLAB_MUTEX_QUEUE_FAIR :
+						    LOCKLAB_MUTEX_QUEUE;
+
+	flags &= ~LAB_WAIT_TRACE_FAIR;
+	return lab_contended(l, LOCKLAB_KIND_MUTEX, variant, 0,
 			     __lab_qlock_lock_slowpath(l, flags, deadline));
 }
 EXPORT_SYMBOL_LOCKLAB(lab_qlock_lock_slowpath);

@@ -19,7 +19,7 @@ if [ ! -d "$ev" ]; then
 	echo "1..0 # SKIP no tracefs or no locklab events"
 	exit 4
 fi
-echo "1..7"
+echo "1..8"
 echo mono >$t/trace_clock 2>/dev/null
 # %p in the events prints a hash once the kernel's random pool is ready
 # (before, every pointer reads "(____ptrval____)"): wait for it.
@@ -92,6 +92,15 @@ check trace.rwlock_waits_carry_read_write_flags sh -c \
 record lab_contention_begin -- \
 	locklab bench --quiet --kind spin --variant ticket --threads 2 --ms 200 --hold-ns 5000
 check trace.spin_waits_are_spins grep -q 'kind=1 variant=3 flags=SPIN' "$out"
+
+# The eventually fair variants name themselves, not their barging twins
+# (queue-fair is mutex variant 6, parking-fair 7; the plain ones 4 and 5).
+record lab_contention_begin -- \
+	locklab bench --quiet --kind mutex --variant queue-fair,parking-fair \
+		--threads 2 --ms 200 --hold-ns 5000
+check trace.fair_variants_named sh -c \
+	"grep -q 'kind=2 variant=6 ' '$out' && grep -q 'kind=2 variant=7 ' '$out' &&
+	 ! grep -q 'kind=2 variant=[45] ' '$out'"
 
 # Channel waits and grace periods.
 record lab_chan_wait_begin lab_chan_wait_end lab_rcu_gp_begin lab_rcu_gp_end -- \

@@ -39,6 +39,14 @@
 /* lab_wait() flags: how a signal affects the sleep. */
 #define LAB_WAIT_INTERRUPTIBLE	0x1	/* any signal ends it: -EINTR */
 #define LAB_WAIT_KILLABLE	0x2	/* a fatal signal ends it: -EINTR */
+/*
+ * Not a wait mode: the lock call of an eventually fair queue or parking
+ * lock (one unlocked with lab_qlock_unlock_fair() or lab_plock_unlock_fair())
+ * passes it so that the contention trace events name the fair variant.
+ * The lock word cannot tell the two apart: fairness lives in the unlock.
+ * The slow paths strip it before they wait.
+ */
+#define LAB_WAIT_TRACE_FAIR	0x100
 
 /* A deadline that never expires. */
 #define LAB_WAIT_FOREVER	KTIME_MAX
