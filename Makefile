@@ -7,6 +7,8 @@
 #   make demo         boot Debian's kernel in QEMU, run the benchmark table
 #   make bench        the full benchmark sweep in QEMU: build/bench/report.md,
 #                     SVG plots and raw JSON (scripts/bench.sh, ~8 min)
+#   make bench-book   the book's chapter 9 mutex benchmarks, in-kernel and
+#                     through the device: build/bench/book-ch9.md
 #   make check        every test tier, ending with "N passed, N failed"
 #   make style        checkpatch --strict on every source file
 #   make sparse       sparse (C=2) over the module
@@ -29,7 +31,7 @@ USER_CFLAGS := -O2 -g -Wall -Wextra -Wno-unused-parameter -static -pthread \
 SRCS := $(shell git ls-files '*.c' '*.h' 2>/dev/null || find . -name '*.[ch]')
 
 .PHONY: all modules clean install tools selftests check demo style sparse \
-	coccicheck kunit-um kunit-x86_64 kunit-arm64 vm-selftests bench
+	coccicheck kunit-um kunit-x86_64 kunit-arm64 vm-selftests bench bench-book
 
 all: modules
 
@@ -71,6 +73,9 @@ demo:
 
 bench:
 	scripts/bench.sh
+
+bench-book:
+	scripts/book-ch9.py
 
 kunit-um kunit-x86_64 kunit-arm64:
 	scripts/kunit.sh $(patsubst kunit-%,%,$@)
