@@ -274,6 +274,13 @@ if [ -z "$summary" ]; then
 	f=$((f + 1))	# no results at all: the build or the boot failed
 	echo "kunit $tag: no test results (see $log)"
 fi
+# -smp 2 must have brought up 2 CPUs: on one, the concurrency cases skip
+# and the pass count would claim what was not shown.
+if [ "$arch" != um ] && [ -f "$raw" ] && [ "$raw" -nt "$started" ] &&
+   ! grep -q 'Brought up 1 node, 2 CPUs' "$raw"; then
+	f=$((f + 1))
+	echo "kunit $tag: the kernel did not bring up 2 CPUs (see $raw)"
+fi
 if [ "$splats" -gt 0 ]; then
 	f=$((f + 1))
 	echo "kunit $tag: $splats kernel warning/report lines while testing (see $raw):"

@@ -83,7 +83,10 @@ if [ $debug = 1 ]; then
 		exit 1
 	fi
 	# No KUnit suite matches the filter: boot straight to the tests.
-	args+=(--kernel "$kernel" --no-ko --append "kunit.filter_glob=none")
+	# qboot: the debug kernel has no ACPI (kunit/tiny.config), and only
+	# qboot's MP table brings its second CPU up (SeaBIOS leaves it at 1).
+	args+=(--kernel "$kernel" --no-ko --append "kunit.filter_glob=none"
+	       --bios qboot.rom)
 fi
 # The programs the Makefile lists, not whatever else lies in $outdir (a
 # program since removed or renamed would still run).

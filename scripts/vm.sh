@@ -22,17 +22,21 @@
 #                    Debian's arm64 kernel and busybox (scripts/kernels.sh)
 #   --cpu MODEL      arm64: max (LSE atomics, default) or cortex-a57 (ARMv8.0)
 #   --allow-splat    do not fail on a kernel warning/oops in the guest log
+#   --bios FILE      x86_64: firmware (e.g. qboot.rom: it gives kernels built
+#                    without ACPI, such as the KUnit ones, their MP table)
 #
 # The guest runs the command in /root with the module loaded, then unloads
 # it (an rmmod failure fails the run), prints its kernel log, and powers
 # off. Exit status: the command's; 124 on timeout; 125 when the guest died
 # without reporting; 100 when insmod failed; 101 when rmmod failed; 102
-# when the kernel log shows a warning, BUG or oops. The serial console is
-# kept in build/vm/serial.log.
+# when the kernel log shows a warning, BUG or oops; 103 when the guest came
+# up with fewer CPUs than --smp (a test of concurrency on one CPU proves
+# nothing). The serial console is kept in build/vm/serial.log.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 ko=auto ko_args= timeout=300 smp=2 mem=768 kernel= kvm=0 allow_splat=0 append=
+bios=()
 arch=x86_64 cpu=max
 files=()
 envs=()
@@ -52,6 +56,7 @@ while [ $# -gt 0 ]; do
 	--arch) arch=$2; shift 2 ;;
 	--cpu) cpu=$2; shift 2 ;;
 	--allow-splat) allow_splat=1; shift ;;
+	--bios) bios=(-bios "$2"); shift 2 ;;
 	--) shift; break ;;
 	*) die "unknown option $1 (see the header of $0)" ;;
 	esac
@@ -158,6 +163,7 @@ boot() {
 	timeout --foreground -k 5 "$timeout" \
 		"${qemu[@]}" "${accel[@]}" -smp "$smp" -m "$mem" \
 		-display none -monitor none -serial stdio -no-reboot \
+		${bios[@]+"${bios[@]}"} \
 		-kernel "$kernel" -initrd "$out/initramfs.cpio.gz" \
 		-append "console=$console panic=-1 loglevel=3 rdinit=/init $append" \
 		</dev/null 2>&1 | stdbuf -oL tr -d '\r' | tee "$log"
@@ -176,6 +182,18 @@ if [ "$qrc" -ne 124 ] && [ "$qrc" -ne 137 ] &&
 	boot
 fi
 
+# Under TCG with several vCPU threads, Debian's 6.12 kernel has twice hit
+# a stale int3 of its own text patching (once while booting, once in
+# __schedule when trace_test.sh enabled events), outside any locklab code:
+# QEMU's handling of cross-modifying code, not a test result. Boot once
+# more when the only oops is such an int3 and its RIP is not ours.
+if grep -qE '^\[ *[0-9.]+\] Oops: int3' "$log" &&
+   ! grep -qE '^\[ *[0-9.]+\] RIP: .*(\[locklab\]|lab_)' "$log"; then
+	cp "$log" "$out/serial-int3.log"
+	echo "vm.sh: the guest kernel hit a stale int3 outside locklab (TCG; log: $out/serial-int3.log); booting again" >&2
+	boot
+fi
+
 if [ "$qrc" -eq 124 ] || [ "$qrc" -eq 137 ]; then
 	echo "vm.sh: timed out after ${timeout}s (log: $log)" >&2
 	exit 124
@@ -184,6 +202,11 @@ rc=$(sed -n 's/^LOCKLAB-VM-EXIT: \([0-9]*\).*/\1/p' "$log" | tail -n 1)
 if [ -z "$rc" ]; then
 	echo "vm.sh: the guest died without reporting (log: $log)" >&2
 	exit 125
+fi
+ncpu=$(sed -n 's/^LOCKLAB-VM: booted, \([0-9]*\) CPUs.*/\1/p' "$log" | tail -n 1)
+if [ "${ncpu:-0}" -lt "$smp" ]; then
+	echo "vm.sh: the guest came up with ${ncpu:-0} of $smp CPUs (log: $log)" >&2
+	[ "$rc" -eq 0 ] && rc=103
 fi
 if grep -q '^LOCKLAB-VM-SPLAT' "$log" && [ $allow_splat = 0 ]; then
 	echo "vm.sh: the guest kernel warned or oopsed (log: $log)" >&2
