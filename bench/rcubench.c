@@ -174,7 +174,7 @@ static __always_inline void rcubench_barrier(struct rcubench *b, enum rcubench_f
 	if (f == RCUBENCH_LAB)
 		lab_rcu_barrier(&b->rcu);
 	else if (f == RCUBENCH_SRCU)
-		srcu_barrier(&b->srcu);
+		lab_compat_srcu_barrier(&b->srcu);
 	else
 		rcu_barrier();
 }

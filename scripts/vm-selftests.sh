@@ -83,10 +83,7 @@ if [ $debug = 1 ]; then
 		exit 1
 	fi
 	# No KUnit suite matches the filter: boot straight to the tests.
-	# qboot: the debug kernel has no ACPI (kunit/tiny.config), and only
-	# qboot's MP table brings its second CPU up (SeaBIOS leaves it at 1).
-	args+=(--kernel "$kernel" --no-ko --append "kunit.filter_glob=none"
-	       --bios qboot.rom)
+	args+=(--kernel "$kernel" --no-ko --append "kunit.filter_glob=none")
 fi
 # The programs the Makefile lists, not whatever else lies in $outdir (a
 # program since removed or renamed would still run).

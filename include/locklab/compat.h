@@ -66,4 +66,15 @@ static inline bool lab_compat_spin_is_locked(spinlock_t *l)
 #define LAB_COMPAT_HAVE_SRCU	0
 #endif
 
+/*
+ * srcu_barrier() is declared by srcutree.h and srcutiny.h only, not by
+ * srcu.h as the other calls are: without SRCU even a call behind a 0
+ * would not compile. Never reached there (no SRCU variant is made).
+ */
+#if LAB_COMPAT_HAVE_SRCU
+#define lab_compat_srcu_barrier(ssp)	srcu_barrier(ssp)
+#else
+#define lab_compat_srcu_barrier(ssp)	do { (void)(ssp); } while (0)
+#endif
+
 #endif /* _LOCKLAB_COMPAT_H */
