@@ -74,7 +74,7 @@ static inline bool lab_compat_spin_is_locked(spinlock_t *l)
 #if LAB_COMPAT_HAVE_SRCU
 #define lab_compat_srcu_barrier(ssp)	srcu_barrier(ssp)
 #else
-#define lab_compat_srcu_barrier(ssp)	do { (void)(ssp); } while (0)
+#define lab_compat_srcu_barrier(ssp)	((void)(ssp))
 #endif
 
 #endif /* _LOCKLAB_COMPAT_H */
