@@ -15,7 +15,8 @@
 #   make coccicheck   coccinelle's kernel semantic patches over the module
 #   make tools        the static locklab CLI (tools/locklab)
 #   make selftests    the static kselftest programs (selftests/out/)
-#   make kunit-um | kunit-x86_64 | kunit-arm64   one KUnit tier
+#   make kunit-um | kunit-x86_64 | kunit-arm64   one KUnit tier (x86_64: the
+#                     6.12 debug kernel; arm64: KCSAN, -cpu max)
 #   make install      modules_install + depmod, and the CLI with its man page
 #                     and bash completion under PREFIX (/usr/local)
 
@@ -77,8 +78,14 @@ bench:
 bench-book:
 	scripts/book-ch9.py
 
-kunit-um kunit-x86_64 kunit-arm64:
-	scripts/kunit.sh $(patsubst kunit-%,%,$@)
+# The kernels of make check's kunit tiers (scripts/check.sh), so both share
+# their builds: x86_64 is the 6.12 debug kernel, arm64 the KCSAN one.
+kunit-um:
+	scripts/kunit.sh um
+kunit-x86_64:
+	scripts/kunit.sh x86_64 --source 6.12 --config kunit/debug.config --name debug
+kunit-arm64:
+	scripts/kunit.sh arm64 --config kunit/kcsan.config --name kcsan
 
 vm-selftests: modules tools selftests
 	scripts/vm-selftests.sh

@@ -6,14 +6,6 @@
 #   build        locklab.ko against Debian's headers, W=1, warnings are errors
 #   style        checkpatch --strict over every C file and header
 #   sparse       sparse (C=2) over the module
-#   kunit        um; arm64 (-smp 2) twice on one build: kunit-arm64-max
-#                (-cpu max: the LSE path) and kunit-arm64-a57 (-cpu
-#                cortex-a57, ARMv8.0: the LL/SC path); the x86_64 (-smp 2)
-#                kernels are the debug and KCSAN ones below
-#   build-arm64  (not a default tier: selftests-arm64-* cross-build the
-#                module W=1 -Werror against Debian's arm64 headers)
-#                locklab.ko cross-built against the arm64 KUnit kernel, W=1,
-#                warnings are errors (builds that kernel first if needed)
 #   selftests    in QEMU with Debian's kernel and the module loaded
 #   bench-smoke  make bench, short (BENCH_SMOKE=1: spin and channel, one
 #                20 ms repetition, 1 and 2 threads): the report, the plots
@@ -28,21 +20,39 @@
 #                Debian's arm64 kernel in qemu-system-aarch64 (-cpu max: the
 #                LSE atomics; -cpu cortex-a57: LL/SC), the module
 #                cross-built against its headers, everything static aarch64
-#   debug        KUnit on x86_64 (6.1) with lockdep (PROVE_LOCKING), mutex and
+#   kunit-um     KUnit in UML (6.1, uniprocessor)
+#   kunit-6.12-x86_64-debug
+#                KUnit on x86_64 (-smp 2) in a kernel built from
+#                linux-source-6.12, with lockdep (PROVE_LOCKING), mutex and
 #                spinlock debugging, DEBUG_ATOMIC_SLEEP, KASAN and kmemleak
-#                (kunit-x86_64-debug); then that kernel, with locklab built
-#                in, boots the selftests (selftests-debug), which end with a
-#                kmemleak scan for objects locklab allocated and lost
-#   kcsan        KUnit on x86_64 built from linux-source-6.12, with KCSAN
-#                (strict, with weak-memory modelling): any data-race report
-#                fails the tier (kunit-6.12-x86_64-kcsan)
+#   selftests-debug
+#                that kernel, with locklab built in, boots the selftests,
+#                which end with a kmemleak scan for objects locklab
+#                allocated and lost
+#   kunit-arm64-max, kunit-arm64-a57
+#                KUnit on arm64 (6.1, -smp 2), one KCSAN build (strict, with
+#                weak-memory modelling: any data-race report fails the tier)
+#                run twice: -cpu max (the LSE path) and -cpu cortex-a57
+#                (ARMv8.0: the LL/SC path)
 #
-# Not default tiers, each one more kernel build: kunit-x86_64 (6.1 without
-# debug options), kunit-6.12-x86_64 (6.12 without KCSAN) and
-# kunit-x86_64-kcsan (KCSAN on 6.1). Every kernel a from-scratch run builds
-# is one of four (um, arm64, x86_64 debug, x86_64 6.12 KCSAN), configured
-# from allnoconfig (scripts/kunit.sh), so that run stays under 35 minutes
-# on 2 cores.
+# Not default tiers, each one more kernel build: kunit-x86_64 and
+# kunit-x86_64-debug (6.1 on x86_64, plain and debug), kunit-6.12-x86_64
+# (6.12 without debug options), kunit-x86_64-kcsan and
+# kunit-6.12-x86_64-kcsan (KCSAN on x86_64), build-arm64 (locklab.ko
+# cross-built W=1 -Werror against the arm64 KUnit kernel) and inject
+# (scripts/inject.sh). A from-scratch run builds three kernels (UML 6.1,
+# x86_64 6.12 debug, arm64 6.1 KCSAN): the KUnit runs cover both sources,
+# both sanitizers and both arches.
+#
+# The kernels build in the background, one at a time and at idle priority
+# (SCHED_IDLE), from the end of the build tier on, in the order the kunit
+# tiers come: they take the CPU the guests of the tiers before leave idle,
+# and the guests never wait for them. A kunit tier whose kernel is built
+# runs it at once; one whose kernel is not waits for the build lock
+# (kbuild.lock), behind the background build in progress, which then has
+# the CPU to itself. LOCKLAB_PREBUILD=0
+# turns this off (each kunit tier then builds its own kernel, in the
+# foreground); build/prebuild-TIER.log has each background build's output.
 #
 # A kernel warning, lockdep or KASAN report during a KUnit run fails that
 # tier (scripts/kunit.sh), as one in the selftest guest does (scripts/vm.sh).
@@ -56,7 +66,7 @@ set -uo pipefail
 cd "$LOCKLAB_TOP"
 mkdir -p build
 
-tiers=${LOCKLAB_TIERS:-"deps build style sparse kunit-um kunit-x86_64-debug kunit-6.12-x86_64-kcsan kunit-arm64-max kunit-arm64-a57 selftests bench-smoke selftests-6.12 selftests-6.12-rt dkms selftests-arm64-max selftests-arm64-a57 selftests-debug"}
+tiers=${LOCKLAB_TIERS:-"deps build style sparse selftests bench-smoke selftests-6.12 selftests-6.12-rt dkms selftests-arm64-max selftests-arm64-a57 kunit-um kunit-6.12-x86_64-debug selftests-debug kunit-arm64-max kunit-arm64-a57"}
 passed=0 failed=0 skipped=0
 summary=()
 
@@ -98,25 +108,74 @@ counted() {
 	count "$name" $((SECONDS - t0)) "${p:-0}" "${f:-1}" "${s:-0}"
 }
 
+# kunit_args TIER: the scripts/kunit.sh arguments of a kunit tier.
+kunit_args() {
+	case $1 in
+	kunit-um) echo um ;;
+	kunit-x86_64) echo x86_64 ;;
+	kunit-6.12-x86_64) echo x86_64 --source 6.12 ;;
+	kunit-x86_64-debug) echo x86_64 --config kunit/debug.config --name debug ;;
+	kunit-6.12-x86_64-debug)
+		echo x86_64 --source 6.12 --config kunit/debug.config --name debug ;;
+	kunit-x86_64-kcsan) echo x86_64 --config kunit/kcsan.config --name kcsan ;;
+	kunit-6.12-x86_64-kcsan)
+		echo x86_64 --source 6.12 --config kunit/kcsan.config --name kcsan ;;
+	# kunit-arm64 is the old name of kunit-arm64-max.
+	kunit-arm64|kunit-arm64-max)
+		echo arm64 --cpu max --config kunit/kcsan.config --name kcsan ;;
+	kunit-arm64-a57)
+		echo arm64 --cpu cortex-a57 --config kunit/kcsan.config --name kcsan ;;
+	*) return 1 ;;
+	esac
+}
+
+# The background kernel builds (see the top), in the order the kunit tiers
+# come: "check.sh --prebuild", started once after the build tier, in a
+# session of its own (setsid), so stop_prebuild stops all of it (make, the
+# compilers) by its process group. A failed build is left to its tier,
+# which builds again in the foreground and reports why.
+if [ "${1:-}" = --prebuild ]; then
+	idle=(chrt -i 0)
+	"${idle[@]}" true 2>/dev/null || idle=(nice -n 19)
+	for t in $tiers; do
+		args=$(kunit_args "$t") || continue
+		# shellcheck disable=SC2086 # the arguments split on purpose
+		"${idle[@]}" scripts/kunit.sh $args --build-only \
+			>"build/prebuild-$t.log" 2>&1 </dev/null || true
+	done
+	exit 0
+fi
+prebuild_pid=
+start_prebuild() {
+	[ -z "$prebuild_pid" ] && [ "${LOCKLAB_PREBUILD:-1}" != 0 ] || return 0
+	setsid "$LOCKLAB_TOP/scripts/check.sh" --prebuild </dev/null &
+	prebuild_pid=$!
+}
+stop_prebuild() {
+	[ -n "$prebuild_pid" ] || return 0
+	kill -- "-$prebuild_pid" 2>/dev/null
+	prebuild_pid=
+}
+trap stop_prebuild EXIT
+trap 'stop_prebuild; exit 130' INT TERM HUP
+
 for t in $tiers; do
+	case $t in deps|build) ;; *) start_prebuild ;; esac
 	case $t in
 	deps) scripts/deps.sh ;;
 	build) gate build make -s modules tools selftests ;;
 	style) gate style scripts/style.sh ;;
 	sparse) gate sparse make -s sparse ;;
-	kunit-um) counted kunit-um scripts/kunit.sh um ;;
-	kunit-x86_64) counted kunit-x86_64 scripts/kunit.sh x86_64 ;;
-	kunit-6.12-x86_64) counted kunit-6.12-x86_64 scripts/kunit.sh x86_64 \
-		--source 6.12 ;;
-	# kunit-arm64 is the old name of kunit-arm64-max.
-	kunit-arm64|kunit-arm64-max)
-		counted kunit-arm64-max scripts/kunit.sh arm64 --cpu max ;;
-	kunit-arm64-a57)
-		counted kunit-arm64-a57 scripts/kunit.sh arm64 --cpu cortex-a57 ;;
-	build-arm64) gate build-arm64 scripts/kunit.sh arm64 --module ;;
+	kunit-*)
+		if args=$(kunit_args "$t"); then
+			# shellcheck disable=SC2086 # the arguments split on purpose
+			counted "$t" scripts/kunit.sh $args
+		else
+			echo "unknown tier $t"; failed=$((failed + 1))
+		fi ;;
+	build-arm64) gate build-arm64 scripts/kunit.sh arm64 --module \
+		--config kunit/kcsan.config --name kcsan ;;
 	dkms) counted dkms scripts/dkms-test.sh ;;
-	kunit-x86_64-debug) counted kunit-x86_64-debug scripts/kunit.sh x86_64 \
-		--config kunit/debug.config --name debug ;;
 	selftests) counted selftests scripts/vm-selftests.sh ;;
 	bench-smoke) gate bench-smoke env BENCH_SMOKE=1 scripts/bench.sh ;;
 	selftests-6.12) counted selftests-6.12 scripts/vm-selftests.sh \
@@ -128,16 +187,13 @@ for t in $tiers; do
 	selftests-arm64-a57) counted selftests-arm64-a57 scripts/vm-selftests.sh \
 		--kernel arm64 --cpu cortex-a57 --fuzz 5 ;;
 	selftests-debug) counted selftests-debug scripts/vm-selftests.sh --debug ;;
-	kunit-x86_64-kcsan) counted kunit-x86_64-kcsan scripts/kunit.sh x86_64 \
-		--config kunit/kcsan.config --name kcsan ;;
-	kunit-6.12-x86_64-kcsan) counted kunit-6.12-x86_64-kcsan \
-		scripts/kunit.sh x86_64 --source 6.12 \
-		--config kunit/kcsan.config --name kcsan ;;
 	# Not a default tier: builds with injected ordering bugs (scripts/inject.sh).
 	inject) counted inject scripts/inject.sh ;;
 	*) echo "unknown tier $t"; failed=$((failed + 1)) ;;
 	esac
 done
+[ -z "$prebuild_pid" ] || wait "$prebuild_pid"
+prebuild_pid=
 
 echo
 echo "== summary (skipped: $skipped)"

@@ -5,5 +5,5 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 mkdir -p "$LOCKLAB_CACHE"
 # Only take the build lock when the tree must be (re)extracted.
-ksrc_current || (with_lock; ksrc_ensure)
+ksrc_current || (with_kbuild_lock; ksrc_ensure)
 echo "$KSRC"

@@ -12,11 +12,15 @@
 #                                            of tree (W=1, -Werror) against
 #                                            the arm64 KUnit kernel, building
 #                                            that kernel first if needed
+#   scripts/kunit.sh ARCH ... --build-only   no tests: build that kernel if
+#                                            it is not built yet, and stop
+#                                            (make check builds its kernels
+#                                            this way in the background)
 #   options: --source VER   the kernel source: 6.1 (default) or 6.12
 #                           (linux-source-VER from Debian's archive)
 #            --config FILE  extra Kconfig fragment (e.g. kunit/debug.config)
 #            --name NAME    build-dir tag for that fragment
-#            -- ARGS        passed to kunit.py run (e.g. a filter glob)
+#            -- ARGS        passed to kunit.py exec (e.g. a filter glob)
 #
 # The source tree is extracted once into $LOCKLAB_CACHE; the project is
 # copied in as drivers/misc/locklab (rsync by content, so unchanged files
@@ -26,6 +30,12 @@
 # never reconfigure each other's tree. When neither the project nor the
 # config changed since the last successful build, the kernel is not rebuilt
 # at all (kunit.py exec): the arm64 max and cortex-a57 runs share one build.
+#
+# Two locks: kernel builds take $LOCKLAB_CACHE/kbuild.lock (one kernel
+# build at a time: the source trees are shared and the cores few), the
+# guest run takes build.lock (as scripts/vm.sh does: one guest at a time).
+# So a kernel can build while another tier's guest runs, which make check
+# does at idle priority (scripts/check.sh).
 #
 # On arm64 the kernel is booted with locklab.expect_atomics=lse (max) or
 # =llsc (cortex-a57): the locklab_atomic suite fails if the atomics path in
@@ -45,6 +55,7 @@ src=6.1
 extra_config=
 name=
 module=0
+build_only=0
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--cpu) cpu=$2; shift 2 ;;
@@ -52,6 +63,7 @@ while [ $# -gt 0 ]; do
 	--config) extra_config=$2; shift 2 ;;
 	--name) name=$2; shift 2 ;;
 	--module) module=1; shift ;;
+	--build-only) build_only=1; shift ;;
 	--) shift; break ;;
 	*) die "unknown option $1" ;;
 	esac
@@ -109,40 +121,57 @@ builddir=$LOCKLAB_CACHE/build/$arch${name:+-$name}-$cfgkey
 log=$LOCKLAB_TOP/build/kunit-$tag.log
 mkdir -p "$LOCKLAB_TOP/build" "$builddir"
 
-with_lock
-ksrc_ensure
-
-# Link the project in: copy sources by content into drivers/misc/locklab.
-# sync_sources DEST: the files a kernel build reads, nothing else; files
-# the filter excludes (objects of an earlier build) are kept.
+# sync_sources DEST: copy by content the files a kernel build reads, and
+# nothing else (generated *.mod.c of a module build in the project tree
+# included), into DEST, which then holds exactly those.
 sync_sources() {
-	rsync -rc --delete --exclude='.git' --exclude='build/' \
+	rsync -rc --delete --delete-excluded --exclude='.git' \
+		--exclude='build/' --exclude='*.mod.c' \
 		--include='*/' --include='*.[ch]' --include='Kbuild' \
 		--include='Kconfig' --include='.kunitconfig' --include='*.config' \
 		--include='dkms.conf' \
 		--exclude='*' "$LOCKLAB_TOP/" "$1/"
 }
-dst=$KSRC/drivers/misc/locklab
-mkdir -p "$dst"
-sync_sources "$dst"
-grep -q 'drivers/misc/locklab/Kconfig' "$KSRC/drivers/misc/Kconfig" ||
-	sed -i '$i source "drivers/misc/locklab/Kconfig"' "$KSRC/drivers/misc/Kconfig"
-grep -q 'CONFIG_LOCKLAB' "$KSRC/drivers/misc/Makefile" ||
-	echo 'obj-$(CONFIG_LOCKLAB)		+= locklab/' >>"$KSRC/drivers/misc/Makefile"
 
+# The stamp: what the build depends on (those files, the config, the arch,
+# an injected bug), from a private copy, so it is known before taking
+# kbuild.lock: a kernel built already runs at once, without waiting for
+# another kernel's build (make check's background builds).
+stage=$builddir/.locklab-src
+mkdir -p "$stage"
+sync_sources "$stage"
 kunitconfig=$builddir/locklab.kunitconfig
-cat "$dst/kunit/.kunitconfig" >"$kunitconfig.new"
+cat "$stage/kunit/.kunitconfig" >"$kunitconfig.new"
 [ -n "$extra_config" ] && cat "$LOCKLAB_TOP/$extra_config" >>"$kunitconfig.new"
 mv "$kunitconfig.new" "$kunitconfig"
-
-# Skip the build when nothing it depends on changed since the last success.
-stamp_now=$( (cd "$dst" && find . -type f -print0 | sort -z | xargs -0 sha1sum;
+stamp_now=$( (cd "$stage" && find . -type f -print0 | sort -z | xargs -0 sha1sum;
 	      cat "$kunitconfig"; echo "$arch"
 	      [ -z "$inject" ] || echo "inject=$inject") | sha1sum | cut -d' ' -f1)
 stamp_file=$builddir/.locklab-stamp
 mode=run
 if [ -f "$stamp_file" ] && [ "$(cat "$stamp_file")" = "$stamp_now" ]; then
 	mode=exec
+	if [ $build_only = 1 ]; then
+		echo "kunit $tag: built already ($builddir)"
+		exit 0
+	fi
+fi
+
+# Link the project in as drivers/misc/locklab, under the build lock (the
+# source tree is shared), unless the build is skipped.
+if [ $mode = run ] || [ $module = 1 ]; then
+	if ! flock -n 8 8>"$LOCKLAB_CACHE/kbuild.lock"; then
+		echo "kunit $tag: waiting for another kernel build ($LOCKLAB_CACHE/kbuild.lock)"
+	fi
+	with_kbuild_lock
+	ksrc_ensure
+	dst=$KSRC/drivers/misc/locklab
+	mkdir -p "$dst"
+	sync_sources "$dst"
+	grep -q 'drivers/misc/locklab/Kconfig' "$KSRC/drivers/misc/Kconfig" ||
+		sed -i '$i source "drivers/misc/locklab/Kconfig"' "$KSRC/drivers/misc/Kconfig"
+	grep -q 'CONFIG_LOCKLAB' "$KSRC/drivers/misc/Makefile" ||
+		echo 'obj-$(CONFIG_LOCKLAB)		+= locklab/' >>"$KSRC/drivers/misc/Makefile"
 fi
 
 cd "$KSRC"
@@ -170,7 +199,8 @@ if [ "$arch" = arm64 ] && [ ! -f "$builddir/.locklab-allno" ]; then
 	make -s ARCH="$arch" O="$builddir" "${cross[@]}" \
 		KCONFIG_ALLCONFIG="$builddir/allno.config" allnoconfig ||
 		die "allnoconfig failed for $builddir"
-	lost=$(grep -E '^(CONFIG_|# CONFIG_.* is not set)' "$builddir/last_used_kunitconfig" |
+	lost=$(grep -hE '^(CONFIG_|# CONFIG_.* is not set)' "$builddir/last_used_kunitconfig" \
+		       "$LOCKLAB_TOP/kunit/tiny.config" |
 	       grep -vxF -f "$builddir/.config" || true)
 	[ -z "$lost" ] || die "allnoconfig dropped what kunit asked for: $lost"
 	touch "$builddir/.locklab-allno"
@@ -208,34 +238,44 @@ if [ $module = 1 ]; then
 	exit 0
 fi
 
+# Build unless a build of exactly this is done (the stamp). A finished
+# build is reusable whatever the tests later say. An x86_64 kernel is also
+# linked as build/kunit-TAG.bzImage: scripts/vm-selftests.sh --debug boots
+# the debug one with the selftests.
+if [ $mode = run ]; then
+	set +e
+	python3 tools/testing/kunit/kunit.py build --build_dir="$builddir" \
+		--kunitconfig="$kunitconfig" --jobs="$JOBS" \
+		--make_options LOCKLAB_WERROR=y "${make_inject[@]}" \
+		"${kconf[@]}" 2>&1 | tee "$log"
+	rc=${PIPESTATUS[0]}
+	set -e
+	if [ "$rc" -ne 0 ]; then
+		echo "kunit $tag: the kernel did not build (see $log)"
+		echo "kunit $tag: 0 passed, 1 failed, 0 skipped"
+		exit 1
+	fi
+	echo "$stamp_now" >"$stamp_file"
+else
+	echo "kunit $tag: no change since the last build; running the cached kernel" |
+		tee "$log"
+fi
+if [ "$arch" = x86_64 ] && [ -f "$builddir/arch/x86/boot/bzImage" ]; then
+	ln -sfn "$builddir/arch/x86/boot/bzImage" \
+		"$LOCKLAB_TOP/build/kunit-$tag.bzImage"
+fi
+[ $build_only = 0 ] || { echo "kunit $tag: built ($builddir)"; exit 0; }
+
+# The guest: its own lock, so the next kernel can build meanwhile.
+exec 8>&-
+with_lock
 started=$builddir/.locklab-started
 touch "$started"
 set +e
-if [ $mode = run ]; then
-	python3 tools/testing/kunit/kunit.py run --build_dir="$builddir" \
-		--kunitconfig="$kunitconfig" --jobs="$JOBS" \
-		--make_options LOCKLAB_WERROR=y "${make_inject[@]}" \
-		"${kargs[@]}" "$@" \
-		2>&1 | tee "$log"
-	rc=${PIPESTATUS[0]}
-else
-	echo "kunit $tag: no change since the last build; running the cached kernel"
-	python3 tools/testing/kunit/kunit.py exec --build_dir="$builddir" \
-		"${kargs[@]}" "$@" 2>&1 | tee "$log"
-	rc=${PIPESTATUS[0]}
-fi
+python3 tools/testing/kunit/kunit.py exec --build_dir="$builddir" \
+	"${kargs[@]}" "$@" 2>&1 | tee -a "$log"
+rc=${PIPESTATUS[0]}
 set -e
-
-# A finished build is reusable whatever the tests said. An x86_64 kernel
-# is also linked as build/kunit-TAG.bzImage: scripts/vm-selftests.sh
-# --debug boots the debug one with the selftests.
-if grep -q 'Starting KUnit Kernel\|Testing complete' "$log"; then
-	echo "$stamp_now" >"$stamp_file"
-	if [ "$arch" = x86_64 ] && [ -f "$builddir/arch/x86/boot/bzImage" ]; then
-		ln -sfn "$builddir/arch/x86/boot/bzImage" \
-			"$LOCKLAB_TOP/build/kunit-$tag.bzImage"
-	fi
-fi
 
 # A kernel warning, lockdep report, KASAN report or oops while the tests run
 # fails the tier even if every case passed (the raw log starts counting at

@@ -9,12 +9,21 @@ JOBS=${JOBS:-$(nproc)}
 
 die() { echo "locklab: $*" >&2; exit 1; }
 
-# Serialize kernel builds and VM boots: the machine has few cores, and the
-# shared source tree is modified by kunit.sh.
+# Serialize VM boots (guests, fd 9) and, apart, kernel builds (fd 8): the
+# machine has few cores, and kunit.sh modifies the shared source trees. A
+# kernel may build while a guest runs: make check builds that way, at idle
+# priority (scripts/check.sh). The guest lock keeps the name build.lock
+# that both had before.
 with_lock() {
 	mkdir -p "$LOCKLAB_CACHE"
 	exec 9>"$LOCKLAB_CACHE/build.lock"
 	flock 9
+}
+
+with_kbuild_lock() {
+	mkdir -p "$LOCKLAB_CACHE"
+	exec 8>"$LOCKLAB_CACHE/kbuild.lock"
+	flock 8
 }
 
 # Extract linux-source-6.1 once into the cache. The stamp records which

@@ -10,8 +10,9 @@
 #             kmemleak; locklab built in, its KUnit suites not run), so the
 #             device paths run under the same checkers as the KUnit suites,
 #             and end with the kmemleak check of selftests/run.sh. Needs
-#             `scripts/kunit.sh x86_64 --config kunit/debug.config --name
-#             debug` to have built that kernel.
+#             `scripts/kunit.sh x86_64 --source 6.12 --config
+#             kunit/debug.config --name debug` to have built that kernel
+#             (LOCKLAB_DEBUG_KERNEL=debug: the 6.1 one, without --source).
 #   --kernel NAME
 #             boot another of Debian's kernels (scripts/kernels.sh: 6.1,
 #             6.12, 6.12-rt) with locklab.ko built against its headers
@@ -76,9 +77,11 @@ elif [ -n "$kname" ] && [ "$kname" != 6.1 ]; then
 fi
 if [ $debug = 1 ]; then
 	tag=selftests-debug
-	kernel=build/kunit-x86_64-debug.bzImage
+	# LOCKLAB_DEBUG_KERNEL=debug: the 6.1 one (kunit-x86_64-debug).
+	dk=${LOCKLAB_DEBUG_KERNEL:-6.12-debug}
+	kernel=build/kunit-x86_64-$dk.bzImage
 	if [ ! -r "$kernel" ]; then
-		echo "$tag: no debug kernel ($kernel): run the kunit-x86_64-debug tier first"
+		echo "$tag: no debug kernel ($kernel): run the kunit-x86_64-$dk tier first"
 		echo "$tag: 0 passed, 1 failed, 0 skipped"
 		exit 1
 	fi
