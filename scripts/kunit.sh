@@ -160,9 +160,6 @@ fi
 # Link the project in as drivers/misc/locklab, under the build lock (the
 # source tree is shared), unless the build is skipped.
 if [ $mode = run ] || [ $module = 1 ]; then
-	if ! flock -n 8 8>"$LOCKLAB_CACHE/kbuild.lock"; then
-		echo "kunit $tag: waiting for another kernel build ($LOCKLAB_CACHE/kbuild.lock)"
-	fi
 	with_kbuild_lock
 	ksrc_ensure
 	dst=$KSRC/drivers/misc/locklab

@@ -17,13 +17,13 @@ die() { echo "locklab: $*" >&2; exit 1; }
 with_lock() {
 	mkdir -p "$LOCKLAB_CACHE"
 	exec 9>"$LOCKLAB_CACHE/build.lock"
-	flock 9
+	flock -n 9 || { echo "locklab: waiting for $LOCKLAB_CACHE/build.lock" >&2; flock 9; }
 }
 
 with_kbuild_lock() {
 	mkdir -p "$LOCKLAB_CACHE"
 	exec 8>"$LOCKLAB_CACHE/kbuild.lock"
-	flock 8
+	flock -n 8 || { echo "locklab: waiting for $LOCKLAB_CACHE/kbuild.lock" >&2; flock 8; }
 }
 
 # Extract linux-source-6.1 once into the cache. The stamp records which
