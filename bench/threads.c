@@ -31,6 +31,12 @@
  * and since they may still touch @arg, lab_run_threads() warns, returns
  * -EDEADLK and leaks the group, and its callers leak @arg too.
  *
+ * Memory. What the threads allocate with GFP_KERNEL_ACCOUNT is charged to
+ * the memory cgroup of the task that called lab_run_threads() (the ioctl's
+ * caller): a kthread has no mm, so without an active memcg its charges
+ * would go nowhere. The group holds a reference on that memcg, and each
+ * thread runs @fn inside set_active_memcg() of it.
+ *
  * Waits. The caller sleeps in wait_for_completion*() while the threads run,
  * so on a uniprocessor or PREEMPT_NONE kernel the threads get the CPU.
  *
@@ -50,9 +56,11 @@
 #include <linux/cpumask.h>
 #include <linux/kthread.h>
 #include <linux/ktime.h>
+#include <linux/memcontrol.h>
 #include <linux/module.h>
 #include <linux/refcount.h>
 #include <linux/sched.h>
+#include <linux/sched/mm.h>
 #include <linux/sched/task.h>
 #include <linux/slab.h>
 #include <linux/wait.h>
@@ -77,6 +85,7 @@ struct lab_tgroup {
 	void (*abandon)(void *arg);
 	bool abandoned;			/* the caller left: @arg is ours */
 	bool abort;			/* set before release: do not run fn */
+	struct mem_cgroup *memcg;	/* the caller's, referenced; or NULL */
 	struct completion start;
 	struct completion done;
 	atomic_t live;			/* threads that have not returned */
@@ -110,6 +119,7 @@ static void lab_tgroup_put(struct lab_tgroup *g)
 	for (i = 0; i < g->nr; i++)
 		if (g->slot[i].task)
 			put_task_struct(g->slot[i].task);
+	mem_cgroup_put(g->memcg);
 	kfree(g);
 	/* Fully ordered decrement: a waiter that sees 0 sees us gone. */
 	atomic_dec_return(&lab_groups);
@@ -120,11 +130,14 @@ static int lab_tgroup_thread(void *data)
 {
 	struct lab_tslot *slot = data;
 	struct lab_tgroup *g = slot->group;
+	struct mem_cgroup *old;
 	int ret;
 
 	wait_for_completion(&g->start);
 	if (!READ_ONCE(g->abort)) {
+		old = set_active_memcg(g->memcg);
 		ret = g->fn(g->arg, slot->id);
+		set_active_memcg(old);
 		if (ret)
 			atomic_cmpxchg(&g->err, 0, ret);
 	}
@@ -312,6 +325,8 @@ int lab_run_threads(unsigned int nr, lab_thread_fn fn, void *arg,
 	g->fn = fn;
 	g->arg = arg;
 	g->abandon = opts->abandon;
+	/* NULL without memcg; the root one for a kthread caller (KUnit). */
+	g->memcg = get_mem_cgroup_from_mm(current->mm);
 	init_completion(&g->start);
 	init_completion(&g->done);
 	atomic_set(&g->live, nr);

@@ -10,9 +10,11 @@
  * processes ask, at most one run's kthreads exist (LOCKLAB_BENCH_MAX_THREADS,
  * plus one for the seqlock and RCU writers, twice that for a channel's
  * producers and consumers), and a benchmark can outlive neither its state
- * nor the module. Its state is allocated GFP_KERNEL_ACCOUNT: the caller's
- * memory cgroup sees it for the length of the run (it is not charged to
- * the device budgets, which count what outlives an ioctl).
+ * nor the module. Its state is allocated GFP_KERNEL_ACCOUNT, and so is what
+ * the kthreads allocate while they run (they run inside the caller's
+ * memcg, see bench/threads.c): the caller's memory cgroup sees it for the
+ * length of the run (it is not charged to the device budgets, which count
+ * what outlives an ioctl).
  */
 #include <linux/cpumask.h>
 #include <linux/mutex.h>

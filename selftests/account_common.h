@@ -56,6 +56,34 @@ static inline unsigned long fill(int fd, uint32_t len, unsigned long max, int *e
 	return n;
 }
 
+/*
+ * Slab: of /proc/meminfo in bytes, or -1. With @refresh, the per-CPU
+ * counters are folded first (vm/stat_refresh, which waits for every
+ * CPU); without, they lag by a few pages per CPU.
+ */
+static inline long long ll_slab_bytes(bool refresh)
+{
+	char line[256];
+	long long kb = -1;
+	FILE *f;
+	int fd;
+
+	fd = refresh ? open("/proc/sys/vm/stat_refresh", O_WRONLY) : -1;
+	if (fd >= 0) {
+		if (write(fd, "1", 1) != 1)
+			kb = -1;	/* best effort: counters lag a little */
+		close(fd);
+	}
+	f = fopen("/proc/meminfo", "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "Slab: %lld kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb < 0 ? -1 : kb * 1024;
+}
+
 static inline uint64_t open_bytes(int dev)
 {
 	struct locklab_limits l;

@@ -169,6 +169,106 @@ out:
 	munmap(s, sizeof(*s));
 }
 
+/*
+ * Shared with the benchmark child: its result and errno, and the parent's
+ * peak readings while it ran.
+ */
+struct cg_bench {
+	int phase;
+	int fail;
+	int err;
+	struct locklab_bench b;
+};
+
+static int cg_bench_run(int dev, struct locklab_bench *b, uint32_t ms)
+{
+	memset(b, 0, sizeof(*b));
+	b->size = sizeof(*b);
+	b->kind = LOCKLAB_KIND_RCU;
+	b->variant = LOCKLAB_RCU_LAB;
+	b->threads = 1;
+	b->duration_ms = ms;
+	b->flags = LOCKLAB_BENCH_CALLBACKS;
+	return ioctl(dev, LOCKLAB_IOC_BENCH, b) ? errno : 0;
+}
+
+/*
+ * Phases: 1 moved into the cgroup; 2 warmed up (parent reads the
+ * baseline); 3 go; 4 the run returned; 5 exit.
+ */
+static void cg_bench_child(void *arg, int olddev)
+{
+	struct cg_bench *s = arg;
+	int dev;
+
+	close(olddev);
+	if (!ll_phase_wait(&s->phase, 1, 60))
+		_exit(1);
+	dev = open(LL_DEV, O_RDWR);
+	/* The first run's one-time allocations (slab pages, the stock). */
+	if (dev < 0 || cg_bench_run(dev, &s->b, 50)) {
+		s->fail = 1;
+		_exit(1);
+	}
+	ll_child_step(&s->phase, 2);
+	s->err = cg_bench_run(dev, &s->b, 1500);
+	ll_child_done(&s->phase, 4);
+}
+
+/*
+ * The benchmark's kthreads charge the caller's memory cgroup. In callback
+ * mode the RCU benchmark's updater kthread keeps up to 16384 records
+ * (GFP_KERNEL_ACCOUNT, 48 bytes or more each) out at once, and reaches
+ * that bound within milliseconds. A kthread has no mm: unless the thread
+ * runs inside set_active_memcg() of the caller's memcg, those charges go
+ * nowhere, and the cgroup's memory.current does not move (a few pages of
+ * the ioctl's own, at most one charge batch of 256 KiB). So: the peak
+ * growth of memory.current while the run lasts is at least 512 KiB.
+ */
+TEST_F_TIMEOUT(acct, memcg_charged_for_bench_threads, 120)
+{
+	uint64_t cur0 = 0, cur, peak = 0;
+	char cg[128], why[256];
+	long long slab0, slab, speak = 0;
+	struct cg_bench *s;
+	pid_t pid;
+
+	if (_metadata->skip)
+		return;
+	if (ll_cg_make("bench", cg, sizeof(cg), why, sizeof(why)))
+		SKIP(return, "%s", why);
+	s = ll_shared_new(_metadata, sizeof(*s), 0);
+	if (!ll_cg_child_start(_metadata, cg, &s->phase, cg_bench_child, s,
+			       self->dev, 60, &pid)) {
+		TH_LOG("child not ready (step %d)", s->fail);
+		EXPECT_TRUE(false);
+		goto out;
+	}
+	EXPECT_EQ(0, ll_cg_read(cg, "memory.current", NULL, &cur0));
+	slab0 = ll_slab_bytes(false);
+	ll_phase_set(&s->phase, 3);
+	while (__atomic_load_n(&s->phase, __ATOMIC_ACQUIRE) < 4) {
+		usleep(2000);
+		if (!ll_cg_read(cg, "memory.current", NULL, &cur) &&
+		    cur > cur0 && cur - cur0 > peak)
+			peak = cur - cur0;
+		slab = ll_slab_bytes(false);
+		if (slab0 >= 0 && slab - slab0 > speak)
+			speak = slab - slab0;
+	}
+	ll_note("bench threads: %llu callbacks; peak growth: "
+		"memory.current %llu KiB, system Slab %lld KiB\n",
+		(unsigned long long)s->b.reads, (unsigned long long)peak / 1024,
+		speak / 1024);
+	EXPECT_EQ(0, s->err);
+	/* Enough records went through for the bound to have been reached. */
+	EXPECT_LE(16384, s->b.reads);
+	EXPECT_LE(512 * KIB, peak);
+out:
+	ll_cg_child_end(_metadata, cg, &s->phase, 5, pid);
+	munmap(s, sizeof(*s));
+}
+
 /* --- Module parameters ------------------------------------------------------ */
 
 TEST_F(acct, parameters_are_range_checked)

@@ -41,30 +41,6 @@
 
 /* --- /proc/meminfo and the slab allocator --------------------------------- */
 
-/* Slab: of /proc/meminfo in bytes, per-CPU counters folded first; or -1. */
-static long long slab_bytes(void)
-{
-	char line[256];
-	long long kb = -1;
-	FILE *f;
-	int fd;
-
-	fd = open("/proc/sys/vm/stat_refresh", O_WRONLY);
-	if (fd >= 0) {
-		if (write(fd, "1", 1) != 1)
-			kb = -1;	/* best effort: counters lag a little */
-		close(fd);
-	}
-	f = fopen("/proc/meminfo", "r");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "Slab: %lld kB", &kb) == 1)
-			break;
-	fclose(f);
-	return kb < 0 ? -1 : kb * 1024;
-}
-
 /*
  * The size an object of slab cache @name takes, metadata included (from
  * /proc/slabinfo, else /sys/kernel/slab), or -1.
@@ -212,11 +188,11 @@ static void slab_per_message(struct __test_metadata *_metadata, int dev,
 	ASSERT_EQ(0, ll_create(dev, LOCKLAB_KIND_CHANNEL, LOCKLAB_CHANNEL_MPSC,
 			       0, 64, &fd));
 	ASSERT_EQ(0, ll_limits(dev, &l1));
-	s0 = slab_bytes();
+	s0 = ll_slab_bytes(true);
 	ASSERT_LE(0, s0);
 	EXPECT_EQ(n, fill(fd, len, n, &err));
 	EXPECT_EQ(0, err);
-	s1 = slab_bytes();
+	s1 = ll_slab_bytes(true);
 	ASSERT_EQ(0, ll_limits(dev, &l2));
 	EXPECT_EQ(0, (l2.open_bytes - l1.open_bytes) % n);
 	per = (l2.open_bytes - l1.open_bytes) / n;
