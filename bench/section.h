@@ -25,6 +25,7 @@ struct lab_cs {
 	atomic_t max_readers;
 };
 
+void lab_cs_busy(unsigned int ns);
 void lab_cs_section(struct lab_cs *cs, unsigned int hold_ns);
 void lab_cs_read_section(struct lab_cs *cs, unsigned int hold_ns);
 void lab_cs_count_section(struct lab_cs *cs, unsigned int limit,

@@ -25,7 +25,6 @@
  * UNLOCK, a write_lock or write_unlock on its own, are EOPNOTSUPP, as on
  * the spin locks; HOLD and the other ops are EINVAL.
  */
-#include <linux/delay.h>
 #include <linux/overflow.h>
 
 #include <locklab/ops.h>
@@ -69,7 +68,7 @@ static void obj_seq_fill(struct obj_seq_payload *p, u64 v,
 
 	for (i = 0; i < p->words; i++) {
 		if (i == half && hold_ns)
-			ndelay(hold_ns);
+			lab_cs_busy(hold_ns);
 		WRITE_ONCE(p->data[i], v ^ obj_seq_mix(i));
 	}
 }
@@ -88,7 +87,7 @@ static bool obj_seq_copy(struct obj_seq_payload *p, unsigned int hold_ns,
 	*v = 0;
 	for (i = 0; i < p->words; i++) {
 		if (i == half && hold_ns)
-			ndelay(hold_ns);
+			lab_cs_busy(hold_ns);
 		/* Racing the writers by design: kept only if seqretry agrees. */
 		w = READ_ONCE(p->data[i]) ^ obj_seq_mix(i);
 		if (!i)
