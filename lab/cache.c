@@ -27,11 +27,28 @@
  *    the lock looks free. Every swap takes the line exclusive, also from
  *    the holder that needs it to unlock; a load leaves it shared. The
  *    swaps each issued are counted too.
+ *  - Hand-off: what passing a lock from one CPU to another costs, which a
+ *    fair lock pays on every acquisition under contention and an unfair
+ *    one mostly does not. A and B: two threads pass a ball, a word whose
+ *    parity says whose turn it is; a thread waits for its parity and
+ *    stores the next value (a RELEASE store read by an ACQUIRE load, as a
+ *    lock hand-over is). A spins with lab_cpu_relax() between its loads
+ *    (pause on x86, yield on arm64), as every spin lock's wait does; B
+ *    with a compiler barrier only, so A - B is what the relax instruction
+ *    adds to a hand-off (QEMU TCG leaves its translated code on every x86
+ *    pause). C and D: both threads take one lock in a loop, C the
+ *    kernel's spinlock_t (qspinlock), D locklab's ticket lock; each
+ *    section increments a counter and notes its thread, and a section
+ *    whose previous one ran on the other thread is a hand-over, counted.
+ *    The ticket lock hands over whenever the other thread waits; a
+ *    qspinlock holder that relocks at once often wins again.
  *
  * Counters and ordering. The cmpxchg, swaps and loads of the experiments
  * are relaxed (lab_atomic_*_relaxed(), atomic_read()) where the ordering
  * is not what is measured; the spin lock's acquire swap pairs with its
- * release store, as in lab_tas_lock(). The per-configuration times are
+ * release store, as in lab_tas_lock(); the ball's ACQUIRE load pairs with
+ * the other thread's RELEASE store of it. The hand-off sections' counter,
+ * last thread and hand-over counts are plain, under their lock. The per-configuration times are
  * read by thread 0 between two fully ordered meetings (lab_group_meet()),
  * and every total only after lab_run_threads() joined the threads.
  */
@@ -39,14 +56,16 @@
 #include <linux/preempt.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
+#include <linux/spinlock.h>
 
 #include <locklab/atomic.h>
 #include <locklab/lab.h>
+#include <locklab/spin_ticket.h>
 
 #include "lab/lab_internal.h"
 
 #define CACHE_SLICES	4
-#define CACHE_CONFS	3
+#define CACHE_CONFS	4
 #define CACHE_RESCHED	4095	/* operations between cond_resched() */
 #define CACHE_FAR	(128 / sizeof(unsigned long))
 
@@ -69,6 +88,17 @@ struct cache_run {
 	struct {
 		atomic_t lock;
 		unsigned long held;	/* the section's counter */
+	} __aligned(128);
+	/* Hand-off: the ball, and the two locks with their sections. */
+	struct {
+		atomic_t ball;
+	} __aligned(128);
+	struct {
+		spinlock_t klock;	/* C: protects the section below */
+		struct lab_ticket_spinlock ticket;	/* D: the same */
+		u64 sections;		/* C and D together */
+		unsigned int last;	/* the thread of the last section */
+		u64 handovers[2];	/* C, D */
 	} __aligned(128);
 };
 
@@ -145,6 +175,73 @@ static u64 cache_tas(struct cache_run *c, bool ttas, u64 n)
 	return swaps;
 }
 
+/*
+ * Hand-off, A and B: wait for our parity, pass the ball on; @n times.
+ * Thread 0 moves it from even to odd, thread 1 back: n round trips.
+ */
+static void cache_ball(struct cache_run *c, unsigned int id, bool relax,
+		       u64 n)
+{
+	unsigned int spins = 0;
+	int v;
+	u64 i;
+
+	for (i = 1; i <= n; i++) {
+		/* ACQUIRE: pairs with the other thread's RELEASE below. */
+		while (((v = lab_atomic_read_acquire(&c->ball)) & 1) != id) {
+			if (relax)
+				lab_cpu_relax();
+			else
+				barrier();
+			if (lab_spin_stop(&spins, &c->stop))
+				return;
+		}
+		/* RELEASE: what we did before goes with the ball. */
+		lab_atomic_set_release(&c->ball, v + 1);
+		if (cache_pause(c, i))
+			return;
+	}
+}
+
+/* A hand-off section, under lock C or D: count it, note a hand-over. */
+static void cache_handover_section(struct cache_run *c, unsigned int id,
+				   unsigned int lock)
+{
+	c->sections++;
+	if (c->last != id) {
+		c->last = id;
+		c->handovers[lock]++;
+	}
+}
+
+/* Hand-off, C: @n sections under spinlock_t. */
+static void cache_handover_kernel(struct cache_run *c, unsigned int id, u64 n)
+{
+	u64 i;
+
+	for (i = 1; i <= n; i++) {
+		spin_lock(&c->klock);
+		cache_handover_section(c, id, 0);
+		spin_unlock(&c->klock);
+		if (cache_pause(c, i))
+			return;
+	}
+}
+
+/* Hand-off, D: @n sections under the ticket lock. */
+static void cache_handover_ticket(struct cache_run *c, unsigned int id, u64 n)
+{
+	u64 i;
+
+	for (i = 1; i <= n; i++) {
+		lab_ticket_lock(&c->ticket);
+		cache_handover_section(c, id, 1);
+		lab_ticket_unlock(&c->ticket);
+		if (cache_pause(c, i))
+			return;
+	}
+}
+
 /* Thread @id's share of configuration @conf: @n operations. */
 static void cache_work(struct cache_run *c, unsigned int id,
 		       unsigned int conf, u64 n)
@@ -159,6 +256,14 @@ static void cache_work(struct cache_run *c, unsigned int id,
 	case LOCKLAB_LAB_TTAS:
 		/* Relaxed: summed after lab_run_threads() joined us. */
 		atomic64_add(cache_tas(c, conf, n), &c->swaps[conf]);
+		break;
+	case LOCKLAB_LAB_HANDOFF:
+		if (conf < 2)
+			cache_ball(c, id, conf == 0, n);
+		else if (conf == 2)
+			cache_handover_kernel(c, id, n);
+		else
+			cache_handover_ticket(c, id, n);
 		break;
 	}
 }
@@ -196,7 +301,10 @@ static int cache_thread(void *arg, unsigned int id)
  * @res: out: FALSE_SHARING [0] ns one line, [1] ns two lines; CMPXCHG [0]
  *	ns failing, [1] ns succeeding, [2] ns loads; TTAS [0] ns TAS, [1] ns
  *	TTAS, [2] and [3] swaps issued, [4] the sections counted under the
- *	lock in both (2 x threads x rounds, unless an update was lost)
+ *	lock in both (2 x threads x rounds, unless an update was lost);
+ *	HANDOFF [0] ns of round trips spinning with lab_cpu_relax(), [1]
+ *	without, [2] ns of sections under spinlock_t, [3] under the ticket
+ *	lock, [4] and [5] their hand-overs, [6] the sections counted in both
  *
  * Return: 0, -ENOMEM, -EINTR or -ETIMEDOUT (see lab_exp_run()).
  */
@@ -213,7 +321,18 @@ int lab_cache_run(const struct lab_exp_cfg *cfg, struct lab_exp_result *res)
 	c->experiment = cfg->experiment;
 	c->threads = cfg->threads;
 	c->rounds = cfg->rounds;
-	c->nconf = cfg->experiment == LOCKLAB_LAB_CMPXCHG ? 3 : 2;
+	switch (cfg->experiment) {
+	case LOCKLAB_LAB_CMPXCHG:
+		c->nconf = 3;
+		break;
+	case LOCKLAB_LAB_HANDOFF:
+		c->nconf = 4;
+		spin_lock_init(&c->klock);
+		lab_ticket_init(&c->ticket);
+		break;
+	default:
+		c->nconf = 2;
+	}
 	ret = lab_exp_threads(cfg, c->threads, cache_thread, c, &c->stop,
 			      &res->elapsed_ns, &gone);
 	if (gone)
@@ -226,6 +345,11 @@ int lab_cache_run(const struct lab_exp_cfg *cfg, struct lab_exp_result *res)
 		res->results[3] = atomic64_read(&c->swaps[1]);
 		res->results[4] = c->held;
 		res->nr_results = 5;
+	} else if (cfg->experiment == LOCKLAB_LAB_HANDOFF) {
+		res->results[4] = c->handovers[0];
+		res->results[5] = c->handovers[1];
+		res->results[6] = c->sections;
+		res->nr_results = 7;
 	}
 	kvfree(c);
 	return ret;

@@ -52,6 +52,8 @@ static const struct lab_exp_desc lab_exps[] = {
 	  .run = lab_cache_run },
 	{ .id = LOCKLAB_LAB_TTAS, .max_threads = LOCKLAB_LAB_MAX_THREADS,
 	  .rounds = 100000, .run = lab_cache_run },
+	{ .id = LOCKLAB_LAB_HANDOFF, .max_threads = 2, .rounds = 100000,
+	  .run = lab_cache_run },
 };
 
 static const struct lab_exp_desc *lab_exp_find(u32 id)

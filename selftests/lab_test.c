@@ -134,7 +134,7 @@ TEST_F(dev, lab_cache_experiments_run)
 {
 	static const struct { uint32_t exp, nr; } exps[] = {
 		{ LOCKLAB_LAB_FALSE_SHARING, 2 }, { LOCKLAB_LAB_CMPXCHG, 3 },
-		{ LOCKLAB_LAB_TTAS, 5 },
+		{ LOCKLAB_LAB_TTAS, 5 }, { LOCKLAB_LAB_HANDOFF, 7 },
 	};
 	unsigned int i, c;
 
@@ -146,8 +146,17 @@ TEST_F(dev, lab_cache_experiments_run)
 		lab_init(&l, exps[i].exp, 0, 20000);
 		ASSERT_EQ(0, ll_lab(self->dev, &l));
 		ASSERT_EQ(exps[i].nr, l.nr_results);
-		for (c = 0; c < (exps[i].exp == LOCKLAB_LAB_TTAS ? 2 : exps[i].nr); c++)
+		for (c = 0; c < (exps[i].exp == LOCKLAB_LAB_TTAS ? 2 :
+				 exps[i].exp == LOCKLAB_LAB_HANDOFF ? 4 :
+				 exps[i].nr); c++)
 			EXPECT_LT(0, l.results[c]);
+		if (exps[i].exp == LOCKLAB_LAB_HANDOFF) {
+			/* Every section counted once, under either lock. */
+			EXPECT_EQ(4 * 20000ULL, l.results[6]);
+			/* A hand-over is a section: at most all of them. */
+			EXPECT_GE(2 * 20000ULL, l.results[4]);
+			EXPECT_GE(2 * 20000ULL, l.results[5]);
+		}
 		if (exps[i].exp == LOCKLAB_LAB_TTAS) {
 			/* Every acquisition swaps at least once. */
 			EXPECT_LE(2 * 20000ULL, l.results[2]);

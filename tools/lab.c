@@ -8,8 +8,8 @@
  *                 memory model and the CPU's own model say, a verdict
  *   clobber       the same critical section under a lock whose asm has
  *                 the "memory" clobber and one whose asm has not
- *   false-sharing, cmpxchg, ttas   two or three configurations timed in
- *                 one run, per operation, with their ratio
+ *   false-sharing, cmpxchg, ttas, handoff   two to four configurations
+ *                 timed in one run, per operation, with their ratio
  *   all           every experiment, one after the other
  *
  * Exit status: 0; 1 for a usage or device error; 2 when a run showed what
@@ -107,6 +107,20 @@ static const struct lab_name lab_exps[] = {
 "when the lock looks free, leaving the line shared while it is held.\n"
 "Expect TTAS faster and with far fewer swaps per acquisition once waiters\n"
 "contend. Both must count every critical section.\n" },
+	{ "handoff", LOCKLAB_LAB_HANDOFF,
+"Hand-off: what moving a lock from one CPU to the other costs. A fair lock\n"
+"(ticket, MCS, CLH) pays it on nearly every acquisition when two threads\n"
+"contend, since the waiter is next in line; an unfair one (the kernel's\n"
+"qspinlock, TAS) often lets the thread that just unlocked take it again,\n"
+"its cache line still local. First two threads pass a ball (a release\n"
+"store read by an acquire load, as a lock hand-over is), waiting with the\n"
+"CPU's relax instruction (pause, yield) and then without it: the round\n"
+"trip is two hand-offs, the difference is what the relax instruction adds\n"
+"(QEMU TCG leaves its translated code on every x86 pause). Then both\n"
+"threads take the kernel's spinlock_t, and locklab's ticket lock, in a\n"
+"loop: the share of sections that followed one of the other thread. Expect\n"
+"the ticket lock near 100% and slower per section by about one hand-off;\n"
+"spinlock_t far below. Both must count every section.\n" },
 };
 
 struct lab_ord {
@@ -129,7 +143,7 @@ static const char lab_usage[] =
 "       locklab lab --help [NAME]\n"
 "\n"
 "Run an experiment in the kernel (LOCKLAB_IOC_LAB). NAME: sb, mp, lb, 2+2w,\n"
-"litmus (the four), clobber, false-sharing, cmpxchg, ttas, or all.\n"
+"litmus (the four), clobber, false-sharing, cmpxchg, ttas, handoff, or all.\n"
 "Litmus tests print, per ordering, the rounds that ended in each outcome\n"
 "(bit 0 is r0, bit 1 is r1), the outcome the orderings are about, whether\n"
 "the kernel memory model (LKMM) and this CPU's model forbid it, and a\n"
@@ -318,6 +332,38 @@ static int lab_clobber(int dev, const struct lab_args *a)
 	return bad;
 }
 
+/*
+ * Per round trip for the ball (thread 0 times n of them), per section for
+ * the locks (2 n sections, the threads taking turns).
+ */
+static int lab_handoff(const struct locklab_lab *l)
+{
+	unsigned long long n = l->rounds, secs = 2 * l->rounds;
+	double relax = per_op(l->results[0], n), bare = per_op(l->results[1], n);
+	double ks = per_op(l->results[2], secs), ts = per_op(l->results[3], secs);
+
+	printf("handoff: 2 threads, %llu round trips and %llu sections each\n",
+	       n, n);
+	printf("  round trip, with relax:    %.1f ns (%.1f ns a hand-off)\n",
+	       relax, relax / 2);
+	printf("  round trip, without relax: %.1f ns (%.1f ns a hand-off)\n",
+	       bare, bare / 2);
+	printf("  spinlock_t:  %.1f ns/section, %.1f%% hand-overs\n", ks,
+	       100.0 * ratio(l->results[4], secs));
+	printf("  ticket lock: %.1f ns/section, %.1f%% hand-overs\n", ts,
+	       100.0 * ratio(l->results[5], secs));
+	printf("  verdict: relax adds %.1f ns a hand-off; ticket/spinlock_t",
+	       (relax - bare) / 2);
+	printf(" time %.2fx, hand-overs %.2fx\n", ratio(ts, ks),
+	       ratio(l->results[5], l->results[4]));
+	if (l->results[6] != 2 * secs) {
+		printf("  FAIL: %llu sections counted of %llu\n",
+		       (unsigned long long)l->results[6], 2 * secs);
+		return 2;
+	}
+	return 0;
+}
+
 static int lab_cache(int dev, const struct lab_args *a, uint32_t id)
 {
 	struct locklab_lab l;
@@ -332,6 +378,8 @@ static int lab_cache(int dev, const struct lab_args *a, uint32_t id)
 	 * makes them take turns).
 	 */
 	n = id == LOCKLAB_LAB_TTAS ? l.rounds * l.threads : l.rounds;
+	if (id == LOCKLAB_LAB_HANDOFF)
+		return lab_handoff(&l);
 	x = per_op(l.results[0], n);
 	y = per_op(l.results[1], n);
 	z = per_op(l.results[2], n);
@@ -480,11 +528,19 @@ int cmd_lab(int argc, char **argv)
 			v.abi_major, v.abi_minor);
 		return 1;
 	}
+	if (i < ARRAY_SIZE(lab_exps) && lab_exps[i].id == LOCKLAB_LAB_HANDOFF &&
+	    v.abi_minor < 3) {
+		fprintf(stderr, "locklab: lab: the module (ABI %u.%u) has no handoff experiment\n",
+			v.abi_major, v.abi_minor);
+		return 1;
+	}
 	if (i < ARRAY_SIZE(lab_exps))
 		return lab_one(dev, &a, &lab_exps[i]);
 	for (i = 0; i < ARRAY_SIZE(lab_exps); i++) {
 		if (!strcmp(name, "litmus") && lab_exps[i].id >= 16)
 			continue;
+		if (lab_exps[i].id == LOCKLAB_LAB_HANDOFF && v.abi_minor < 3)
+			continue;	/* ABI 1.3 */
 		if (i)
 			putchar('\n');
 		r = lab_one(dev, &a, &lab_exps[i]);

@@ -67,7 +67,7 @@
 #define LOCKLAB_TYPE		0xE7
 
 #define LOCKLAB_ABI_MAJOR	1
-#define LOCKLAB_ABI_MINOR	2
+#define LOCKLAB_ABI_MINOR	3
 
 /**
  * enum locklab_kind - families of primitives
@@ -907,6 +907,14 @@ struct locklab_limits {
  *    first (TTAS), [2] and [3] the swaps each issued in all, [4] the
  *    critical sections counted under the lock in both (2 x @threads x
  *    @rounds: fewer would be a lost update).
+ *  - %LOCKLAB_LAB_HANDOFF (ABI 1.3): two threads, four configurations: [0] ns of
+ *    @rounds round trips of a ball passed between them (a RELEASE store
+ *    read by an ACQUIRE load), waiting with the CPU's relax instruction
+ *    (pause, yield), [1] the same waiting without it, [2] ns of @rounds
+ *    sections each under the kernel's spinlock_t, [3] under locklab's
+ *    ticket lock, [4] and [5] the sections of [2] and [3] that followed
+ *    one of the other thread (hand-overs), [6] the sections counted in
+ *    [2] and [3] together (4 x @rounds: fewer would be a lost update).
  */
 enum locklab_lab_experiment {
 	LOCKLAB_LAB_SB = 1,
@@ -917,6 +925,7 @@ enum locklab_lab_experiment {
 	LOCKLAB_LAB_FALSE_SHARING = 32,
 	LOCKLAB_LAB_CMPXCHG = 33,
 	LOCKLAB_LAB_TTAS = 34,
+	LOCKLAB_LAB_HANDOFF = 35,
 };
 
 /**
@@ -955,9 +964,10 @@ enum locklab_lab_ordering {
  * @rounds: in: rounds (litmus tests) or operations per thread, 1 ..
  *	LOCKLAB_LAB_MAX_ROUNDS, or 0 for the experiment's default; out: the
  *	number run
- * @threads: in: 0 for 2; litmus, FALSE_SHARING and CMPXCHG take exactly 2,
- *	CLOBBER and TTAS 2 .. LOCKLAB_LAB_MAX_THREADS; never more than the
- *	online CPUs (each thread has a CPU of its own); out: the number run
+ * @threads: in: 0 for 2; litmus, FALSE_SHARING, CMPXCHG and HANDOFF take
+ *	exactly 2, CLOBBER and TTAS 2 .. LOCKLAB_LAB_MAX_THREADS; never more
+ *	than the online CPUs (each thread has a CPU of its own); out: the
+ *	number run
  * @nr_results: out: how many entries of @results the experiment fills
  * @forbidden: out, litmus tests: outcomes the kernel memory model forbids
  * @arch_forbidden: out, litmus tests: outcomes this CPU architecture forbids
