@@ -790,8 +790,7 @@ static void lflist_pops_newest_first_test(struct kunit *test)
 #define LR_OPS		6000	/* operations per mutator */
 #define LR_MUTATORS	2
 #define LR_WALK		16	/* nodes a walk checks: past where removes hit */
-#define LR_WINDOW_NS	100	/* a walk's wait at each node */
-#define LR_BROKEN_WINDOW_NS 2000	/* ... in the checker's own test */
+#define LR_WINDOW_NS	2000	/* a walk's wait at each node */
 #define LR_BROKEN_TRIES	40
 #define LR_LIVE		0x6c72766eU	/* "lrvn": in use */
 #define LR_POISON	0xdeadbeefU	/* reclaimed: must never be reached */
@@ -814,7 +813,6 @@ struct lr_state {
 	struct llist_head all;
 	bool broken;			/* reclaim without a grace period */
 	unsigned int mutators;		/* threads 0 .. mutators-1 */
-	unsigned int window_ns;		/* a walk's wait at each node */
 	bool stop;
 	atomic_t mutating;
 	atomic_long_t inserted, removed, reclaimed, dup, bad, walks, nodes;
@@ -897,7 +895,7 @@ static void lr_walk(struct lr_state *s)
 	for (pos = lab_rcu_dereference(s->list.head); pos;
 	     pos = lab_lflist_raw_next(pos)) {
 		it = container_of(pos, struct lr_item, node);
-		ndelay(s->window_ns);	/* the window a reclaimer could hit */
+		ndelay(LR_WINDOW_NS);	/* the window a reclaimer could hit */
 		if (READ_ONCE(it->magic) != LR_LIVE) {
 			atomic_long_inc(&s->bad);
 			break;
@@ -936,10 +934,11 @@ static void lr_free_all(struct lr_state *s)
 }
 
 /*
- * The correct run: LR_MUTATORS mutators and a walker. The broken one (the
- * checker's own test) gives one mutator and the walker a CPU each, and the
- * walker a longer wait at each node, so that a node reclaimed under it is
- * met often enough to be seen in every run of the suite.
+ * The correct run: LR_MUTATORS mutators (removes race each other) and a
+ * walker. The broken one (the checker's own test) gives one mutator and
+ * the walker a CPU each, so that a node reclaimed under the walker is met
+ * often enough to be seen in every run of the suite. Both walkers wait
+ * LR_WINDOW_NS at each node, the window a too-early reclaim is caught in.
  */
 static int lr_run(struct kunit *test, struct lr_state *s, bool broken)
 {
@@ -951,7 +950,6 @@ static int lr_run(struct kunit *test, struct lr_state *s, bool broken)
 	init_llist_head(&s->all);
 	s->broken = broken;
 	s->mutators = broken ? 1 : LR_MUTATORS;
-	s->window_ns = broken ? LR_BROKEN_WINDOW_NS : LR_WINDOW_NS;
 	atomic_set(&s->mutating, s->mutators);
 	opts.stop = &s->stop;
 	return lab_run_threads(s->mutators + 1, lr_thread, s, &opts);
@@ -1019,8 +1017,8 @@ static void lflist_remove_anywhere_under_walkers_test(struct kunit *test)
  * meets a node reclaimed under it rarely: with two mutators sharing the
  * walker's CPUs and a 100 ns wait per node, 1 walk in 10^5 did, in the
  * 10th to 20th run (seen on the arm64 KCSAN kernel, once not in 20). So
- * the broken runs are laid out to meet one (lr_run()): up to
- * LR_BROKEN_TRIES runs, ending at the first catch.
+ * the broken runs are laid out to meet one (lr_run()), and every walk
+ * waits longer: up to LR_BROKEN_TRIES runs, ending at the first catch.
  */
 static void lflist_checker_catches_reclaim_without_grace_period_test(struct kunit *test)
 {

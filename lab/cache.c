@@ -3,8 +3,8 @@
  * locklab cache experiments (book ch. 7, "Caching" and "Impact on
  * Performance"): what the coherence protocol makes a memory access cost
  * when another CPU wants the same cache line. Each experiment times two
- * or three configurations of one loop in the same run, interleaved
- * (A B [C], four times over), so that a drift of the host hits every
+ * to four configurations of one loop in the same run, interleaved
+ * (A B [C [D]], four times over), so that a drift of the host hits every
  * configuration alike; the report is their ratio.
  *
  *  - False sharing. Two threads each increment a counter of their own
@@ -37,9 +37,10 @@
  *    with a compiler barrier only, so A - B is what the relax instruction
  *    adds to a hand-off (QEMU TCG leaves its translated code on every x86
  *    pause). C and D: both threads take one lock in a loop, C the
- *    kernel's spinlock_t (qspinlock), D locklab's ticket lock; each
- *    section increments a counter and notes its thread, and a section
- *    whose previous one ran on the other thread is a hand-over, counted.
+ *    kernel's spinlock_t (qspinlock; an rt_mutex that may sleep on
+ *    PREEMPT_RT), D locklab's ticket lock; each section increments a
+ *    counter and notes its thread, and a section whose previous one (in
+ *    the same slice) ran on the other thread is a hand-over, counted.
  *    The ticket lock hands over whenever the other thread waits; a
  *    qspinlock holder that relocks at once often wins again.
  *
@@ -48,9 +49,10 @@
  * is not what is measured; the spin lock's acquire swap pairs with its
  * release store, as in lab_tas_lock(); the ball's ACQUIRE load pairs with
  * the other thread's RELEASE store of it. The hand-off sections' counter,
- * last thread and hand-over counts are plain, under their lock. The per-configuration times are
- * read by thread 0 between two fully ordered meetings (lab_group_meet()),
- * and every total only after lab_run_threads() joined the threads.
+ * last thread and hand-over counts are plain, under their lock. The
+ * per-configuration times are read by thread 0 between two fully ordered
+ * meetings (lab_group_meet()), and every total only after
+ * lab_run_threads() joined the threads.
  */
 #include <linux/ktime.h>
 #include <linux/preempt.h>
@@ -68,6 +70,7 @@
 #define CACHE_CONFS	4
 #define CACHE_RESCHED	4095	/* operations between cond_resched() */
 #define CACHE_FAR	(128 / sizeof(unsigned long))
+#define CACHE_NOBODY	UINT_MAX	/* hand-off: no section yet */
 
 struct cache_run {
 	u32 experiment;
@@ -183,12 +186,15 @@ static void cache_ball(struct cache_run *c, unsigned int id, bool relax,
 		       u64 n)
 {
 	unsigned int spins = 0;
-	int v;
+	unsigned int v;
 	u64 i;
 
 	for (i = 1; i <= n; i++) {
 		/* ACQUIRE: pairs with the other thread's RELEASE below. */
-		while (((v = lab_atomic_read_acquire(&c->ball)) & 1) != id) {
+		for (;;) {
+			v = (unsigned int)lab_atomic_read_acquire(&c->ball);
+			if ((v & 1) == id)
+				break;
 			if (relax)
 				lab_cpu_relax();
 			else
@@ -197,20 +203,25 @@ static void cache_ball(struct cache_run *c, unsigned int id, bool relax,
 				return;
 		}
 		/* RELEASE: what we did before goes with the ball. */
-		lab_atomic_set_release(&c->ball, v + 1);
+		lab_atomic_set_release(&c->ball, (int)(v + 1));
 		if (cache_pause(c, i))
 			return;
 	}
 }
 
-/* A hand-off section, under lock C or D: count it, note a hand-over. */
+/*
+ * A hand-off section, under lock C or D: count it, and a hand-over when
+ * the section before it ran on the other thread (CACHE_NOBODY: none did
+ * yet in this slice, see cache_thread()).
+ */
 static void cache_handover_section(struct cache_run *c, unsigned int id,
 				   unsigned int lock)
 {
 	c->sections++;
 	if (c->last != id) {
+		if (c->last != CACHE_NOBODY)
+			c->handovers[lock]++;
 		c->last = id;
-		c->handovers[lock]++;
 	}
 }
 
@@ -278,6 +289,12 @@ static int cache_thread(void *arg, unsigned int id)
 	for (s = 0; s < CACHE_SLICES; s++) {
 		n = c->rounds / CACHE_SLICES + (s < c->rounds % CACHE_SLICES);
 		for (conf = 0; conf < c->nconf; conf++) {
+			/*
+			 * Nobody is in a section between two meetings: the
+			 * fully ordered meeting publishes the reset.
+			 */
+			if (!id)
+				c->last = CACHE_NOBODY;
 			if (!lab_group_meet(&c->arrived, c->threads, ++phase,
 					    &c->stop))
 				return -EINTR;
@@ -296,8 +313,8 @@ static int cache_thread(void *arg, unsigned int id)
 
 /**
  * lab_cache_run() - time the configurations of one cache experiment
- * @cfg: checked: FALSE_SHARING, CMPXCHG or TTAS; @rounds operations per
- *	thread per configuration
+ * @cfg: checked: FALSE_SHARING, CMPXCHG, TTAS or HANDOFF; @rounds
+ *	operations per thread per configuration
  * @res: out: FALSE_SHARING [0] ns one line, [1] ns two lines; CMPXCHG [0]
  *	ns failing, [1] ns succeeding, [2] ns loads; TTAS [0] ns TAS, [1] ns
  *	TTAS, [2] and [3] swaps issued, [4] the sections counted under the

@@ -221,13 +221,15 @@ static void cg_bench_child(void *arg, int olddev)
  * (GFP_KERNEL_ACCOUNT, 48 bytes or more each) out at once, and reaches
  * that bound within milliseconds. A kthread has no mm: unless the thread
  * runs inside set_active_memcg() of the caller's memcg, those charges go
- * nowhere, and the cgroup's memory.current does not move (a few pages of
- * the ioctl's own, at most one charge batch of 256 KiB). So: the peak
- * growth of memory.current while the run lasts is at least 512 KiB.
+ * nowhere, and the cgroup's memory.current moves only by what the ioctl
+ * allocates itself and the charge batches the memcg keeps in stock, 256
+ * KiB per CPU (seen: up to 512 KiB on 2 CPUs, from one small allocation
+ * per CPU). So: the peak growth of memory.current while the run lasts is
+ * more than one batch per CPU plus one.
  */
 TEST_F_TIMEOUT(acct, memcg_charged_for_bench_threads, 120)
 {
-	uint64_t cur0 = 0, cur, peak = 0;
+	uint64_t cur0 = 0, cur, peak = 0, batches;
 	char cg[128], why[256];
 	long long slab0, slab, speak = 0;
 	struct cg_bench *s;
@@ -263,7 +265,10 @@ TEST_F_TIMEOUT(acct, memcg_charged_for_bench_threads, 120)
 	EXPECT_EQ(0, s->err);
 	/* Enough records went through for the bound to have been reached. */
 	EXPECT_LE(16384, s->b.reads);
-	EXPECT_LE(512 * KIB, peak);
+	batches = (sysconf(_SC_NPROCESSORS_ONLN) + 1) * 256 * KIB;
+	EXPECT_LT(batches, peak)
+		TH_LOG("memory.current grew %llu KiB at most: records not charged",
+		       (unsigned long long)peak / 1024);
 out:
 	ll_cg_child_end(_metadata, cg, &s->phase, 5, pid);
 	munmap(s, sizeof(*s));
