@@ -27,12 +27,13 @@
  * xchg. [old] "=&r": loaded while [i] and the address are still to be
  * used, so it shares neither's register. [i] "rZ": zero comes from wzr/xzr.
  */
-#define __LAB_LLSC_XCHG(fn, type, ptype, r, ldx, stx, mb, cl...)	\
+#define __LAB_LLSC_XCHG(fn, type, ptype, r, ldx, stx, mb, kb, cl...)	\
 static __always_inline type lab_arm64_llsc_##fn(ptype v, type i)	\
 {									\
 	unsigned int fail;						\
 	type old;							\
 									\
+	kb;								\
 	instrument_atomic_read_write(v, sizeof(*v));			\
 	asm volatile("	prfm	pstl1strm, %[v]\n"			\
 		     "1:	" ldx "	%" r "[old], %[v]\n"		\
@@ -53,13 +54,14 @@ static __always_inline type lab_arm64_llsc_##fn(ptype v, type i)	\
  * still to be used. [tmp] "=&r": the difference, then stxr's status (see
  * [fail] above). [old], [new] "rZ": zero comes from wzr/xzr.
  */
-#define __LAB_LLSC_CMPXCHG(fn, type, ptype, r, ldx, stx, mb, cl...)	\
+#define __LAB_LLSC_CMPXCHG(fn, type, ptype, r, ldx, stx, mb, kb, cl...)	\
 static __always_inline type lab_arm64_llsc_##fn(ptype v, type old,	\
 						type new)		\
 {									\
 	unsigned long tmp;						\
 	type seen;							\
 									\
+	kb;								\
 	instrument_atomic_read_write(v, sizeof(*v));			\
 	asm volatile("	prfm	pstl1strm, %[v]\n"			\
 		     "1:	" ldx "	%" r "[seen], %[v]\n"		\
@@ -81,12 +83,13 @@ static __always_inline type lab_arm64_llsc_##fn(ptype v, type old,	\
  * still to be used. [i] "rI": a register, or an add immediate (0..4095,
  * optionally shifted by 12) folded into the add.
  */
-#define __LAB_LLSC_FETCH_ADD(fn, type, ptype, r, ldx, stx, mb, cl...)	\
+#define __LAB_LLSC_FETCH_ADD(fn, type, ptype, r, ldx, stx, mb, kb, cl...)	\
 static __always_inline type lab_arm64_llsc_##fn(ptype v, type i)	\
 {									\
 	unsigned int fail;						\
 	type old, sum;							\
 									\
+	kb;								\
 	instrument_atomic_read_write(v, sizeof(*v));			\
 	asm volatile("	prfm	pstl1strm, %[v]\n"			\
 		     "1:	" ldx "	%" r "[old], %[v]\n"		\
@@ -105,12 +108,18 @@ static __always_inline type lab_arm64_llsc_##fn(ptype v, type i)	\
  * The four orderings of one LL/SC operation (see the table at the top):
  * full: ldxr .. stlxr; dmb ish   acquire: ldaxr .. stxr
  * release: ldxr .. stlxr         relaxed: ldxr .. stxr, no "memory"
+ * and what KCSAN is told, which it cannot see in the asm: the full forms
+ * are a full barrier (kcsan_mb()), the release forms a release
+ * (kcsan_release()), as in the kernel's instrumented atomic_*().
  */
 #define __LAB_LLSC_ORDERS(gen, op, type, ptype, r)			\
-	gen(op, type, ptype, r, "ldxr", "stlxr", "dmb ish", "memory")	\
-	gen(op##_acquire, type, ptype, r, "ldaxr", "stxr", "", "memory") \
-	gen(op##_release, type, ptype, r, "ldxr", "stlxr", "", "memory") \
-	gen(op##_relaxed, type, ptype, r, "ldxr", "stxr", "")
+	gen(op, type, ptype, r, "ldxr", "stlxr", "dmb ish", kcsan_mb(),	\
+	    "memory")							\
+	gen(op##_acquire, type, ptype, r, "ldaxr", "stxr", "", (void)0,	\
+	    "memory")							\
+	gen(op##_release, type, ptype, r, "ldxr", "stlxr", "",		\
+	    kcsan_release(), "memory")					\
+	gen(op##_relaxed, type, ptype, r, "ldxr", "stxr", "", (void)0)
 
 __LAB_LLSC_ORDERS(__LAB_LLSC_XCHG, atomic_xchg, int, atomic_t *, "w")
 __LAB_LLSC_ORDERS(__LAB_LLSC_CMPXCHG, atomic_cmpxchg, int, atomic_t *, "w")

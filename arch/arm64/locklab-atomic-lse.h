@@ -22,11 +22,12 @@
  * Rs to the word, Rt = the old value. Same operands; [i] "rZ" for swp
  * (wzr/xzr), "r" for ldadd.
  */
-#define __LAB_LSE_RMW(fn, insn, type, ptype, r, iop, cl...)		\
+#define __LAB_LSE_RMW(fn, insn, type, ptype, r, iop, kb, cl...)	\
 static __always_inline type lab_arm64_lse_##fn(ptype v, type i)	\
 {									\
 	type old;							\
 									\
+	kb;								\
 	instrument_atomic_read_write(v, sizeof(*v));			\
 	asm volatile("	.arch_extension lse\n"				\
 		     "	" insn "	%" r "[i], %" r "[old], %[v]"	\
@@ -36,10 +37,10 @@ static __always_inline type lab_arm64_lse_##fn(ptype v, type i)	\
 	return old;							\
 }
 
-#define __LAB_LSE_XCHG(fn, insn, type, ptype, r, cl...)		\
-	__LAB_LSE_RMW(fn, insn, type, ptype, r, [i] "rZ" (i), cl)
-#define __LAB_LSE_FETCH_ADD(fn, insn, type, ptype, r, cl...)		\
-	__LAB_LSE_RMW(fn, insn, type, ptype, r, [i] "r" (i), cl)
+#define __LAB_LSE_XCHG(fn, insn, type, ptype, r, kb, cl...)		\
+	__LAB_LSE_RMW(fn, insn, type, ptype, r, [i] "rZ" (i), kb, cl)
+#define __LAB_LSE_FETCH_ADD(fn, insn, type, ptype, r, kb, cl...)	\
+	__LAB_LSE_RMW(fn, insn, type, ptype, r, [i] "r" (i), kb, cl)
 
 /*
  * cas Rs, Rt, [Xn]: if the word equals Rs store Rt; Rs = the old value
@@ -48,10 +49,11 @@ static __always_inline type lab_arm64_lse_##fn(ptype v, type i)	\
  * variant: -a and -al still order as acquire, which is more than a failed
  * cmpxchg needs.
  */
-#define __LAB_LSE_CMPXCHG(fn, insn, type, ptype, r, cl...)		\
+#define __LAB_LSE_CMPXCHG(fn, insn, type, ptype, r, kb, cl...)	\
 static __always_inline type lab_arm64_lse_##fn(ptype v, type old,	\
 					       type new)		\
 {									\
+	kb;								\
 	instrument_atomic_read_write(v, sizeof(*v));			\
 	asm volatile("	.arch_extension lse\n"				\
 		     "	" insn "	%" r "[old], %" r "[new], %[v]"	\
@@ -61,12 +63,19 @@ static __always_inline type lab_arm64_lse_##fn(ptype v, type old,	\
 	return old;							\
 }
 
-/* full: -al   acquire: -a   release: -l   relaxed: none, no "memory" */
+/*
+ * full: -al   acquire: -a   release: -l   relaxed: none, no "memory".
+ * KCSAN cannot see inside the asm: the full forms tell it they are a full
+ * barrier (kcsan_mb()) and the release forms a release (kcsan_release()),
+ * as the kernel's instrumented atomic_*() do, or its weak-memory model
+ * would let earlier plain accesses drift past them.
+ */
 #define __LAB_LSE_ORDERS(gen, op, insn, type, ptype, r)		\
-	gen(op, insn "al", type, ptype, r, "memory")			\
-	gen(op##_acquire, insn "a", type, ptype, r, "memory")		\
-	gen(op##_release, insn "l", type, ptype, r, "memory")		\
-	gen(op##_relaxed, insn, type, ptype, r)
+	gen(op, insn "al", type, ptype, r, kcsan_mb(), "memory")	\
+	gen(op##_acquire, insn "a", type, ptype, r, (void)0, "memory")	\
+	gen(op##_release, insn "l", type, ptype, r, kcsan_release(),	\
+	    "memory")							\
+	gen(op##_relaxed, insn, type, ptype, r, (void)0)
 
 __LAB_LSE_ORDERS(__LAB_LSE_XCHG, atomic_xchg, "swp", int, atomic_t *, "w")
 __LAB_LSE_ORDERS(__LAB_LSE_CMPXCHG, atomic_cmpxchg, "cas", int, atomic_t *, "w")
