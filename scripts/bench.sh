@@ -50,7 +50,7 @@ done
 command -v gnuplot >/dev/null || die "gnuplot missing (gnuplot-nox): run scripts/deps.sh"
 command -v python3 >/dev/null || die "python3 missing: run scripts/deps.sh"
 
-make -s modules tools
+make -s -j"$JOBS" modules tools
 rm -rf "$out"
 mkdir -p "$out/raw"
 

@@ -163,9 +163,9 @@ for t in $tiers; do
 	case $t in deps|build) ;; *) start_prebuild ;; esac
 	case $t in
 	deps) scripts/deps.sh ;;
-	build) gate build make -s modules tools selftests ;;
+	build) gate build make -s -j"$JOBS" modules tools selftests ;;
 	style) gate style scripts/style.sh ;;
-	sparse) gate sparse make -s sparse ;;
+	sparse) gate sparse make -s -j"$JOBS" sparse ;;
 	kunit-*)
 		if args=$(kunit_args "$t"); then
 			# shellcheck disable=SC2086 # the arguments split on purpose

@@ -11,7 +11,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 cd "$LOCKLAB_TOP"
 scripts/deps.sh >/dev/null
-make -s modules tools
+make -s -j"$JOBS" modules tools
 ms=${DEMO_MS:-500}
 threads=${DEMO_THREADS:-2}
 hold=${DEMO_HOLD_NS:-0}

@@ -26,6 +26,6 @@ rsync -a --checksum --delete --exclude='*.o' --exclude='*.ko' --exclude='.*.cmd'
 	--include='/channel/***' --include='/refcount/***' --include='/dev/***' \
 	--include='/bench/***' --include='/kunit/***' --include='/lab/***' --exclude='*' \
 	"$LOCKLAB_TOP/" "$out/"
-make -s -C "$kdir" M="$out" ${cross[@]+"${cross[@]}"} W=1 LOCKLAB_WERROR=y \
+make -s -j"$JOBS" -C "$kdir" M="$out" ${cross[@]+"${cross[@]}"} W=1 LOCKLAB_WERROR=y \
 	modules >&2
 echo "$out/locklab.ko"

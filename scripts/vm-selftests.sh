@@ -24,7 +24,7 @@
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 cd "$LOCKLAB_TOP"
-make -s modules tools selftests >build/vm-selftests-build.log 2>&1 || {
+make -s -j"$JOBS" modules tools selftests >build/vm-selftests-build.log 2>&1 || {
 	cat build/vm-selftests-build.log
 	echo "selftests: 0 passed, 1 failed, 0 skipped"
 	exit 1
@@ -55,8 +55,8 @@ if [ "$kname" = arm64 ]; then
 	outdir=selftests/out-arm64
 	{
 		ko=$(scripts/modbuild.sh "$kd" arm64) &&
-		make -s CC_USER=aarch64-linux-gnu-gcc tools/locklab-arm64 &&
-		make -s -C selftests KSRC="$(scripts/ksrc.sh)" \
+		make -s -j"$JOBS" CC_USER=aarch64-linux-gnu-gcc tools/locklab-arm64 &&
+		make -s -j"$JOBS" -C selftests KSRC="$(scripts/ksrc.sh)" \
 			CC=aarch64-linux-gnu-gcc OUTPUT="$LOCKLAB_TOP/$outdir"
 	} >build/vm-$tag-build.log 2>&1 || {
 		cat build/vm-$tag-build.log
