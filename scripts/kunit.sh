@@ -113,10 +113,13 @@ if [ "$src" != 6.1 ]; then
 fi
 tag=$arch${name:+-$name}
 [ "$arch" = arm64 ] && tag+="-$cpu"
+# The build dir is named for the options, not their comments: a comment
+# edited in a fragment reuses the built kernel.
 cfgkey=$( { cat "$LOCKLAB_TOP/kunit/.kunitconfig"
-	    [ "$arch" != arm64 ] || cat "$LOCKLAB_TOP/kunit/tiny.config"
+	    cat "$LOCKLAB_TOP/kunit/tiny.config" "$LOCKLAB_TOP/kunit/tiny-$arch.config"
 	    if [ -n "$extra_config" ]; then cat "$LOCKLAB_TOP/$extra_config"; fi
-	    printf '%s\n' "${kconf[@]}"; } | sha1sum | cut -c1-8)
+	    printf '%s\n' "${kconf[@]}"; } |
+	  awk '/^# CONFIG_[A-Z0-9_]+ is not set$/ || !/^(#|$)/' | sha1sum | cut -c1-8)
 builddir=$LOCKLAB_CACHE/build/$arch${name:+-$name}-$cfgkey
 log=$LOCKLAB_TOP/build/kunit-$tag.log
 mkdir -p "$LOCKLAB_TOP/build" "$builddir"
@@ -173,31 +176,29 @@ fi
 
 cd "$KSRC"
 
-# A new arm64 build directory is configured from allnoconfig:
+# A new build directory is configured from allnoconfig:
 # kunit.py writes its .config first (its arch options, the .kunitconfig,
-# the --kconfig_add options), and allnoconfig with that file and
-# kunit/tiny.config as KCONFIG_ALLCONFIG sets those options and turns off
-# whatever else olddefconfig would have turned on. kunit.py keeps a
-# .config that contains its own options, so it builds this one; every
-# option it asked for must have survived, or it would regenerate the big
-# one without a word. UML and x86_64 stay on kunit.py's own configuration:
-# an x86_64 kernel without ACPI has no clocksource but jiffies under QEMU
-# (TCG marks the TSC unstable, and HPET and the PM timer are found through
-# ACPI), which leaves every time the tests and the trace events take 4 ms
-# coarse; with ACPI it is most of what allnoconfig would save.
-if [ "$arch" = arm64 ] && [ ! -f "$builddir/.locklab-allno" ]; then
+# the --kconfig_add options), and allnoconfig with that file,
+# kunit/tiny.config and kunit/tiny-ARCH.config as KCONFIG_ALLCONFIG sets
+# those options and turns off whatever else olddefconfig would have turned
+# on (input, HID, block devices, thermal, cpufreq: the x86_64 debug kernel
+# had 1409 objects from olddefconfig, 1200 from allnoconfig). kunit.py
+# keeps a .config that contains its own options, so it builds this one;
+# every option it asked for must have survived, or it would regenerate the
+# big one without a word.
+if [ ! -f "$builddir/.locklab-allno" ]; then
 	cross=()
 	[ "$arch" = arm64 ] && cross=(CROSS_COMPILE=aarch64-linux-gnu-)
+	tiny=("$LOCKLAB_TOP/kunit/tiny.config" "$LOCKLAB_TOP/kunit/tiny-$arch.config")
 	python3 tools/testing/kunit/kunit.py config --build_dir="$builddir" \
 		--kunitconfig="$kunitconfig" "${kconf[@]}" >/dev/null ||
 		die "kunit.py config failed for $builddir"
-	cat "$builddir/last_used_kunitconfig" "$LOCKLAB_TOP/kunit/tiny.config" \
-		>"$builddir/allno.config"
+	cat "$builddir/last_used_kunitconfig" "${tiny[@]}" >"$builddir/allno.config"
 	make -s ARCH="$arch" O="$builddir" "${cross[@]}" \
 		KCONFIG_ALLCONFIG="$builddir/allno.config" allnoconfig ||
 		die "allnoconfig failed for $builddir"
 	lost=$(grep -hE '^(CONFIG_|# CONFIG_.* is not set)' "$builddir/last_used_kunitconfig" \
-		       "$LOCKLAB_TOP/kunit/tiny.config" |
+		       "${tiny[@]}" |
 	       grep -vxF -f "$builddir/.config" || true)
 	[ -z "$lost" ] || die "allnoconfig dropped what kunit asked for: $lost"
 	touch "$builddir/.locklab-allno"
