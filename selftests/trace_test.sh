@@ -43,7 +43,10 @@ record() {	# record EVENTS... -- COMMAND...
 	rc=$?
 	echo 0 >$t/tracing_on
 	# A failed run explains a check that finds no events.
-	[ $rc -eq 0 ] || { echo "# $* failed with status $rc:"; sed 's/^/#   /' "$out.cmd" | tail -5; }
+	[ $rc -eq 0 ] || {
+		printf '# %s failed with status %d:\n' "$*" $rc | head -n 1
+		sed 's/^/#   /' "$out.cmd" | tail -n 5
+	}
 	val=0 events $evs
 	tries=0
 	while grep -v '^#' $t/trace >"$out" && grep -q '(____ptrval____)' "$out" &&
@@ -114,15 +117,15 @@ check trace.rwlock_waits_carry_read_write_flags sh -c \
 # PREEMPT_RT once recorded none (cause not found: a vCPU kept off the host
 # CPU would do it), so only a run with no wait at all is made again, up to
 # 3 times; one wait flagged otherwise fails at once.
-tries=0
+runs=0
 while :; do
 	record lab_contention_begin -- \
 		locklab bench --quiet --kind spin --variant ticket --threads 2 --ms 200 --hold-ns 5000
 	waits=$(grep -c 'kind=1 variant=3 ' "$out")
 	spins=$(grep -c 'kind=1 variant=3 flags=SPIN$' "$out")
-	tries=$((tries + 1))
-	echo "# ticket lock run $tries: $waits waits, $spins of them flagged SPIN"
-	[ "$waits" -eq 0 ] && [ $tries -lt 3 ] || break
+	runs=$((runs + 1))
+	echo "# ticket lock run $runs: $waits waits, $spins of them flagged SPIN"
+	[ "$waits" -eq 0 ] && [ $runs -lt 3 ] || break
 done
 check trace.spin_waits_are_spins test "$waits" -gt 0 -a "$spins" -eq "$waits"
 
