@@ -113,11 +113,14 @@ if [ "$src" != 6.1 ]; then
 fi
 tag=$arch${name:+-$name}
 [ "$arch" = arm64 ] && tag+="-$cpu"
+# The allnoconfig fragments (see below), none for x86_64.
+tiny=()
+[ "$arch" = x86_64 ] ||
+	tiny=("$LOCKLAB_TOP/kunit/tiny.config" "$LOCKLAB_TOP/kunit/tiny-$arch.config")
 # The build dir is named for the options, not their comments: a comment
 # edited in a fragment reuses the built kernel.
 cfgkey=$( { cat "$LOCKLAB_TOP/kunit/.kunitconfig"
-	    [ "$arch" = x86_64 ] ||
-		    cat "$LOCKLAB_TOP/kunit/tiny.config" "$LOCKLAB_TOP/kunit/tiny-$arch.config"
+	    [ ${#tiny[@]} -eq 0 ] || cat "${tiny[@]}"
 	    if [ -n "$extra_config" ]; then cat "$LOCKLAB_TOP/$extra_config"; fi
 	    printf '%s\n' "${kconf[@]}"; } |
 	  awk '/^# CONFIG_[A-Z0-9_]+ is not set$/ || !/^(#|$)/' | sha1sum | cut -c1-8)
@@ -177,23 +180,22 @@ fi
 
 cd "$KSRC"
 
-# A new build directory is configured from allnoconfig:
+# A new UML or arm64 build directory is configured from allnoconfig:
 # kunit.py writes its .config first (its arch options, the .kunitconfig,
 # the --kconfig_add options), and allnoconfig with that file,
 # kunit/tiny.config and kunit/tiny-ARCH.config as KCONFIG_ALLCONFIG sets
 # those options and turns off whatever else olddefconfig would have turned
-# on (input, HID, block devices, thermal, cpufreq: the x86_64 debug kernel
-# had 1409 objects from olddefconfig, 1200 from allnoconfig). kunit.py
-# keeps a .config that contains its own options, so it builds this one;
-# every option it asked for must have survived, or it would regenerate the
-# big one without a word. x86_64 stays on kunit.py's configuration: from
-# allnoconfig it is a PREEMPT_NONE kernel, in which two KUnit threads
-# spinning on both CPUs once held off stop_machine() (the TSC clocksource
-# switch) until the 1800 s timeout; the olddefconfig one never did.
-if [ "$arch" != x86_64 ] && [ ! -f "$builddir/.locklab-allno" ]; then
+# on (input, HID, block devices, thermal, cpufreq). kunit.py keeps a
+# .config that contains its own options, so it builds this one; every
+# option it asked for must have survived, or it would regenerate the big
+# one without a word. x86_64 stays on kunit.py's configuration: from
+# allnoconfig (1200 objects for the debug kernel instead of 1409) it is a
+# PREEMPT_NONE kernel, in which two KUnit threads spinning on both CPUs
+# once held off stop_machine() (the TSC clocksource switch) until the
+# 1800 s timeout; the olddefconfig one never did.
+if [ ${#tiny[@]} -gt 0 ] && [ ! -f "$builddir/.locklab-allno" ]; then
 	cross=()
 	[ "$arch" = arm64 ] && cross=(CROSS_COMPILE=aarch64-linux-gnu-)
-	tiny=("$LOCKLAB_TOP/kunit/tiny.config" "$LOCKLAB_TOP/kunit/tiny-$arch.config")
 	python3 tools/testing/kunit/kunit.py config --build_dir="$builddir" \
 		--kunitconfig="$kunitconfig" "${kconf[@]}" >/dev/null ||
 		die "kunit.py config failed for $builddir"
