@@ -41,6 +41,7 @@
 #include <linux/cpumask.h>
 #include <linux/limits.h>
 #include <linux/moduleparam.h>
+#include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 
@@ -154,9 +155,24 @@ static const eq_fn eq_kernel_fns[EQ_NR_OPS] = { EQ_ALL_OPS(EQ_KPTR, _) };
 
 /*
  * cond_read wrappers: wait until the word equals @want or *@stop is set,
- * return the value that ended the wait.
+ * return the value that ended the wait. The wait also calls cond_resched()
+ * every EQ_WAIT_YIELD looks: on a PREEMPT_NONE kernel a thread spinning for
+ * its turn never leaves its CPU otherwise, and stop_machine() (or the
+ * watchdog that would set *@stop) may be waiting for that CPU while the
+ * other thread, whose turn it is, waits in the stopper on its own.
  */
 typedef long (*eq_wait_fn)(void *w, long want, const bool *stop);
+
+#define EQ_WAIT_YIELD	64
+
+/* Part of a cond_read condition: true when the wait must end. */
+static __always_inline bool eq_wait_give_up(unsigned int *looks,
+					    const bool *stop)
+{
+	if (!(++*looks % EQ_WAIT_YIELD))
+		cond_resched();
+	return READ_ONCE(*stop);
+}
 
 enum { EQ_WAIT_ACQ, EQ_WAIT_RLX, EQ_WAIT_LACQ, EQ_WAIT_LRLX, EQ_NR_WAITS };
 
@@ -164,8 +180,10 @@ enum { EQ_WAIT_ACQ, EQ_WAIT_RLX, EQ_WAIT_LACQ, EQ_WAIT_LRLX, EQ_NR_WAITS };
 static long eq_##p##pfx##_cond_read_##order(void *w, long want,		\
 					   const bool *stop)		\
 {									\
+	unsigned int looks = 0;						\
+									\
 	return p##pfx##_cond_read_##order(EQ_W(pfx),			\
-		VAL == (EQ_T_##pfx)want || READ_ONCE(*stop));		\
+		VAL == (EQ_T_##pfx)want || eq_wait_give_up(&looks, stop)); \
 }
 
 struct eq_backend {

@@ -12,8 +12,9 @@
 #                and the raw JSON are made and checked (scripts/bench.sh)
 #   selftests-6.12, selftests-6.12-rt
 #                the same on Debian's 6.12 and 6.12 PREEMPT_RT kernels, the
-#                module built W=1 -Werror against their headers (a shorter
-#                fuzz run: the full one is on 6.1 and the debug kernel)
+#                module built W=1 -Werror against their headers (shorter fuzz
+#                and unload runs, vm-selftests.sh --short: the full ones are
+#                on 6.1 and the debug kernel)
 #   dkms         dkms add and build against the 6.1 and 6.12 headers, and
 #                the module it built loaded in the VM on each kernel
 #   selftests-arm64-max, selftests-arm64-a57
@@ -179,13 +180,13 @@ for t in $tiers; do
 	selftests) counted selftests scripts/vm-selftests.sh ;;
 	bench-smoke) gate bench-smoke env BENCH_SMOKE=1 scripts/bench.sh ;;
 	selftests-6.12) counted selftests-6.12 scripts/vm-selftests.sh \
-		--kernel 6.12 --fuzz 5 ;;
+		--kernel 6.12 --short ;;
 	selftests-6.12-rt) counted selftests-6.12-rt scripts/vm-selftests.sh \
-		--kernel 6.12-rt --fuzz 5 ;;
+		--kernel 6.12-rt --short ;;
 	selftests-arm64-max) counted selftests-arm64-max scripts/vm-selftests.sh \
-		--kernel arm64 --cpu max --fuzz 5 ;;
+		--kernel arm64 --cpu max --short ;;
 	selftests-arm64-a57) counted selftests-arm64-a57 scripts/vm-selftests.sh \
-		--kernel arm64 --cpu cortex-a57 --fuzz 5 ;;
+		--kernel arm64 --cpu cortex-a57 --short ;;
 	selftests-debug) counted selftests-debug scripts/vm-selftests.sh --debug ;;
 	# Not a default tier: builds with injected ordering bugs (scripts/inject.sh).
 	inject) counted inject scripts/inject.sh ;;

@@ -109,18 +109,18 @@ check trace.wait_ns_is_the_time_between test "$pairs" -gt 0 -a "$long" -eq 0 \
 
 # Every kind reports: rwlock and spin waits carry their flags.
 record lab_contention_begin -- \
-	locklab bench --quiet --kind rwlock --variant v3 --threads 2 --ms 200 --hold-ns 5000
+	locklab bench --quiet --kind rwlock --variant v3 --threads 2 --ms 100 --hold-ns 5000
 check trace.rwlock_waits_carry_read_write_flags sh -c \
 	"grep -q 'kind=3 .*flags=SLEEP|READ' '$out' && grep -q 'kind=3 .*flags=SLEEP|WRITE' '$out'"
 # Every wait of the ticket lock (spin variant 3) says it spins. Two threads
-# holding 5 us each wait thousands of times in 200 ms. One run on
+# holding 5 us each wait thousands of times in 60 ms. One run on
 # PREEMPT_RT once recorded none (cause not found: a vCPU kept off the host
 # CPU would do it), so only a run with no wait at all is made again, up to
 # 3 times; one wait flagged otherwise fails at once.
 runs=0
 while :; do
 	record lab_contention_begin -- \
-		locklab bench --quiet --kind spin --variant ticket --threads 2 --ms 200 --hold-ns 5000
+		locklab bench --quiet --kind spin --variant ticket --threads 2 --ms 60 --hold-ns 5000
 	waits=$(grep -c 'kind=1 variant=3 ' "$out")
 	spins=$(grep -c 'kind=1 variant=3 flags=SPIN$' "$out")
 	runs=$((runs + 1))
@@ -133,15 +133,16 @@ check trace.spin_waits_are_spins test "$waits" -gt 0 -a "$spins" -eq "$waits"
 # (queue-fair is mutex variant 6, parking-fair 7; the plain ones 4 and 5).
 record lab_contention_begin -- \
 	locklab bench --quiet --kind mutex --variant queue-fair,parking-fair \
-		--threads 2 --ms 200 --hold-ns 5000
+		--threads 2 --ms 100 --hold-ns 5000
 check trace.fair_variants_named sh -c \
 	"grep -q 'kind=2 variant=6 ' '$out' && grep -q 'kind=2 variant=7 ' '$out' &&
 	 ! grep -q 'kind=2 variant=[45] ' '$out'"
 
-# Channel waits and grace periods.
+# Channel waits and grace periods. Short runs: a 200 ms RCU run is 30000
+# grace periods, and reading 60000 lines back costs seconds under TCG.
 record lab_chan_wait_begin lab_chan_wait_end lab_rcu_gp_begin lab_rcu_gp_end -- \
-	sh -c 'locklab bench --quiet --kind channel --variant bounded --threads 2 --ms 200;
-	       locklab bench --quiet --kind rcu --variant rcu --threads 1 --ms 200'
+	sh -c 'locklab bench --quiet --kind channel --variant bounded --threads 2 --ms 60;
+	       locklab bench --quiet --kind rcu --variant rcu --threads 1 --ms 30'
 echo "# channel waits $(count lab_chan_wait_end), grace periods $(count lab_rcu_gp_end)"
 check trace.channel_waits_and_grace_periods sh -c \
 	"[ $(count lab_chan_wait_end) -gt 0 ] && [ $(count lab_rcu_gp_end) -gt 0 ]"
@@ -150,7 +151,7 @@ check trace.channel_waits_and_grace_periods sh -c \
 echo 0 >$t/tracing_on
 echo >$t/trace
 echo 1 >$t/tracing_on
-locklab stress --quiet --kind mutex --variant 3state --threads 4 --ms 200 >/dev/null 2>&1
+locklab stress --quiet --kind mutex --variant 3state --threads 4 --ms 100 >/dev/null 2>&1
 echo 0 >$t/tracing_on
 check trace.disabled_records_nothing sh -c "! grep -q ' lab_' $t/trace"
 rm -f "$out" "$out.pairs" "$out.cmd"
