@@ -13,6 +13,8 @@
  *  - ticket, MCS and CLH hand the lock over in arrival order: the test
  *    drives the queue step by step through the same helpers lock() and
  *    unlock() use, in an arrival order it chooses;
+ *  - MCS with a pending bit: the first waiter spins on the lock word
+ *    without a queue node, the second queues (the word read at each step);
  *  - guards release on scope exit;
  *  - in softirq context (a timer) against process context with bottom
  *    halves disabled, counts stay exact and nothing deadlocks.
@@ -26,8 +28,10 @@
  */
 #include <kunit/test.h>
 #include <linux/cpumask.h>
+#include <linux/delay.h>
 #include <linux/bottom_half.h>
 #include <linux/jiffies.h>
+#include <linux/kthread.h>
 #include <linux/lockdep.h>
 #include <linux/spinlock.h>
 #include <linux/random.h>
@@ -57,6 +61,8 @@ static const struct spin_case spin_excl_cases[] = {
 	{ LOCKLAB_SPIN_TICKET, 4 },
 	{ LOCKLAB_SPIN_MCS, 1 }, { LOCKLAB_SPIN_MCS, 2 }, { LOCKLAB_SPIN_MCS, 4 },
 	{ LOCKLAB_SPIN_CLH, 1 }, { LOCKLAB_SPIN_CLH, 2 }, { LOCKLAB_SPIN_CLH, 4 },
+	{ LOCKLAB_SPIN_MCS_PENDING, 1 }, { LOCKLAB_SPIN_MCS_PENDING, 2 },
+	{ LOCKLAB_SPIN_MCS_PENDING, 4 },
 	{ LOCKLAB_SPIN_KERNEL, 1 }, { LOCKLAB_SPIN_KERNEL, 2 },
 	{ LOCKLAB_SPIN_KERNEL, 4 },
 };
@@ -127,7 +133,8 @@ static void spin_checker_catches_broken_lock_test(struct kunit *test)
 
 static const u32 spin_all_variants[] = {
 	LOCKLAB_SPIN_TAS, LOCKLAB_SPIN_TTAS, LOCKLAB_SPIN_TICKET,
-	LOCKLAB_SPIN_MCS, LOCKLAB_SPIN_CLH, LOCKLAB_SPIN_KERNEL,
+	LOCKLAB_SPIN_MCS, LOCKLAB_SPIN_CLH, LOCKLAB_SPIN_MCS_PENDING,
+	LOCKLAB_SPIN_KERNEL,
 	LOCKLAB_SPIN_BROKEN,
 };
 
@@ -438,6 +445,110 @@ static void spin_clh_trylock_exact_test(struct kunit *test)
 }
 
 /*
+ * MCS with a pending bit, one transition at a time. The test plays the
+ * holder (and, in the second phase, a pending waiter) by writing the lock
+ * word itself; one kthread on the other CPU is the contender.
+ *
+ *  - first waiter: with the lock held and nobody waiting, the contender
+ *    sets pending and spins on the word: no queue node (tail stays 0);
+ *  - second waiter: with pending taken too, the contender queues: tail
+ *    names its CPU and depth 0, locked and pending are left alone;
+ *  - either way it takes the lock once the bytes it waits on clear, and
+ *    leaves the word (0, 0, 0) after its unlock.
+ */
+struct spin_pend_state {
+	struct lab_pend_spinlock lock;
+	struct completion done;
+	unsigned int cpu;
+	int sections;
+};
+
+static int spin_pend_contender(void *arg)
+{
+	struct spin_pend_state *s = arg;
+
+	s->cpu = raw_smp_processor_id();
+	lab_pend_lock(&s->lock);
+	s->sections++;
+	lab_pend_unlock(&s->lock);
+	complete(&s->done);
+	return 0;
+}
+
+/*
+ * Poll the word until it reads @want, for up to 10 s (a KASAN kernel under
+ * TCG can take a second to get a new kthread running). The states waited
+ * for are stable, the contender spins in them until we move, so sleeping
+ * between reads misses nothing and leaves this CPU to whoever needs it.
+ */
+static bool spin_pend_await(struct spin_pend_state *s, u32 want)
+{
+	unsigned long deadline = jiffies + 10 * HZ;
+
+	while ((u32)atomic_read(&s->lock.val) != want) {
+		if (time_after(jiffies, deadline))
+			return false;
+		usleep_range(100, 200);
+	}
+	return true;
+}
+
+static void spin_pend_run(struct kunit *test, bool queue)
+{
+	u32 held = LAB_PEND_LOCKED | (queue ? LAB_PEND_PENDING : 0);
+	struct spin_pend_state *s;
+	struct task_struct *t;
+	unsigned int cpu;
+	u32 tail;
+
+	lab_test_needs_smp(test);
+	/* Leaked, not freed, if the contender never finishes. */
+	s = kzalloc(sizeof(*s), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	init_completion(&s->done);
+	atomic_set(&s->lock.val, held);
+
+	cpu = cpumask_any_but(cpu_online_mask, raw_smp_processor_id());
+	t = kthread_create(spin_pend_contender, s, "locklab-pend");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	kthread_bind(t, cpu);
+	wake_up_process(t);
+
+	tail = lab_pend_encode(cpu, 0);
+	if (!queue) {
+		KUNIT_EXPECT_TRUE_MSG(test, spin_pend_await(s, held | LAB_PEND_PENDING),
+				      "word %#x: the first waiter did not set pending",
+				      atomic_read(&s->lock.val));
+		__lab_pend_release(&s->lock);
+	} else {
+		KUNIT_EXPECT_TRUE_MSG(test, spin_pend_await(s, held | tail),
+				      "word %#x, want %#x: the second waiter did not queue",
+				      atomic_read(&s->lock.val), held | tail);
+		/* The holder and the pending waiter leave at once. */
+		WRITE_ONCE(s->lock.locked_pending, 0);
+	}
+	if (!wait_for_completion_timeout(&s->done, 10 * HZ)) {
+		KUNIT_FAIL(test, "the contender never got the lock (word %#x)",
+			   atomic_read(&s->lock.val));
+		return;
+	}
+	KUNIT_EXPECT_EQ(test, s->cpu, cpu);
+	KUNIT_EXPECT_EQ(test, s->sections, 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&s->lock.val), 0);
+	kfree(s);
+}
+
+static void spin_pending_first_waiter_takes_no_node_test(struct kunit *test)
+{
+	spin_pend_run(test, false);
+}
+
+static void spin_pending_second_waiter_queues_test(struct kunit *test)
+{
+	spin_pend_run(test, true);
+}
+
+/*
  * Softirq context, as the header documents: a timer callback (softirq)
  * takes the lock while process context takes it with bottom halves
  * disabled. Every increment from both sides is counted exactly, and
@@ -508,7 +619,8 @@ static void spin_softirq_context_test(struct kunit *test)
 
 static const u32 spin_good_variants[] = {
 	LOCKLAB_SPIN_TAS, LOCKLAB_SPIN_TTAS, LOCKLAB_SPIN_TICKET,
-	LOCKLAB_SPIN_MCS, LOCKLAB_SPIN_CLH, LOCKLAB_SPIN_KERNEL,
+	LOCKLAB_SPIN_MCS, LOCKLAB_SPIN_CLH, LOCKLAB_SPIN_MCS_PENDING,
+	LOCKLAB_SPIN_KERNEL,
 };
 
 KUNIT_ARRAY_PARAM(spin_good, spin_good_variants, spin_variant_desc);
@@ -521,6 +633,8 @@ static struct kunit_case spin_test_cases[] = {
 			 fifo_gen_params),
 	KUNIT_CASE(spin_guard_releases_on_scope_exit_test),
 	KUNIT_CASE(spin_clh_trylock_exact_test),
+	KUNIT_CASE(spin_pending_first_waiter_takes_no_node_test),
+	KUNIT_CASE(spin_pending_second_waiter_queues_test),
 	KUNIT_CASE_PARAM(spin_softirq_context_test, spin_good_gen_params),
 	{}
 };

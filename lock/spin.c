@@ -13,6 +13,7 @@
  */
 #include <linux/bug.h>
 #include <linux/cpumask.h>
+#include <linux/percpu.h>
 #include <linux/slab.h>
 
 #include <locklab/contention.h>
@@ -92,6 +93,161 @@ noinline struct lab_mcs_node *lab_mcs_wait_next(struct lab_mcs_node *node)
 	while (!(next = READ_ONCE(node->next)))
 		lab_cpu_relax();
 	return next;
+}
+
+/* --- MCS with a pending bit ---------------------------------------------- */
+
+/*
+ * The queue nodes of the pending-bit lock: per CPU, one per nesting depth.
+ * A node is in use only while its CPU waits in the queue (preemption
+ * disabled), never while it holds the lock, so the four fit every context
+ * that can be waiting at once on one CPU.
+ */
+struct lab_pend_node {
+	struct lab_pend_node *next;
+	atomic_t locked;
+};
+
+struct lab_pend_pool {
+	struct lab_pend_node node[LAB_PEND_NESTING];
+	unsigned int depth;
+} ____cacheline_aligned;
+
+static DEFINE_PER_CPU(struct lab_pend_pool, lab_pend_pool);
+
+/* How long a newcomer waits out a pending waiter's (0,1,0) -> (1,0,0). */
+#define LAB_PEND_HANDOVER_LOOPS	16
+
+/* The tail holds cpu + 1 in 14 bits. */
+static_assert(CONFIG_NR_CPUS < (1 << (32 - LAB_PEND_TAIL_SHIFT - 2)));
+
+static __always_inline struct lab_pend_node *lab_pend_decode(u32 tail)
+{
+	unsigned int cpu = (tail >> (LAB_PEND_TAIL_SHIFT + 2)) - 1;
+	unsigned int depth = (tail >> LAB_PEND_TAIL_SHIFT) & 3;
+
+	return &per_cpu_ptr(&lab_pend_pool, cpu)->node[depth];
+}
+
+/*
+ * (*, 0, 0) -> (*, 1, 0): become the pending waiter, only while nobody is
+ * pending or queued (invariant 2). Relaxed: the ACQUIRE of the lock is the
+ * load that then sees locked == 0. Returns false when we must queue.
+ */
+static bool lab_pend_try_pending(struct lab_pend_spinlock *l)
+{
+	int val = lab_atomic_read(&l->val);
+	int loops = LAB_PEND_HANDOVER_LOOPS;
+
+	/*
+	 * A pending waiter is taking over: wait for (1, 0, 0), briefly. The
+	 * relaxed reads are hints; the cmpxchg below decides.
+	 */
+	while (val == LAB_PEND_PENDING && loops--) {
+		lab_cpu_relax();
+		val = lab_atomic_read(&l->val);
+	}
+	do {
+		if (val & ~LAB_PEND_LOCKED_MASK)
+			return false;
+	} while (!lab_atomic_try_cmpxchg_relaxed(&l->val, &val,
+						 val | LAB_PEND_PENDING));
+	/*
+	 * ACQUIRE: pairs with the holder's RELEASE byte store in
+	 * __lab_pend_release(). Nobody else can take the lock meanwhile
+	 * (invariant 3).
+	 */
+	lab_atomic_cond_read_acquire(&l->val, !(VAL & LAB_PEND_LOCKED_MASK));
+	/*
+	 * (0, 1, *) -> (1, 0, *), the locked+pending halfword alone: the
+	 * holder is gone and the queue head waits for both bytes to be 0, so
+	 * nobody else writes them now. Ordered after the ACQUIRE above.
+	 */
+	WRITE_ONCE(l->locked_pending, LAB_PEND_LOCKED);
+	return true;
+}
+
+/* The queue: wait for our node's turn, then for the lock word. */
+static void lab_pend_queue(struct lab_pend_spinlock *l)
+{
+	struct lab_pend_pool *pool = this_cpu_ptr(&lab_pend_pool);
+	unsigned int depth = pool->depth++;
+	struct lab_pend_node *node, *next;
+	u32 tail;
+	int val, new;
+
+	/*
+	 * Nesting deeper than the pool (not a context locklab allows; see
+	 * spinlock.h) cannot queue: spin for the free word instead.
+	 */
+	if (unlikely(depth >= LAB_PEND_NESTING)) {
+		while (!__lab_pend_acquire(l))
+			lab_cpu_relax();
+		goto out;
+	}
+	node = &pool->node[depth];
+	tail = lab_pend_encode(smp_processor_id(), depth);
+	node->next = NULL;
+	atomic_set(&node->locked, 0);
+
+	/*
+	 * tail t -> us, keeping locked and pending. Fully ordered. RELEASE:
+	 * our node's initialization is visible before a successor, finding
+	 * us here, links into node->next, and before our predecessor, finding
+	 * our link, stores node->locked. ACQUIRE: the predecessor's node we
+	 * link into was initialized by its CPU before that CPU's own
+	 * cmpxchg of the tail.
+	 */
+	val = lab_atomic_read(&l->val);
+	do {
+		new = (val & LAB_PEND_LP_MASK) | tail;
+	} while (!lab_atomic_try_cmpxchg(&l->val, &val, new));
+	if (val & LAB_PEND_TAIL_MASK) {
+		WRITE_ONCE(lab_pend_decode(val & LAB_PEND_TAIL_MASK)->next, node);
+		/* ACQUIRE: pairs with the RELEASE hand-over of the queue head. */
+		lab_atomic_cond_read_acquire(&node->locked, VAL);
+	}
+
+	/*
+	 * Head of the queue. Wait until neither a holder nor a pending waiter
+	 * is left. ACQUIRE: pairs with the RELEASE byte store of the last
+	 * holder's __lab_pend_release().
+	 */
+	val = lab_atomic_cond_read_acquire(&l->val,
+					   !(VAL & LAB_PEND_LP_MASK));
+	/*
+	 * (0, 0, us) -> (1, 0, 0) when nobody queued behind us. Relaxed: the
+	 * lock's ACQUIRE is the load above, and nothing we did in the queue
+	 * must be seen by the next holder.
+	 */
+	if ((u32)val == tail &&
+	    lab_atomic_try_cmpxchg_relaxed(&l->val, &val, LAB_PEND_LOCKED))
+		goto out;
+	/*
+	 * Somebody is queued behind us, so tail stays non-zero and nobody
+	 * else may set locked or pending (invariant 3): the byte alone.
+	 */
+	WRITE_ONCE(l->locked, 1);
+	/*
+	 * The successor's WRITE_ONCE() link, stored after its cmpxchg of the
+	 * tail; our store through it depends on its address, so it cannot be
+	 * made before the link is read.
+	 */
+	while (!(next = READ_ONCE(node->next)))
+		lab_cpu_relax();
+	/* RELEASE: pairs with the ACQUIRE wait of next, above. */
+	lab_atomic_set_release(&next->locked, 1);
+out:
+	pool->depth--;
+}
+
+noinline void lab_pend_lock_slowpath(struct lab_pend_spinlock *l)
+{
+	u64 t0 = lab_spin_wait_begin(l, LOCKLAB_SPIN_MCS_PENDING);
+
+	if (!lab_pend_try_pending(l))
+		lab_pend_queue(l);
+	lab_contention_end(l, 0, t0);
 }
 
 /* --- CLH ----------------------------------------------------------------- */
@@ -249,6 +405,7 @@ static void spin_ops_destroy_nop(void *lock)
 LAB_SPIN_OPS_ADAPTERS(tas, struct lab_tas_spinlock)
 LAB_SPIN_OPS_ADAPTERS(ticket, struct lab_ticket_spinlock)
 LAB_SPIN_OPS_ADAPTERS(clh, struct lab_clh_spinlock)
+LAB_SPIN_OPS_ADAPTERS(pend, struct lab_pend_spinlock)
 
 /* TTAS is TAS but for the wait: only the lock slot differs. */
 static void lab_ttas_ops_lock(void *l, union lab_lock_ctx *c)
@@ -336,6 +493,12 @@ const struct lab_lock_ops lab_spin_ops[] = {
 			 lab_clh_ops_destroy),
 		.init_bytes = sizeof(struct lab_clh_node),
 		LAB_SPIN_OPS_SLOTS(clh),
+	},
+	{
+		SPIN_OPS("mcs-pending", LOCKLAB_SPIN_MCS_PENDING,
+			 LOCKLAB_PROP_FIFO, struct lab_pend_spinlock,
+			 spin_ops_init_nop, spin_ops_destroy_nop),
+		LAB_SPIN_OPS_SLOTS(pend),
 	},
 };
 

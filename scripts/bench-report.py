@@ -31,13 +31,17 @@ def fail(msg):
 
 
 def parse_log(path, raw_dir):
-    """The JSON runs of the log: [(pass, kind, hold, doc)], and the kernel."""
-    runs, kernel = [], "?"
+    """The JSON runs of the log: [(pass, kind, hold, doc)], and the guest."""
+    runs, kernel = [], {"release": "?", "hypervisor": "?", "machine": "?"}
     with open(path, errors="replace") as f:
         for line in f:
             line = line.rstrip("\n")
             if line.startswith("LOCKLAB-VM: booted"):
-                kernel = line.rsplit(" ", 1)[-1]
+                kernel["release"] = line.rsplit(" ", 1)[-1]
+            if line.startswith("LOCKLAB-BENCH-HYPERVISOR "):
+                parts = line.split()
+                if len(parts) == 3:
+                    kernel["hypervisor"], kernel["machine"] = parts[1:]
             if not line.startswith("LOCKLAB-BENCH-JSON "):
                 continue
             parts = line.split(" ", 4)
@@ -290,6 +294,19 @@ def gnuplot(out, svg, script):
         fail("%s: no lines in it" % path)
 
 
+def spinlock_note(g):
+    """Which lock the guest's spinlock_t is: the baseline of kind spin."""
+    if g["machine"] != "x86_64":
+        return ("The guest's `spinlock_t` is the qspinlock (%s)." % g["machine"])
+    if g["hypervisor"] == "no":
+        return ("The guest CPU hides the hypervisor bit, so the guest's "
+                "`spinlock_t` is the qspinlock (pending bit, MCS queue).")
+    return ("The guest saw the hypervisor bit and, without paravirt spin "
+            "locks (TCG has none), x86's `virt_spin_lock()` makes every "
+            "contended `spinlock_t` a test-and-set loop: the spin baseline "
+            "here is a TAS lock, not the qspinlock.")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--log", required=True)
@@ -307,8 +324,9 @@ def main():
           "%s vCPUs, atomics %s; %d interleaved repetition(s) of %d ms per "
           "variant and thread count (wait times: a second pass with "
           "`--times`, %d x %d ms); the guest ran %d s, boot included." %
-          (kernel, m.get("cpus", "?"), m.get("backend", "?"), a.repeat, a.ms,
+          (kernel["release"], m.get("cpus", "?"), m.get("backend", "?"), a.repeat, a.ms,
            a.wait_repeat, a.wait_ms, a.seconds), "",
+          spinlock_note(kernel), "",
           "Each ratio is a variant's rate over the kernel primitive's rate "
           "in the same repetition (median of the repetitions, min-max in "
           "brackets). QEMU TCG emulates every instruction: absolute rates "

@@ -21,7 +21,6 @@
 #                Debian's arm64 kernel in qemu-system-aarch64 (-cpu max: the
 #                LSE atomics; -cpu cortex-a57: LL/SC), the module
 #                cross-built against its headers, everything static aarch64
-#   kunit-um     KUnit in UML (6.1, uniprocessor)
 #   kunit-6.12-x86_64-debug
 #                KUnit on x86_64 (-smp 2) in a kernel built from
 #                linux-source-6.12, with lockdep (PROVE_LOCKING), mutex and
@@ -35,6 +34,7 @@
 #                weak-memory modelling: any data-race report fails the tier)
 #                run twice: -cpu max (the LSE path) and -cpu cortex-a57
 #                (ARMv8.0: the LL/SC path)
+#   kunit-um     KUnit in UML (6.1, uniprocessor)
 #
 # Not default tiers, each one more kernel build: kunit-x86_64 and
 # kunit-x86_64-debug (6.1 on x86_64, plain and debug), kunit-6.12-x86_64
@@ -51,7 +51,11 @@
 # and the guests never wait for them. A kunit tier whose kernel is built
 # runs it at once; one whose kernel is not waits for the build lock
 # (kbuild.lock), behind the background build in progress, which then has
-# the CPU to itself. LOCKLAB_PREBUILD=0
+# the CPU to itself. The longest build comes first and the shortest last
+# (x86_64 debug about 13 minutes from scratch, arm64 KCSAN 7, UML 5), so
+# what must wait for the last build is one short UML run: from scratch,
+# the three builds one after the other are the critical path, and every
+# guest that does not need them runs beside them. LOCKLAB_PREBUILD=0
 # turns this off (each kunit tier then builds its own kernel, in the
 # foreground); build/prebuild-TIER.log has each background build's output.
 #
@@ -67,7 +71,7 @@ set -uo pipefail
 cd "$LOCKLAB_TOP"
 mkdir -p build
 
-tiers=${LOCKLAB_TIERS:-"deps build style sparse selftests bench-smoke selftests-6.12 selftests-6.12-rt dkms selftests-arm64-max selftests-arm64-a57 kunit-um kunit-6.12-x86_64-debug selftests-debug kunit-arm64-max kunit-arm64-a57"}
+tiers=${LOCKLAB_TIERS:-"deps build style sparse selftests bench-smoke selftests-6.12 selftests-6.12-rt dkms selftests-arm64-max selftests-arm64-a57 kunit-6.12-x86_64-debug selftests-debug kunit-arm64-max kunit-arm64-a57 kunit-um"}
 passed=0 failed=0 skipped=0
 summary=()
 

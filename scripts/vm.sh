@@ -20,7 +20,10 @@
 #   --kvm            use KVM instead of TCG (not available on every machine)
 #   --arch ARCH      x86_64 (default) or arm64: qemu-system-aarch64 -M virt,
 #                    Debian's arm64 kernel and busybox (scripts/kernels.sh)
-#   --cpu MODEL      arm64: max (LSE atomics, default) or cortex-a57 (ARMv8.0)
+#   --cpu MODEL      arm64: max (LSE atomics, default) or cortex-a57 (ARMv8.0);
+#                    x86_64: any QEMU -cpu string (default QEMU's qemu64),
+#                    e.g. qemu64,hypervisor=off, which makes the guest's
+#                    spinlock_t a qspinlock (see scripts/bench.sh)
 #   --allow-splat    do not fail on a kernel warning/oops in the guest log
 #   --bios FILE      x86_64: firmware (e.g. qboot.rom: it gives kernels built
 #                    without ACPI, such as the KUnit ones, their MP table)
@@ -37,7 +40,7 @@ set -euo pipefail
 
 ko=auto ko_args= timeout=300 smp=2 mem=768 kernel= kvm=0 allow_splat=0 append=
 bios=()
-arch=x86_64 cpu=max
+arch=x86_64 cpu=
 files=()
 envs=()
 while [ $# -gt 0 ]; do
@@ -149,12 +152,13 @@ if [ "$arch" = arm64 ]; then
 	# software for every signed return address) makes Debian's kernel run
 	# about twice as slow; pauth-impdef=on keeps the feature with a cheap
 	# implementation-defined hash. Nothing locklab tests depends on which.
-	qcpu=$cpu
-	[ "$cpu" = max ] && qcpu=max,pauth-impdef=on
+	qcpu=${cpu:-max}
+	[ "$qcpu" = max ] && qcpu=max,pauth-impdef=on
 	qemu=(qemu-system-aarch64 -M virt -cpu "$qcpu")
 	console=ttyAMA0
 else
 	qemu=(qemu-system-x86_64)
+	[ $kvm = 1 ] || [ -z "$cpu" ] || qemu+=(-cpu "$cpu")
 	console=ttyS0
 fi
 log=$out/serial.log

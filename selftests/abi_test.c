@@ -133,7 +133,8 @@ TEST_F(dev, bad_pointer_efault)
 TEST_F(dev, list_enumerates_every_spin_variant)
 {
 	static const char *const want[] = {
-		"tas", "ttas", "ticket", "mcs", "clh", "kernel", "broken",
+		"tas", "ttas", "ticket", "mcs", "clh", "mcs-pending", "kernel",
+		"broken",
 	};
 	unsigned int found = 0, i, n;
 	struct locklab_list l;

@@ -177,8 +177,12 @@ struct cg_bench {
 	int phase;
 	int fail;
 	int err;
+	uint64_t reads;		/* callbacks of the longest run of phase 3 */
 	struct locklab_bench b;
 };
+
+/* The records the RCU benchmark's updater keeps out at most. */
+#define CG_BENCH_RECORDS	16384
 
 static int cg_bench_run(int dev, struct locklab_bench *b, uint32_t ms)
 {
@@ -199,7 +203,7 @@ static int cg_bench_run(int dev, struct locklab_bench *b, uint32_t ms)
 static void cg_bench_child(void *arg, int olddev)
 {
 	struct cg_bench *s = arg;
-	int dev;
+	int dev, i;
 
 	close(olddev);
 	if (!ll_phase_wait(&s->phase, 1, 60))
@@ -211,7 +215,16 @@ static void cg_bench_child(void *arg, int olddev)
 		_exit(1);
 	}
 	ll_child_step(&s->phase, 2);
-	s->err = cg_bench_run(dev, &s->b, 1500);
+	/*
+	 * 1.5 s reach the bound many times over on Debian's kernels. A
+	 * KASAN and lockdep kernel under TCG runs the callbacks about ten
+	 * times slower: if this run did not get there, one of 4.5 s does.
+	 */
+	for (i = 0; i < 2 && !s->err && s->reads < CG_BENCH_RECORDS; i++) {
+		s->err = cg_bench_run(dev, &s->b, i ? 4500 : 1500);
+		if (s->b.reads > s->reads)
+			s->reads = s->b.reads;
+	}
 	ll_child_done(&s->phase, 4);
 }
 
@@ -260,11 +273,11 @@ TEST_F_TIMEOUT(acct, memcg_charged_for_bench_threads, 120)
 	}
 	ll_note("bench threads: %llu callbacks; peak growth: "
 		"memory.current %llu KiB, system Slab %lld KiB\n",
-		(unsigned long long)s->b.reads, (unsigned long long)peak / 1024,
+		(unsigned long long)s->reads, (unsigned long long)peak / 1024,
 		speak / 1024);
 	EXPECT_EQ(0, s->err);
 	/* Enough records went through for the bound to have been reached. */
-	EXPECT_LE(16384, s->b.reads);
+	EXPECT_LE(CG_BENCH_RECORDS, s->reads);
 	batches = (sysconf(_SC_NPROCESSORS_ONLN) + 1) * 256 * KIB;
 	EXPECT_LT(batches, peak)
 		TH_LOG("memory.current grew %llu KiB at most: records not charged",

@@ -51,7 +51,8 @@ TEST_F(dev, bench_every_lock_excludes)
 {
 	static const uint32_t variants[] = {
 		LOCKLAB_SPIN_TAS, LOCKLAB_SPIN_TTAS, LOCKLAB_SPIN_TICKET,
-		LOCKLAB_SPIN_MCS, LOCKLAB_SPIN_CLH, LOCKLAB_SPIN_KERNEL,
+		LOCKLAB_SPIN_MCS, LOCKLAB_SPIN_CLH, LOCKLAB_SPIN_MCS_PENDING,
+		LOCKLAB_SPIN_KERNEL,
 	};
 	uint64_t per[3];
 	unsigned int i;

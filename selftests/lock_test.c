@@ -74,6 +74,12 @@ FIXTURE_VARIANT_ADD(lock, spin_clh) {
 	.spin = true,
 };
 
+FIXTURE_VARIANT_ADD(lock, spin_mcs_pending) {
+	.kind = LOCKLAB_KIND_SPIN,
+	.variant = LOCKLAB_SPIN_MCS_PENDING,
+	.spin = true,
+};
+
 FIXTURE_VARIANT_ADD(lock, spin_kernel) {
 	.kind = LOCKLAB_KIND_SPIN,
 	.variant = LOCKLAB_SPIN_KERNEL,

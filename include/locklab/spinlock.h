@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * locklab spin locks: test-and-set, test-and-test-and-set, ticket, MCS, CLH.
+ * locklab spin locks: test-and-set, test-and-test-and-set, ticket, MCS, CLH,
+ * and MCS behind a pending bit.
  *
  * TAS is the book's minimal spin lock (ch. 4): a swap with acquire ordering
  * takes it, a store with release ordering frees it. TTAS waits with plain
@@ -50,12 +51,15 @@
  *   spin_ticket.h   ticket lock (two counters)
  *   spin_mcs.h      MCS (a queue of caller nodes)
  *   spin_clh.h      CLH (a queue of per-CPU nodes, implicit links)
+ *   spin_pending.h  MCS with a pending bit (one word; per-CPU nodes queue
+ *                   only from the second waiter on), qspinlock's shape
  */
 #ifndef _LOCKLAB_SPINLOCK_H
 #define _LOCKLAB_SPINLOCK_H
 
 #include <locklab/spin_clh.h>
 #include <locklab/spin_mcs.h>
+#include <locklab/spin_pending.h>
 #include <locklab/spin_tas.h>
 #include <locklab/spin_ticket.h>
 

@@ -115,6 +115,8 @@ enum locklab_kind {
  * @LOCKLAB_SPIN_MCS: MCS queue lock, FIFO, each waiter spins on its own node
  * @LOCKLAB_SPIN_CLH: CLH queue lock, FIFO, each waiter spins on its
  *	predecessor's node
+ * @LOCKLAB_SPIN_MCS_PENDING: MCS behind a pending bit (qspinlock's shape):
+ *	the first waiter spins on the lock word, later ones queue, FIFO
  * @LOCKLAB_SPIN_KERNEL: the kernel's spinlock_t (qspinlock on SMP)
  * @LOCKLAB_SPIN_BROKEN: takes no lock at all
  */
@@ -124,6 +126,7 @@ enum locklab_spin_variant {
 	LOCKLAB_SPIN_TICKET = 3,
 	LOCKLAB_SPIN_MCS = 4,
 	LOCKLAB_SPIN_CLH = 5,
+	LOCKLAB_SPIN_MCS_PENDING = 6,
 	LOCKLAB_SPIN_KERNEL = LOCKLAB_VARIANT_KERNEL,
 	LOCKLAB_SPIN_BROKEN = LOCKLAB_VARIANT_BROKEN,
 };
