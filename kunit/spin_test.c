@@ -508,8 +508,17 @@ static void spin_pend_run(struct kunit *test, bool queue)
 	init_completion(&s->done);
 	atomic_set(&s->lock.val, held);
 
-	cpu = cpumask_any_but(cpu_online_mask, raw_smp_processor_id());
+	/*
+	 * Stay off the contender's CPU: it spins there with preemption
+	 * disabled until we move, and may sleep meanwhile (usleep_range()).
+	 */
+	migrate_disable();
+	cpu = cpumask_any_but(cpu_online_mask, smp_processor_id());
 	t = kthread_create(spin_pend_contender, s, "locklab-pend");
+	if (IS_ERR(t)) {
+		migrate_enable();
+		kfree(s);
+	}
 	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
 	kthread_bind(t, cpu);
 	wake_up_process(t);
@@ -519,14 +528,19 @@ static void spin_pend_run(struct kunit *test, bool queue)
 		KUNIT_EXPECT_TRUE_MSG(test, spin_pend_await(s, held | LAB_PEND_PENDING),
 				      "word %#x: the first waiter did not set pending",
 				      atomic_read(&s->lock.val));
+		KUNIT_EXPECT_FALSE_MSG(test, completion_done(&s->done),
+				       "the contender took a held lock");
 		__lab_pend_release(&s->lock);
 	} else {
 		KUNIT_EXPECT_TRUE_MSG(test, spin_pend_await(s, held | tail),
 				      "word %#x, want %#x: the second waiter did not queue",
 				      atomic_read(&s->lock.val), held | tail);
+		KUNIT_EXPECT_FALSE_MSG(test, completion_done(&s->done),
+				       "the contender overtook a pending waiter");
 		/* The holder and the pending waiter leave at once. */
 		WRITE_ONCE(s->lock.locked_pending, 0);
 	}
+	migrate_enable();
 	if (!wait_for_completion_timeout(&s->done, 10 * HZ)) {
 		KUNIT_FAIL(test, "the contender never got the lock (word %#x)",
 			   atomic_read(&s->lock.val));

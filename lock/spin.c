@@ -131,8 +131,7 @@ static __always_inline struct lab_pend_node *lab_pend_decode(u32 tail)
 
 /*
  * (*, 0, 0) -> (*, 1, 0): become the pending waiter, only while nobody is
- * pending or queued (invariant 2). Relaxed: the ACQUIRE of the lock is the
- * load that then sees locked == 0. Returns false when we must queue.
+ * pending or queued (invariant 2). Returns false when we must queue.
  */
 static bool lab_pend_try_pending(struct lab_pend_spinlock *l)
 {
@@ -147,15 +146,21 @@ static bool lab_pend_try_pending(struct lab_pend_spinlock *l)
 		lab_cpu_relax();
 		val = lab_atomic_read(&l->val);
 	}
+	/*
+	 * ACQUIRE: when the word was (0, 0, 0), this cmpxchg is what reads
+	 * the last holder's RELEASE byte store (__lab_pend_release()); the
+	 * load below then reads our own store, which orders nothing in the
+	 * kernel's memory model.
+	 */
 	do {
 		if (val & ~LAB_PEND_LOCKED_MASK)
 			return false;
-	} while (!lab_atomic_try_cmpxchg_relaxed(&l->val, &val,
+	} while (!lab_atomic_try_cmpxchg_acquire(&l->val, &val,
 						 val | LAB_PEND_PENDING));
 	/*
 	 * ACQUIRE: pairs with the holder's RELEASE byte store in
-	 * __lab_pend_release(). Nobody else can take the lock meanwhile
-	 * (invariant 3).
+	 * __lab_pend_release() when the lock was held. Nobody else can take
+	 * the lock meanwhile (invariant 3).
 	 */
 	lab_atomic_cond_read_acquire(&l->val, !(VAL & LAB_PEND_LOCKED_MASK));
 	/*
@@ -180,6 +185,13 @@ static void lab_pend_queue(struct lab_pend_spinlock *l)
 	 * Nesting deeper than the pool (not a context locklab allows; see
 	 * spinlock.h) cannot queue: spin for the free word instead.
 	 */
+	/*
+	 * The depth is ours before the node is: an interrupt that arrives
+	 * after this must see it and take the next node, so the compiler may
+	 * not sink the store below the node's initialization (the fields
+	 * differ, nothing else would stop it).
+	 */
+	barrier();
 	if (unlikely(depth >= LAB_PEND_NESTING)) {
 		while (!__lab_pend_acquire(l))
 			lab_cpu_relax();
