@@ -54,6 +54,7 @@
  */
 #include <linux/completion.h>
 #include <linux/cpumask.h>
+#include <linux/jiffies.h>
 #include <linux/kthread.h>
 #include <linux/ktime.h>
 #include <linux/memcontrol.h>
@@ -254,27 +255,40 @@ static long lab_tgroup_wait_watched(struct lab_tgroup *g,
 	}
 }
 
-/* Wait for the threads; returns 0, -EINTR, -ETIMEDOUT or -ETIME (stall). */
+/*
+ * Wait for the threads, released at @t0 (ktime_get_ns()); returns 0,
+ * -EINTR, -ETIMEDOUT or -ETIME (stall).
+ */
 static int lab_tgroup_wait(struct lab_tgroup *g,
-			   const struct lab_run_opts *opts)
+			   const struct lab_run_opts *opts, u64 t0)
 {
 	unsigned long tmo = msecs_to_jiffies(opts->timeout_ms ?: 60000);
-	long left;
+	long left = 0;
 
 	if (opts->duration_ms && opts->stop) {
-		/*
-		 * One jiffy more: a timeout of d jiffies ends at the d-th tick
-		 * from now, up to a tick short of d ticks' time, and a run
-		 * must last at least its duration (seen: 96.5 ms of 100 at
-		 * HZ=250).
-		 */
-		unsigned long d = msecs_to_jiffies(opts->duration_ms) + 1;
+		u64 end = t0 + (u64)opts->duration_ms * NSEC_PER_MSEC, now;
 
-		left = lab_tgroup_wait_watched(g, opts, d);
-		if (left == -ETIME)
-			return -ETIME;
-		if (left < 0)
-			return -EINTR;
+		/*
+		 * A run lasts at least its duration by the clock the result
+		 * is measured with, not by jiffies: a timeout of d jiffies
+		 * ends at the d-th tick, up to a tick short of d ticks'
+		 * time, and in a guest whose vCPU was descheduled the ticks
+		 * may come closer together than the clock says (seen: 96.5
+		 * and 95.97 ms of 100 at HZ=250, the second with one jiffy
+		 * added). So wait again, one jiffy past what the clock says
+		 * is left, until the clock is past the end or the threads
+		 * returned.
+		 */
+		while ((now = ktime_get_ns()) < end) {
+			left = lab_tgroup_wait_watched(g, opts,
+						       nsecs_to_jiffies(end - now) + 1);
+			if (left == -ETIME)
+				return -ETIME;
+			if (left < 0)
+				return -EINTR;
+			if (left)
+				break;
+		}
 		WRITE_ONCE(*opts->stop, true);
 	}
 	left = lab_tgroup_wait_watched(g, opts, tmo);
@@ -345,7 +359,7 @@ int lab_run_threads(unsigned int nr, lab_thread_fn fn, void *arg,
 		g->seen_at = jiffies;
 	}
 	complete_all(&g->start);
-	ret = lab_tgroup_wait(g, opts);
+	ret = lab_tgroup_wait(g, opts, t0);
 	if (ret) {
 		if (opts->stop)
 			WRITE_ONCE(*opts->stop, true);

@@ -13,6 +13,7 @@ an error, a gnuplot failure or an SVG that is not well formed exits 1.
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -307,15 +308,97 @@ def spinlock_note(g):
             "here is a TAS lock, not the qspinlock.")
 
 
+# The bare-CPU rows (kunit/bare_test.c): "locklab-bare FAMILY ROW MED MIN MAX".
+BARE_RE = re.compile(r"locklab-bare (\S+) (\S+) ([0-9.]+) ([0-9.]+) ([0-9.]+)\s*$")
+# Each family's kernel counterpart (the first found), and the floor.
+BARE_KERNEL = ("kernel", "kfifo", "kernel-srcu")
+BARE_REFS = ("call", "floor-xchg", "floor-cmpxchg")
+
+
+def parse_bare(path):
+    """{family: [(row, median, min, max)]} from a KUnit raw log, in order."""
+    fams = {}
+    with open(path, errors="replace") as f:
+        for line in f:
+            m = BARE_RE.search(line)
+            if m:
+                fam, row = m.group(1), m.group(2)
+                fams.setdefault(fam, []).append(
+                    (row, float(m.group(3)), float(m.group(4)), float(m.group(5))))
+    if not fams:
+        fail("%s: no locklab-bare rows (did the locklab_bare suite run?)" % path)
+    return fams
+
+
+def bare_section(path, raw_dir):
+    """The bare-CPU table (UML) as markdown lines; raw/bare.json beside it."""
+    fams = parse_bare(path)
+    with open(os.path.join(raw_dir, "bare.json"), "w") as o:
+        json.dump({"schema": "locklab-bare/1", "families": {
+            f: [{"row": r, "ns_median": m, "ns_min": lo, "ns_max": hi}
+                for r, m, lo, hi in rows] for f, rows in fams.items()}}, o)
+        o.write("\n")
+    md = ["## Bare CPU: uncontended, one thread, under UML", "",
+          "`locklab_bare` (kunit/bare_test.c) in a UML kernel: kernel code "
+          "natively on the host CPU, one CPU, no contention. ns per pair "
+          "(lock+unlock, clone+put, begin+retry, send+recv), median of 5 "
+          "interleaved rounds (min-max). `vs kernel` is the row's time over "
+          "its kernel counterpart's (below 1 is faster); `vs floor` over "
+          "`floor-xchg` (one xchg ACQUIRE and one RELEASE store, called "
+          "through the same indirect lock/unlock pair as the lock ops "
+          "tables; `call` is that pair doing nothing). UML is a "
+          "uniprocessor kernel: its `spinlock_t` is only "
+          "preempt_disable()/enable() and x86's lock prefix is compiled "
+          "out of the kernel's atomics except `xchg`'s, which is why the "
+          "kernel spin lock and the cmpxchg floor are cheaper than any "
+          "real SMP lock; the rows are still the same run's.", "",
+          "| family | row | ns/pair | vs kernel | vs floor |",
+          "|---|---|---|---|---|"]
+    for fam, rows in fams.items():
+        by = {r[0]: r for r in rows}
+        kern = next((by[k] for k in BARE_KERNEL if k in by), None)
+        floor = by.get("floor-xchg")
+        for r, m, lo, hi in rows:
+            if r in BARE_REFS and fam != next(iter(fams)):
+                continue    # the reference rows once, in the first family
+            vk = "%.2fx" % (m / kern[1]) if kern and kern[1] > 0 else ""
+            vf = "%.2fx" % (m / floor[1]) if floor and floor[1] > 0 else ""
+            md.append("| %s | %s | %.2f (%.2f-%.2f) | %s | %s |" %
+                      (fam, r, m, lo, hi, "" if r in BARE_REFS else vk, vf))
+    return md
+
+
+def load_note(n):
+    """Whether the host was loaded on purpose (BENCH_LOAD)."""
+    if n <= 0:
+        return "No competing host process was started (BENCH_LOAD=0)."
+    return ("**Loaded host** (BENCH_LOAD=%d): %d process(es) busy-looped on "
+            "the host's last CPU for the whole run, so one vCPU thread "
+            "shared its core with them and was descheduled for whole "
+            "host time slices." % (n, n))
+
+
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--log", required=True)
+    ap.add_argument("--log", help="console log of the guest run; without it, "
+                    "only the --bare table, into OUT/bare.md")
     ap.add_argument("--out", required=True)
-    for opt in ("--repeat", "--ms", "--wait-repeat", "--wait-ms", "--seconds"):
+    for opt in ("--repeat", "--ms", "--wait-repeat", "--wait-ms", "--seconds",
+                "--load"):
         ap.add_argument(opt, type=int, default=0)
+    ap.add_argument("--bare", help="KUnit raw log of the locklab_bare suite")
     a = ap.parse_args()
     raw = os.path.join(a.out, "raw")
     os.makedirs(raw, exist_ok=True)
+    if not a.log:
+        if not a.bare:
+            fail("--log or --bare is needed")
+        path = os.path.join(a.out, "bare.md")
+        md = bare_section(a.bare, raw)
+        with open(path, "w") as f:
+            f.write("\n".join(md) + "\n")
+        print("bench-report: %s: %d rows" % (path, len(md) - 4), file=sys.stderr)
+        return
     runs, kernel = parse_log(a.log, raw)
     d = Data(runs)
     m = d.meta
@@ -327,6 +410,7 @@ def main():
           (kernel["release"], m.get("cpus", "?"), m.get("backend", "?"), a.repeat, a.ms,
            a.wait_repeat, a.wait_ms, a.seconds), "",
           spinlock_note(kernel), "",
+          load_note(a.load), "",
           "Each ratio is a variant's rate over the kernel primitive's rate "
           "in the same repetition (median of the repetitions, min-max in "
           "brackets). QEMU TCG emulates every instruction: absolute rates "
@@ -334,6 +418,8 @@ def main():
           "## Headline: median ratio to the kernel (min-max), hold 0 ns "
           "unless said", ""]
     headline(d, md)
+    if a.bare:
+        md += [""] + bare_section(a.bare, raw)
     svgs = []
     for kind in d.kinds:
         md += ["", "## %s (baseline: %s)" % (kind, d.kernel_name.get(kind, "?")), ""]

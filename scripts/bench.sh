@@ -30,6 +30,20 @@
 # so the "qspinlock" baseline would not be one. BENCH_CPU=qemu64 measures
 # the kernel as a guest runs it; the report names which one it saw.
 #
+# The bare-CPU rows come first (BENCH_BARE=1, 0 in the smoke): the
+# locklab_bare KUnit suite (kunit/bare_test.c) in the UML KUnit kernel
+# (scripts/kunit.sh um, which builds it if it is not built: about 5 min
+# the first time), BENCH_BARE_ITERS pairs per row and round (default
+# 1048576): every variant and kernel baseline uncontended, natively on the
+# host CPU, next to the floor of one atomic RMW and one release store. The
+# report's "Bare CPU" table comes from it. The smoke leaves it out (the
+# kunit-um tier runs the suite and checks that the report parses it).
+#
+# BENCH_LOAD=N: the loaded-host sweep. N host processes busy-loop for the
+# whole guest run, pinned to the host's last CPU (taskset), so one of the
+# two vCPU threads shares its core: what a fair lock pays when the next
+# waiter in line is a vCPU the host has descheduled. The report says so.
+#
 # BENCH_SMOKE=1: the make check tier (bench-smoke): spin and channel,
 # --repeat 1, --ms 20, threads 1,2, into build/bench-smoke. Progress goes to
 # stderr when it is a terminal.
@@ -53,7 +67,10 @@ fi
 cpu=${BENCH_CPU-qemu64,hypervisor=off}
 [[ $cpu =~ ^[A-Za-z0-9_.,=+-]*$ ]] || die "bench: BENCH_CPU '$cpu' is not a QEMU -cpu string"
 hold=${BENCH_HOLD_NS:-300}
-for v in "$repeat" "$ms" "$wrepeat" "$wms" "$hold" "$timeout"; do
+load=${BENCH_LOAD:-0}
+bare=${BENCH_BARE:-$((1 - smoke))} bare_iters=${BENCH_BARE_ITERS:-1048576}
+for v in "$repeat" "$ms" "$wrepeat" "$wms" "$hold" "$timeout" "$load" \
+	 "$bare" "$bare_iters"; do
 	[[ $v =~ ^[0-9]+$ ]] || die "bench: '$v' is not a number"
 done
 [[ $threads =~ ^[0-9]+(,[0-9]+)*$ ]] || die "bench: BENCH_THREADS '$threads' is not N,N,..."
@@ -63,6 +80,19 @@ command -v python3 >/dev/null || die "python3 missing: run scripts/deps.sh"
 make -s -j"$JOBS" modules tools
 rm -rf "$out"
 mkdir -p "$out/raw"
+
+bare_args=()
+if [ "$bare" != 0 ]; then
+	echo "bench: bare-CPU rows under UML (locklab_bare, $bare_iters pairs per row" \
+		"and round; builds the UML KUnit kernel first if needed)" >&2
+	scripts/kunit.sh um -- --kernel_args="locklab.bare_iters=$bare_iters" \
+		'locklab_bare' >"$out/bare-kunit.log" 2>&1 || {
+		tail -n 30 "$out/bare-kunit.log" >&2
+		die "bench: the locklab_bare run under UML failed (see $out/bare-kunit.log)"
+	}
+	cp build/kunit-um.raw.log "$out/bare-raw.log"
+	bare_args=(--bare "$out/bare-raw.log")
+fi
 
 # The guest's side: plan the steps, then one `locklab bench` per step, each
 # JSON on one line between markers the host picks out of the console.
@@ -170,12 +200,26 @@ echo "bench: repeat $repeat x $ms ms (waits: $wrepeat x $wms ms), threads $threa
 	"holds 0 and $hold ns, kinds: $kinds" >&2
 echo "bench: booting Debian's kernel in QEMU (TCG, 2 vCPUs; waits for the VM lock)" >&2
 t_start=$SECONDS
+loaders=()
+if [ "$load" -gt 0 ]; then
+	lcpu=$(($(nproc) - 1))
+	echo "bench: $load host process(es) busy-looping on host CPU $lcpu (BENCH_LOAD)" >&2
+	for _ in $(seq "$load"); do
+		taskset -c "$lcpu" sh -c 'while :; do :; done' &
+		loaders+=($!)
+	done
+	trap 'kill "${loaders[@]}" 2>/dev/null' EXIT
+fi
 set +e
 scripts/vm.sh --timeout "$timeout" ${cpu:+--cpu "$cpu"} --file tools/locklab \
 	--file "$out/guest.sh:/root/bench.sh" -- sh /root/bench.sh | follow
 rc=${PIPESTATUS[0]}
 set -e
 t_end=$SECONDS
+if [ ${#loaders[@]} -gt 0 ]; then
+	kill "${loaders[@]}" 2>/dev/null || true
+	trap - EXIT
+fi
 booted=$(cat "$out/booted" 2>/dev/null || echo "$t_start")
 uptime=$(cat "$out/uptime" 2>/dev/null || echo 0)
 echo "bench: the guest ran ${uptime%.*} s (kernel boot included), $((t_end - booted))" \
@@ -186,7 +230,7 @@ if [ "$rc" -ne 0 ]; then
 fi
 python3 scripts/bench-report.py --log "$out/vm.log" --out "$out" \
 	--repeat "$repeat" --ms "$ms" --wait-repeat "$wrepeat" --wait-ms "$wms" \
-	--seconds "${uptime%.*}"
+	--seconds "${uptime%.*}" --load "$load" "${bare_args[@]}"
 if [ ! -s "$out/report.md" ] || ! compgen -G "$out/*.svg" >/dev/null; then
 	die "bench: no report or no plot in $out"
 fi

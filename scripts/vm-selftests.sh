@@ -21,9 +21,12 @@
 #             headers, the selftests and the CLI built static for aarch64
 #   --cpu M   arm64: max (LSE atomics, default) or cortex-a57 (LL/SC)
 #   --fuzz S  run the fuzzer for S seconds (default 30)
-#   --short   the secondary kernels' run: the fuzzer for 5 s and 6 rounds
-#             of each unload case instead of 20 (the full runs are on 6.1
-#             and, but for unloading, on the debug kernel)
+#   --short   the secondary kernels' run: the fuzzer for 5 s, 6 rounds
+#             of each unload case instead of 20, and the robust_* tests'
+#             brief runs (LOCKLAB_ROBUST_SHORT: 3 death trials instead of
+#             5, 30 close rounds instead of 100, shorter settle windows;
+#             the same assertions). The full runs are on 6.1 and, but for
+#             unloading, on the debug kernel
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 cd "$LOCKLAB_TOP"
@@ -34,7 +37,7 @@ make -s -j"$JOBS" modules tools selftests >build/vm-selftests-build.log 2>&1 || 
 }
 
 tag=selftests
-fuzz=30 unload_rounds=20
+fuzz=30 unload_rounds=20 robust_short=0
 args=(--timeout "${VM_TIMEOUT:-900}" --file selftests/run.sh:/root/run.sh
       --file tools/locklab)
 debug=0 kname= cpu=max
@@ -44,12 +47,13 @@ while [ $# -gt 0 ]; do
 	--kernel) kname=$2; shift 2 ;;
 	--cpu) cpu=$2; shift 2 ;;
 	--fuzz) fuzz=$2; shift 2 ;;
-	--short) fuzz=5 unload_rounds=6; shift ;;
+	--short) fuzz=5 unload_rounds=6 robust_short=1; shift ;;
 	*) die "unknown option $1" ;;
 	esac
 done
 args+=(--env "LOCKLAB_FUZZ_SECONDS=$fuzz"
-       --env "LOCKLAB_UNLOAD_ROUNDS=$unload_rounds")
+       --env "LOCKLAB_UNLOAD_ROUNDS=$unload_rounds"
+       --env "LOCKLAB_ROBUST_SHORT=$robust_short")
 outdir=selftests/out
 if [ "$kname" = arm64 ]; then
 	case $cpu in

@@ -23,6 +23,22 @@
 #define K_CV		LOCKLAB_KIND_CONDVAR
 #define K_CHAN		LOCKLAB_KIND_CHANNEL
 
+/*
+ * LOCKLAB_ROBUST_SHORT=1 (vm-selftests.sh --short, the secondary kernels):
+ * fewer trials and rounds and shorter settle windows, the same assertions.
+ * The full runs are on 6.1 and on the debug kernel.
+ */
+static inline bool rb_short(void)
+{
+	return ll_env_ull("LOCKLAB_ROBUST_SHORT", 0) != 0;
+}
+
+/* @full, or @brief in a short run. */
+static inline unsigned int rb_pick(unsigned int full, unsigned int brief)
+{
+	return rb_short() ? brief : full;
+}
+
 /* The fixtures' device; skips the test when the module is not loaded. */
 static inline int rb_setup(struct __test_metadata *_metadata)
 {

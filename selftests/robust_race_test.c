@@ -126,10 +126,10 @@ TEST_F_TIMEOUT(blocked, close_dup_by_sibling_keeps_wait_and_object, 60)
 
 	agent_post(&b, how >= BL_RECV ? A_CHAN : A_OP, fd, blocking[how], TMO,
 		   LONG_NS, how == BL_SEND ? "second" : NULL);
-	usleep(150000);
+	usleep(rb_pick(150000, 60000));
 	ASSERT_TRUE(agent_busy(&b));
 	storm_start(&s, fd, m);
-	usleep(200000);
+	usleep(rb_pick(200000, 80000));
 	EXPECT_LT(0, storm_stop(&s));
 	/* The closes ended neither B's wait nor H's hold. */
 	EXPECT_TRUE(agent_busy(&b));
@@ -284,18 +284,19 @@ static int rb_close_round(int fd, int round, bool oneshot, struct poker *k)
 	return bad;
 }
 
-#define CLOSE_ROUNDS	100
+#define CLOSE_ROUNDS	100	/* 30 in a short run */
 
 TEST_F_TIMEOUT(robust, send_recv_after_close_send_and_recv_are_ebadf, 120)
 {
 	int fd, v, i, bad, bad_ops, bad_after, last_bad = 0;
+	int rounds = rb_pick(CLOSE_ROUNDS, 30);
 	struct poker k;
 
 	for (v = 0; v < RB_NCHANS; v++) {
 		bad = 0;
 		bad_ops = 0;
 		bad_after = 0;
-		for (i = 0; i < CLOSE_ROUNDS; i++) {
+		for (i = 0; i < rounds; i++) {
 			ASSERT_EQ(0, ll_create(self->dev, K_CHAN, rb_chan(v)[0],
 					       rb_chan(v)[1], 64, &fd));
 			bad += rb_close_round(fd, i, rb_chan(v)[0] ==
@@ -354,10 +355,10 @@ static void *semrace_main(void *p)
 
 /*
  * SEM_THREADS threads on a fresh semaphore (count and maximum SEM_MAX) for
- * @secs: the even ones HOLD, the odd ones UP if @ups (else HOLD too).
+ * @ms milliseconds: the even ones HOLD, the odd ones UP if @ups (else HOLD too).
  * Returns its fd, every thread stopped and joined, or -1.
  */
-static int sem_race(int dev, bool ups, unsigned int secs,
+static int sem_race(int dev, bool ups, unsigned int ms,
 		    struct semrace *r)
 {
 	int fd, i;
@@ -370,7 +371,7 @@ static int sem_race(int dev, bool ups, unsigned int secs,
 		if (pthread_create(&r[i].t, NULL, semrace_main, &r[i]))
 			abort();
 	}
-	sleep(secs);
+	usleep(ms * 1000);
 	for (i = 0; i < SEM_THREADS; i++)
 		set_flag(&r[i].stop);
 	for (i = 0; i < SEM_THREADS; i++)
@@ -403,7 +404,7 @@ TEST_F_TIMEOUT(robust, semaphore_hold_racing_up_only_overflows, 60)
 	int fd, i, n, last;
 
 	/* Control: HOLDs only. */
-	fd = sem_race(self->dev, false, 1, r);
+	fd = sem_race(self->dev, false, rb_pick(1000, 400), r);
 	ASSERT_LE(0, fd);
 	for (i = 0; i < SEM_THREADS; i++) {
 		EXPECT_EQ(0, r[i].bad)
@@ -417,7 +418,7 @@ TEST_F_TIMEOUT(robust, semaphore_hold_racing_up_only_overflows, 60)
 	close(fd);
 
 	/* The race. */
-	fd = sem_race(self->dev, true, 2, r);
+	fd = sem_race(self->dev, true, rb_pick(2000, 800), r);
 	ASSERT_LE(0, fd);
 	holds = 0;
 	for (i = 0; i < SEM_THREADS; i++) {
