@@ -13,8 +13,9 @@
 #   selftests-6.12, selftests-6.12-rt
 #                the same on Debian's 6.12 and 6.12 PREEMPT_RT kernels, the
 #                module built W=1 -Werror against their headers (shorter fuzz
-#                and unload runs, vm-selftests.sh --short: the full ones are
-#                on 6.1 and the debug kernel)
+#                and unload runs, the robust tests' brief runs:
+#                vm-selftests.sh --short; the full ones are on 6.1 and the
+#                debug kernel; the arm64 tiers likewise)
 #   dkms         dkms add and build against the 6.1 and 6.12 headers, and
 #                the module it built loaded in the VM on each kernel
 #   selftests-arm64-max, selftests-arm64-a57
@@ -35,6 +36,8 @@
 #                run twice: -cpu max (the LSE path) and -cpu cortex-a57
 #                (ARMv8.0: the LL/SC path)
 #   kunit-um     KUnit in UML (6.1, uniprocessor)
+#   bare-report  the locklab_bare suite's timing lines of that run read by
+#                scripts/bench-report.py --bare, as make bench reads them
 #
 # Not default tiers, each one more kernel build: kunit-x86_64 and
 # kunit-x86_64-debug (6.1 on x86_64, plain and debug), kunit-6.12-x86_64
