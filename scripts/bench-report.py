@@ -360,14 +360,11 @@ def bare_section(path, raw_dir):
           "SRCU (plain counters, no per-CPU operations, no barriers).", "",
           "| family | row | ns/pair | vs kernel | x floor |",
           "|---|---|---|---|---|"]
-    first = next(iter(fams))
     for fam, rows in fams.items():
         by = {r[0]: r for r in rows}
         kern = next((by[k] for k in BARE_KERNEL if k in by), None)
         floor = by.get("floor-xchg")
         for r, m, lo, hi in rows:
-            if r in BARE_REFS and fam != first:
-                continue    # the reference rows once, in the first family
             vk = ("%.2fx" % (kern[1] / m) if kern and m > 0 and
                   r not in BARE_REFS and
                   (r == kern[0] or not r.startswith("kernel")) else "")
@@ -377,14 +374,14 @@ def bare_section(path, raw_dir):
     return md
 
 
-def load_note(n):
+def load_note(n, cpu):
     """Whether the host was loaded on purpose (BENCH_LOAD)."""
     if n <= 0:
         return "No competing host process was started (BENCH_LOAD=0)."
     return ("**Loaded host** (BENCH_LOAD=%d): %d process(es) busy-looped on "
-            "the host's last CPU for the whole run, so one vCPU thread "
-            "shared its core with them and was descheduled for whole "
-            "host time slices." % (n, n))
+            "host CPU %d from the guest's boot to its end, so a vCPU thread "
+            "shared that core with them and was descheduled for whole host "
+            "time slices." % (n, n, cpu))
 
 
 def main():
@@ -393,7 +390,7 @@ def main():
                     "only the --bare table, into OUT/bare.md")
     ap.add_argument("--out", required=True)
     for opt in ("--repeat", "--ms", "--wait-repeat", "--wait-ms", "--seconds",
-                "--load"):
+                "--load", "--load-cpu"):
         ap.add_argument(opt, type=int, default=0)
     ap.add_argument("--bare", help="KUnit raw log of the locklab_bare suite")
     a = ap.parse_args()
@@ -406,7 +403,9 @@ def main():
         md = bare_section(a.bare, raw)
         with open(path, "w") as f:
             f.write("\n".join(md) + "\n")
-        print("bench-report: %s: %d rows" % (path, len(md) - 4), file=sys.stderr)
+        rows = sum(1 for line in md if line.startswith("| ") and
+                   not line.startswith("| family"))
+        print("bench-report: %s: %d rows" % (path, rows), file=sys.stderr)
         return
     runs, kernel = parse_log(a.log, raw)
     d = Data(runs)
@@ -419,7 +418,7 @@ def main():
           (kernel["release"], m.get("cpus", "?"), m.get("backend", "?"), a.repeat, a.ms,
            a.wait_repeat, a.wait_ms, a.seconds), "",
           spinlock_note(kernel), "",
-          load_note(a.load), "",
+          load_note(a.load, a.load_cpu), "",
           "Each ratio is a variant's rate over the kernel primitive's rate "
           "in the same repetition (median of the repetitions, min-max in "
           "brackets). QEMU TCG emulates every instruction: absolute rates "

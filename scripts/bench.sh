@@ -36,13 +36,16 @@
 # the first time), BENCH_BARE_ITERS pairs per row and round (default
 # 1048576): every variant and kernel baseline uncontended, natively on the
 # host CPU, next to the floor of one atomic RMW and one release store. The
-# report's "Bare CPU" table comes from it. The smoke leaves it out (the
+# report's "Bare CPU" table comes from it (the run writes
+# build/kunit-um.log and .raw.log, as the kunit-um tier does, and
+# $out/bare-raw.log). The smoke leaves it out (the
 # kunit-um tier runs the suite and checks that the report parses it).
 #
-# BENCH_LOAD=N: the loaded-host sweep. N host processes busy-loop for the
-# whole guest run, pinned to the host's last CPU (taskset), so one of the
-# two vCPU threads shares its core: what a fair lock pays when the next
-# waiter in line is a vCPU the host has descheduled. The report says so.
+# BENCH_LOAD=N: the loaded-host sweep. N host processes busy-loop from the
+# guest's boot to its end, pinned (taskset) to the last CPU this run may
+# use, so one of the two vCPU threads shares its core: what a fair lock
+# pays when the next waiter in line is a vCPU the host has descheduled.
+# The report says so, and on which CPU.
 #
 # BENCH_SMOKE=1: the make check tier (bench-smoke): spin and channel,
 # --repeat 1, --ms 20, threads 1,2, into build/bench-smoke. Progress goes to
@@ -52,6 +55,7 @@ set -euo pipefail
 cd "$LOCKLAB_TOP"
 
 smoke=${BENCH_SMOKE:-0}
+case $smoke in 0|1) ;; *) die "bench: BENCH_SMOKE is 0 or 1, not '$smoke'" ;; esac
 if [ "$smoke" = 1 ]; then
 	repeat=${BENCH_REPEAT:-1} ms=${BENCH_MS:-20} threads=${BENCH_THREADS:-1,2}
 	wrepeat=${BENCH_WAIT_REPEAT:-1} wms=${BENCH_WAIT_MS:-20}
@@ -73,6 +77,8 @@ for v in "$repeat" "$ms" "$wrepeat" "$wms" "$hold" "$timeout" "$load" \
 	 "$bare" "$bare_iters"; do
 	[[ $v =~ ^[0-9]+$ ]] || die "bench: '$v' is not a number"
 done
+[ "$bare_iters" -ge 1 ] && [ "$bare_iters" -le 67108864 ] ||
+	die "bench: BENCH_BARE_ITERS is 1..67108864 (locklab.bare_iters), not $bare_iters"
 [[ $threads =~ ^[0-9]+(,[0-9]+)*$ ]] || die "bench: BENCH_THREADS '$threads' is not N,N,..."
 command -v gnuplot >/dev/null || die "gnuplot missing (gnuplot-nox): run scripts/deps.sh"
 command -v python3 >/dev/null || die "python3 missing: run scripts/deps.sh"
@@ -161,6 +167,33 @@ progress() {
 	[ $tty = 1 ] && printf '\r\033[K%s' "$*" >&2
 	return 0
 }
+# BENCH_LOAD: the busy loops start once the guest has booted, not while
+# vm.sh waits for the VM lock (they would load another run's guest), and
+# stop when its console ends; their pids are in $out/loaders, so the EXIT
+# trap stops them too. They run on the last CPU this run may use.
+start_load() {
+	local lcpu pid
+	lcpu=$(awk '/^Cpus_allowed_list:/ {
+		n = split($2, r, ","); m = split(r[n], e, "-"); print e[m] }' /proc/self/status)
+	for _ in $(seq "$load"); do
+		taskset -c "$lcpu" sh -c 'while :; do :; done' &
+		echo $! >>"$out/loaders"
+	done
+	sleep 0.2
+	for pid in $(cat "$out/loaders"); do
+		kill -0 "$pid" 2>/dev/null ||
+			echo "a busy loop on host CPU $lcpu did not start" >"$out/load-failed"
+	done
+	progress ""
+	echo "bench: $load host process(es) busy-looping on host CPU $lcpu (BENCH_LOAD)" >&2
+	echo "$lcpu" >"$out/load-cpu"
+}
+stop_load() {
+	[ -s "$out/loaders" ] || return 0
+	# shellcheck disable=SC2046 # one pid per word
+	kill $(cat "$out/loaders") 2>/dev/null || true
+	: >"$out/loaders"
+}
 follow() {
 	local total=1 done_w=0 t0=0 booted=0 left line
 	local i steps pass k h w
@@ -170,6 +203,7 @@ follow() {
 		"LOCKLAB-VM: booted"*)
 			booted=$SECONDS
 			echo "$booted" >"$out/booted"
+			[ "$load" -eq 0 ] || start_load
 			progress "bench: booted, planning" ;;
 		"LOCKLAB-BENCH-PLAN "*)
 			read -r _ steps total <<<"$line"
@@ -194,32 +228,22 @@ follow() {
 		esac
 	done
 	progress ""
+	stop_load
 }
 
 echo "bench: repeat $repeat x $ms ms (waits: $wrepeat x $wms ms), threads $threads," \
 	"holds 0 and $hold ns, kinds: $kinds" >&2
 echo "bench: booting Debian's kernel in QEMU (TCG, 2 vCPUs; waits for the VM lock)" >&2
 t_start=$SECONDS
-loaders=()
-if [ "$load" -gt 0 ]; then
-	lcpu=$(($(nproc) - 1))
-	echo "bench: $load host process(es) busy-looping on host CPU $lcpu (BENCH_LOAD)" >&2
-	for _ in $(seq "$load"); do
-		taskset -c "$lcpu" sh -c 'while :; do :; done' &
-		loaders+=($!)
-	done
-	trap 'kill "${loaders[@]}" 2>/dev/null' EXIT
-fi
+trap stop_load EXIT
 set +e
 scripts/vm.sh --timeout "$timeout" ${cpu:+--cpu "$cpu"} --file tools/locklab \
 	--file "$out/guest.sh:/root/bench.sh" -- sh /root/bench.sh | follow
 rc=${PIPESTATUS[0]}
 set -e
 t_end=$SECONDS
-if [ ${#loaders[@]} -gt 0 ]; then
-	kill "${loaders[@]}" 2>/dev/null || true
-	trap - EXIT
-fi
+stop_load
+[ ! -e "$out/load-failed" ] || die "bench: BENCH_LOAD: $(cat "$out/load-failed")"
 booted=$(cat "$out/booted" 2>/dev/null || echo "$t_start")
 uptime=$(cat "$out/uptime" 2>/dev/null || echo 0)
 echo "bench: the guest ran ${uptime%.*} s (kernel boot included), $((t_end - booted))" \
@@ -230,7 +254,8 @@ if [ "$rc" -ne 0 ]; then
 fi
 python3 scripts/bench-report.py --log "$out/vm.log" --out "$out" \
 	--repeat "$repeat" --ms "$ms" --wait-repeat "$wrepeat" --wait-ms "$wms" \
-	--seconds "${uptime%.*}" --load "$load" "${bare_args[@]}"
+	--seconds "${uptime%.*}" --load "$load" \
+	--load-cpu "$(cat "$out/load-cpu" 2>/dev/null || echo -1)" "${bare_args[@]}"
 if [ ! -s "$out/report.md" ] || ! compgen -G "$out/*.svg" >/dev/null; then
 	die "bench: no report or no plot in $out"
 fi

@@ -35,8 +35,9 @@
 #                weak-memory modelling: any data-race report fails the tier)
 #                run twice: -cpu max (the LSE path) and -cpu cortex-a57
 #                (ARMv8.0: the LL/SC path)
-#   kunit-um     KUnit in UML (6.1, uniprocessor)
-#   bare-report  the locklab_bare suite's timing lines of that run read by
+#   kunit-um     KUnit in UML (6.1, uniprocessor); then the bare-report
+#                check (part of the kunit-um tier, not a tier of its own):
+#                the locklab_bare suite's timing lines of that run read by
 #                scripts/bench-report.py --bare, as make bench reads them
 #
 # Not default tiers, each one more kernel build: kunit-x86_64 and
@@ -176,6 +177,9 @@ for t in $tiers; do
 	sparse) gate sparse make -s -j"$JOBS" sparse ;;
 	kunit-*)
 		if args=$(kunit_args "$t"); then
+			# This run's raw log or none (kunit.sh copies it only
+			# when the guest wrote a new one), for bare-report.
+			[ "$t" != kunit-um ] || rm -f build/kunit-um.raw.log
 			# shellcheck disable=SC2086 # the arguments split on purpose
 			counted "$t" scripts/kunit.sh $args
 			# The bare-CPU table of make bench comes from this

@@ -24,9 +24,9 @@
 #   --short   the secondary kernels' run: the fuzzer for 5 s, 6 rounds
 #             of each unload case instead of 20, and the robust_* tests'
 #             brief runs (LOCKLAB_ROBUST_SHORT: 3 death trials instead of
-#             5, 30 close rounds instead of 100, shorter settle windows;
-#             the same assertions). The full runs are on 6.1 and, but for
-#             unloading, on the debug kernel
+#             5, 30 close rounds instead of 100, shorter close storms and
+#             semaphore races; the same assertions). The full runs are on
+#             6.1 and, but for unloading, on the debug kernel
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 cd "$LOCKLAB_TOP"

@@ -25,7 +25,7 @@
 
 /*
  * LOCKLAB_ROBUST_SHORT=1 (vm-selftests.sh --short, the secondary kernels):
- * fewer trials and rounds and shorter settle windows, the same assertions.
+ * fewer trials and rounds, shorter storms and races, the same assertions.
  * The full runs are on 6.1 and on the debug kernel.
  */
 static inline bool rb_short(void)

@@ -126,7 +126,12 @@ TEST_F_TIMEOUT(blocked, close_dup_by_sibling_keeps_wait_and_object, 60)
 
 	agent_post(&b, how >= BL_RECV ? A_CHAN : A_OP, fd, blocking[how], TMO,
 		   LONG_NS, how == BL_SEND ? "second" : NULL);
-	usleep(rb_pick(150000, 60000));
+	/*
+	 * Time for B to get into its wait (agent_busy() only says it has
+	 * not returned): the full window in a short run too, or a condvar
+	 * NOTIFY below could come before B's WAIT and be lost.
+	 */
+	usleep(150000);
 	ASSERT_TRUE(agent_busy(&b));
 	storm_start(&s, fd, m);
 	usleep(rb_pick(200000, 80000));
