@@ -399,19 +399,20 @@ static void bare_add_rcus(struct bare_ctx *c)
 {
 	struct lab_rcu *d = kzalloc(sizeof(*d), GFP_KERNEL);
 	struct srcu_struct *ss;
+	int ret;
 
 	KUNIT_ASSERT_NOT_NULL(c->test, d);
-	if (lab_rcu_init(d)) {
+	ret = lab_rcu_init(d);
+	if (ret)
 		kfree(d);
-		KUNIT_ASSERT_FAILURE(c->test, "lab_rcu_init() failed");
-	}
+	KUNIT_ASSERT_EQ(c->test, ret, 0);
 	bare_add(c, "rcu", BARE_LAB_RCU, NULL, d);
 	ss = kzalloc(sizeof(*ss), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(c->test, ss);
-	if (init_srcu_struct(ss)) {
+	ret = init_srcu_struct(ss);
+	if (ret)
 		kfree(ss);
-		KUNIT_ASSERT_FAILURE(c->test, "init_srcu_struct() failed");
-	}
+	KUNIT_ASSERT_EQ(c->test, ret, 0);
 	bare_add(c, "kernel-srcu", BARE_SRCU, NULL, ss);
 	/* No object: a non-NULL token for bare_add(). */
 	bare_add(c, "kernel-rcu", BARE_RCU, NULL, c);
