@@ -33,7 +33,10 @@
  * released (is_locked false; a writer gets an rwlock after the read loop;
  * the Arc is back to one strong handle; no RCU reader is left; the channel
  * is empty and every message came back as sent), and no seqlock read
- * retried without a writer.
+ * retried without a writer. The rwlock loops wait with a deadline, so a
+ * hold a broken variant leaked fails the case; the lock-shaped loops call
+ * ->lock(), which has none (it is the timed fast path), and are bounded
+ * by kunit.py's timeout, after the other suites have caught such a lock.
  *
  * lab_bare_iters (module parameter locklab.bare_iters) defaults to a
  * smoke-test size, so the suite runs in every KUnit tier in well under a
@@ -62,9 +65,11 @@
 #include <locklab/ops.h>
 #include <locklab/param.h>
 #include <locklab/rcu.h>
+#include <locklab/wait.h>
 
 #define BARE_ROUNDS	5
 #define BARE_MAX_ROWS	16
+#define BARE_WAIT_NS	(20 * NSEC_PER_SEC)	/* bound on an rwlock loop */
 
 static unsigned int lab_bare_iters = 1 << 12;
 LAB_PARAM_UINT(bare_iters, lab_bare_iters, 1, 1U << 26, 0644,
@@ -169,14 +174,15 @@ static noinline void bare_lock_loop(struct bare_row *r, u64 n)
 	}
 }
 
+/* A hold a broken variant leaked makes the next lock fail, not hang. */
 static noinline void bare_rw_loop(struct bare_row *r, u64 n, bool write)
 {
 	const struct lab_rwlock_ops *ops = r->ops;
+	ktime_t deadline = lab_deadline(BARE_WAIT_NS);
 	u64 i;
 
 	for (i = 0; i < n; i++) {
-		if ((write ? ops->wr_lock : ops->rd_lock)(r->obj, 0,
-							  LAB_WAIT_FOREVER)) {
+		if ((write ? ops->wr_lock : ops->rd_lock)(r->obj, 0, deadline)) {
 			r->bad++;
 			continue;
 		}
@@ -328,13 +334,20 @@ static struct bare_row *bare_add(struct bare_ctx *c, const char *name,
 	return r;
 }
 
-static void bare_add_lock(struct bare_ctx *c, const struct lab_lock_ops *ops)
+/* A zeroed object of @size, initialized by @init; freed at the case's end. */
+static void *bare_obj(struct bare_ctx *c, size_t size, int (*init)(void *))
 {
-	void *l = kunit_kzalloc(c->test, ops->size, GFP_KERNEL);
+	void *l = kunit_kzalloc(c->test, size, GFP_KERNEL);
 
 	KUNIT_ASSERT_NOT_NULL(c->test, l);
-	KUNIT_ASSERT_EQ(c->test, ops->init(l), 0);
-	bare_add(c, ops->name, BARE_LOCK, ops, l);
+	KUNIT_ASSERT_EQ(c->test, init(l), 0);
+	return l;
+}
+
+static void bare_add_lock(struct bare_ctx *c, const struct lab_lock_ops *ops)
+{
+	KUNIT_ASSERT_NOT_NULL(c->test, ops);
+	bare_add(c, ops->name, BARE_LOCK, ops, bare_obj(c, ops->size, ops->init));
 }
 
 /* The reference rows, first in every family's table. */
@@ -349,9 +362,10 @@ static void bare_add_refs(struct bare_ctx *c)
 /* Every variant of @kind in the registry, the broken one left out. */
 static void bare_add_kind(struct bare_ctx *c, u32 kind, enum bare_shape shape)
 {
+	const struct lab_rwlock_ops *rw;
 	const struct lab_ops_head *h;
+	const struct lab_seq_ops *sq;
 	unsigned int i;
-	void *l;
 
 	for (i = 0; (h = lab_ops_at(i)); i++) {
 		if (h->kind != kind || h->variant == LOCKLAB_VARIANT_BROKEN)
@@ -359,23 +373,15 @@ static void bare_add_kind(struct bare_ctx *c, u32 kind, enum bare_shape shape)
 		if (shape == BARE_LOCK) {
 			bare_add_lock(c, lab_lock_ops_find(kind, h->variant));
 		} else if (shape == BARE_SEQ) {
-			const struct lab_seq_ops *s;
-
-			s = lab_seq_ops_find(kind, h->variant);
-			KUNIT_ASSERT_NOT_NULL(c->test, s);
-			l = kunit_kzalloc(c->test, s->size, GFP_KERNEL);
-			KUNIT_ASSERT_NOT_NULL(c->test, l);
-			KUNIT_ASSERT_EQ(c->test, s->init(l), 0);
-			bare_add(c, s->name, shape, s, l);
+			sq = lab_seq_ops_find(kind, h->variant);
+			KUNIT_ASSERT_NOT_NULL(c->test, sq);
+			bare_add(c, sq->name, shape, sq,
+				 bare_obj(c, sq->size, sq->init));
 		} else {
-			const struct lab_rwlock_ops *rw;
-
 			rw = lab_rwlock_ops_find(kind, h->variant);
 			KUNIT_ASSERT_NOT_NULL(c->test, rw);
-			l = kunit_kzalloc(c->test, rw->size, GFP_KERNEL);
-			KUNIT_ASSERT_NOT_NULL(c->test, l);
-			KUNIT_ASSERT_EQ(c->test, rw->init(l), 0);
-			bare_add(c, rw->name, shape, rw, l);
+			bare_add(c, rw->name, shape, rw,
+				 bare_obj(c, rw->size, rw->init));
 		}
 	}
 }
