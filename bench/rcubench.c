@@ -11,8 +11,17 @@
  * like. SRCU is the fair baseline: its readers, like ours, count
  * themselves in per-CPU counters and may sleep; kernel RCU is the lower
  * bound, its readers pay nothing but a preemption-count update (ours pay
- * three full barriers and two per-CPU increments, include/locklab/rcu.h
- * says why).
+ * two full barriers and two per-CPU increments, as SRCU's do;
+ * include/locklab/rcu.h says why).
+ *
+ * Paced (@pause_ns): the updater sleeps that long after each update, so
+ * that the readers of every flavor see about the same stream of updates
+ * and its loop does not hold a CPU the readers could use. Unpaced, the
+ * updater of locklab RCU, whose grace periods end in microseconds, makes
+ * thousands of times more updates than SRCU's (milliseconds), and each
+ * one moves the phase and the record under the readers: that run
+ * measures the readers under their own updater, the paced one the read
+ * sections themselves.
  *
  * Callback mode (@callbacks): the updater does not wait. It replaces the
  * record and hands the old copy to lab_call_rcu(), call_srcu() or
@@ -29,6 +38,7 @@
  * that ended under a reader. Each variant has its own thread functions,
  * so the measured loop makes direct calls.
  */
+#include <linux/delay.h>
 #include <linux/llist.h>
 #include <linux/math64.h>
 #include <linux/overflow.h>
@@ -78,6 +88,7 @@ struct rcubench {
 	struct rcubench_rec __rcu *kcur;	/* SRCU, kernel RCU */
 	struct rcubench_rec *retired;		/* poisoned, freed one GP later */
 	unsigned int readers;
+	unsigned int pause_us;
 	enum rcubench_flavor flavor;
 	bool callbacks;
 	bool srcu_live;				/* @srcu initialized */
@@ -227,6 +238,13 @@ static __always_inline void rcubench_reap(struct rcubench *b,
 	rcubench_free_list(b, list);
 }
 
+/* Paced runs: the updater's sleep after each update (the file comment). */
+static void rcubench_pause(struct rcubench *b)
+{
+	if (b->pause_us)
+		usleep_range(b->pause_us, b->pause_us + b->pause_us / 4 + 1);
+}
+
 /* The updater of callback mode: queue, never wait but for memory. */
 static __always_inline int rcubench_cb_updater(struct rcubench *b,
 					       enum rcubench_flavor f)
@@ -261,6 +279,7 @@ static __always_inline int rcubench_cb_updater(struct rcubench *b,
 		else
 			call_rcu(&old->rh, rcubench_kernel_cb);
 		b->cb_queued++;
+		rcubench_pause(b);
 		if (!(b->cb_queued % RCUBENCH_BATCH))
 			cond_resched();
 	}
@@ -292,6 +311,7 @@ static __always_inline int rcubench_thread(struct rcubench *b,
 			rcubench_sync(b, f);
 			rcubench_retire(b, n);
 			b->grace_periods++;
+			rcubench_pause(b);
 			cond_resched();
 		}
 		return 0;
@@ -403,6 +423,8 @@ free_b:
  * @duration_ms: run time, at least 1
  * @callbacks: the updater queues callbacks instead of waiting for grace
  *	periods (the file comment); @r->callbacks counts those that ran
+ * @pause_ns: the updater sleeps this long after each update (rounded up
+ *	to microseconds), at most LAB_RCU_BENCH_MAX_PAUSE_NS; 0: busy
  * @r: out: the measurements
  *
  * Sleeps; process context only. A signal stops the run.
@@ -412,7 +434,8 @@ free_b:
  * once: the threads finish and free their state).
  */
 int lab_rcu_bench(u32 variant, unsigned int threads, unsigned int duration_ms,
-		  bool callbacks, struct lab_rcu_bench_result *r)
+		  bool callbacks, unsigned int pause_ns,
+		  struct lab_rcu_bench_result *r)
 {
 	static int (* const fns[])(void *, unsigned int) = {
 		[RCUBENCH_LAB] = rcubench_lab_thread,
@@ -437,12 +460,14 @@ int lab_rcu_bench(u32 variant, unsigned int threads, unsigned int duration_ms,
 	ret = rcubench_flavor_of(variant, &f);
 	if (ret)
 		return ret;
-	if (!threads || threads > LAB_RCU_BENCH_MAX_THREADS || !duration_ms)
+	if (!threads || threads > LAB_RCU_BENCH_MAX_THREADS || !duration_ms ||
+	    pause_ns > LAB_RCU_BENCH_MAX_PAUSE_NS)
 		return -EINVAL;
 	memset(r, 0, sizeof(*r));
 	b = rcubench_new(f, threads, callbacks);
 	if (!b)
 		return -ENOMEM;
+	b->pause_us = DIV_ROUND_UP(pause_ns, NSEC_PER_USEC);
 	opts.stop = &b->stop;
 	opts.abandoned = &gone;
 	opts.elapsed_ns = &r->elapsed_ns;

@@ -11,6 +11,7 @@
 #include <linux/types.h>
 
 #define LAB_RCU_BENCH_MAX_THREADS	64
+#define LAB_RCU_BENCH_MAX_PAUSE_NS	1000000	/* the updater's sleep */
 
 /**
  * struct lab_rcu_bench_result - what lab_rcu_bench() measured
@@ -32,6 +33,7 @@ struct lab_rcu_bench_result {
 };
 
 int lab_rcu_bench(u32 variant, unsigned int threads, unsigned int duration_ms,
-		  bool callbacks, struct lab_rcu_bench_result *r);
+		  bool callbacks, unsigned int pause_ns,
+		  struct lab_rcu_bench_result *r);
 
 #endif /* _LOCKLAB_BENCH_RCUBENCH_H */

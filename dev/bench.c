@@ -146,10 +146,11 @@ static int lab_bench_rcu(struct locklab_bench *b)
 	struct lab_rcu_bench_result r;
 	int ret;
 
-	if ((b->flags & ~LOCKLAB_BENCH_CALLBACKS) || b->hold_ns || b->gap_ns ||
-	    b->per_thread)
+	if ((b->flags & ~LOCKLAB_BENCH_CALLBACKS) || b->hold_ns || b->per_thread)
 		return -EINVAL;
-	ret = lab_rcu_bench(b->variant, b->threads, b->duration_ms, cbs, &r);
+	/* @gap_ns: the updater's sleep after each update (its range checked). */
+	ret = lab_rcu_bench(b->variant, b->threads, b->duration_ms, cbs,
+			    b->gap_ns, &r);
 	if (ret)
 		return ret;
 	b->acquisitions = r.sections;

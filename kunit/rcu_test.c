@@ -7,7 +7,8 @@
  *  - a grace period waits for a reader that was inside when it began, even
  *    one that sleeps in its section;
  *  - grace periods keep completing under a stream of overlapping readers
- *    (new readers do not hold them up), 1-3 reader threads;
+ *    (new readers do not hold them up), 1-3 reader threads, woken by the
+ *    old reader's leaving: at most 1 in 20 ends by the backstop timeout;
  *  - the RCU pointer: a writer keeps replacing a record, poisons the old
  *    copy after a grace period and frees it after the next one; readers
  *    (1-3) hold a copy across a delay and never see a retired one (the
@@ -28,7 +29,8 @@
  *  - the benchmark (bench/rcubench.c) through locklab RCU, the kernel's
  *    SRCU and its RCU, 200 ms with up to 2 readers: no reader met a
  *    retired copy, grace periods passed, and in callback mode callbacks
- *    ran and every queued one ran by the end (the barrier waited). Its
+ *    ran and every queued one ran by the end (the barrier waited); paced,
+ *    the updater made no more updates than its sleeps leave room for. Its
  *    rates are not checked (benchmarks show speed, tests do not).
  *
  * locklab_lflist:
@@ -137,6 +139,7 @@ static void rcu_synchronize_waits_for_preexisting_reader_test(struct kunit *test
 /* --- Grace periods complete under a stream of readers ------------------- */
 
 #define GP_STREAM	200	/* grace periods the writer waits for */
+#define GP_STREAM_BACKSTOPS	(GP_STREAM / 20)	/* lost wake-ups allowed */
 
 static const unsigned int rcu_reader_counts[] = { 1, 2, 3 };
 
@@ -195,6 +198,15 @@ static void rcu_grace_periods_end_under_reader_stream_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, lab_rcu_gp_count(g->d),
 			(unsigned long)GP_STREAM);
 	KUNIT_EXPECT_TRUE(test, lab_rcu_readers_idle(g->d));
+	/*
+	 * Each grace period had an old reader to wait for, and its leaving
+	 * woke the writer: the backstop ended only wake-ups the unlock's
+	 * race lost. A broken wake path ends all of them so (200 ms each).
+	 */
+	kunit_info(test, "%d grace periods, %lu scans, %lu ended by the backstop\n",
+		   GP_STREAM, g->d->gp_scans, g->d->gp_backstops);
+	KUNIT_EXPECT_LE(test, g->d->gp_backstops,
+			(unsigned long)GP_STREAM_BACKSTOPS);
 	rcu_free(g->d);
 	kfree(g);
 }
@@ -534,19 +546,25 @@ static void rcu_call_rcu_batches_after_grace_period_test(struct kunit *test)
 	kfree(s);
 }
 
+#define RCU_BENCH_MS	200
+#define RCU_BENCH_PAUSE_NS	100000	/* paced: at most 2000 updates */
+
 struct rcu_bench_param {
 	u32 variant;
 	bool callbacks;
+	unsigned int pause_ns;
 	const char *desc;
 };
 
 static const struct rcu_bench_param rcu_bench_params[] = {
-	{ LOCKLAB_RCU_LAB, false, "lab synchronize" },
-	{ LOCKLAB_RCU_SRCU, false, "srcu synchronize" },
-	{ LOCKLAB_RCU_KERNEL, false, "kernel synchronize" },
-	{ LOCKLAB_RCU_LAB, true, "lab callbacks" },
-	{ LOCKLAB_RCU_SRCU, true, "srcu callbacks" },
-	{ LOCKLAB_RCU_KERNEL, true, "kernel callbacks" },
+	{ LOCKLAB_RCU_LAB, false, 0, "lab synchronize" },
+	{ LOCKLAB_RCU_SRCU, false, 0, "srcu synchronize" },
+	{ LOCKLAB_RCU_KERNEL, false, 0, "kernel synchronize" },
+	{ LOCKLAB_RCU_LAB, true, 0, "lab callbacks" },
+	{ LOCKLAB_RCU_SRCU, true, 0, "srcu callbacks" },
+	{ LOCKLAB_RCU_KERNEL, true, 0, "kernel callbacks" },
+	{ LOCKLAB_RCU_LAB, false, RCU_BENCH_PAUSE_NS, "lab paced synchronize" },
+	{ LOCKLAB_RCU_SRCU, false, RCU_BENCH_PAUSE_NS, "srcu paced synchronize" },
 };
 
 static void rcu_bench_desc(const struct rcu_bench_param *p, char *desc)
@@ -569,7 +587,8 @@ static void rcu_bench_readers_never_meet_retired_copy_test(struct kunit *test)
 	struct lab_rcu_bench_result r;
 	int ret;
 
-	ret = lab_rcu_bench(p->variant, readers, 200, p->callbacks, &r);
+	ret = lab_rcu_bench(p->variant, readers, RCU_BENCH_MS, p->callbacks,
+			    p->pause_ns, &r);
 	if (p->variant == LOCKLAB_RCU_SRCU && !LAB_COMPAT_HAVE_SRCU) {
 		KUNIT_EXPECT_EQ(test, ret, -EOPNOTSUPP);
 		kunit_skip(test, "no SRCU in this kernel");
@@ -586,6 +605,10 @@ static void rcu_bench_readers_never_meet_retired_copy_test(struct kunit *test)
 	} else {
 		KUNIT_EXPECT_GT(test, r.grace_periods, 0ULL);
 	}
+	/* Paced: the updater slept after every update. */
+	if (p->pause_ns)
+		KUNIT_EXPECT_LE(test, r.grace_periods,
+				div_u64(r.elapsed_ns, p->pause_ns) + 1);
 }
 
 static struct kunit_case rcu_test_cases[] = {

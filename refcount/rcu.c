@@ -46,6 +46,7 @@ int lab_rcu_init(struct lab_rcu *d)
 	init_waitqueue_head(&d->gp_wq);
 	atomic_long_set(&d->gp_requests, 0);
 	d->gp_scans = 0;
+	d->gp_backstops = 0;
 	init_llist_head(&d->cbs);
 	INIT_WORK(&d->cb_work, lab_rcu_cb_work);
 	atomic_long_set(&d->cb_pending, 0);
@@ -103,20 +104,22 @@ bool lab_rcu_readers_idle(struct lab_rcu *d)
 EXPORT_SYMBOL_LOCKLAB(lab_rcu_readers_idle);
 
 /**
- * lab_rcu_wake_gp() - an old reader left: wake the grace period's writer
+ * lab_rcu_old_reader_left() - an old reader left: wake the grace period
  * @d: the domain
  *
- * Called after (F) by readers that left (or backed out of) the index a
- * grace period waits for. The lockless look at @gp_wq is safe after (F):
- * it pairs with (G), see the header.
+ * Called by readers that left (or backed out of) the index a grace period
+ * waits for, after their unlock[] increment and a read of @phase that saw
+ * the flip. Out of line: the read side's slow path.
  */
-void lab_rcu_wake_gp(struct lab_rcu *d)
+void lab_rcu_old_reader_left(struct lab_rcu *d)
 {
-	/* Lockless: the caller's (F) pairs with (G) of prepare_to_wait(). */
+	/* (F): the increment before the look at @gp_wq; pairs with (G). */
+	smp_mb();
+	/* Lockless look, safe after (F): see "The sleep" in the header. */
 	if (waitqueue_active(&d->gp_wq))
 		wake_up(&d->gp_wq);
 }
-EXPORT_SYMBOL_LOCKLAB(lab_rcu_wake_gp);
+EXPORT_SYMBOL_LOCKLAB(lab_rcu_old_reader_left);
 
 /* Have the readers of @idx left? Counted in @gp_scans; under @gp_lock. */
 static bool lab_rcu_gp_scan(struct lab_rcu *d, unsigned int idx)
@@ -128,11 +131,14 @@ static bool lab_rcu_gp_scan(struct lab_rcu *d, unsigned int idx)
 /*
  * Sleep until the last reader of @idx left. TASK_IDLE: uninterruptible
  * (a grace period cannot be abandoned half way) but neither in the load
- * average nor reported as hung while a reader sleeps in its section.
+ * average nor reported as hung while a reader sleeps in its section. Each
+ * sleep lasts at most LAB_RCU_BACKSTOP (the lost wake-up of the header);
+ * one that ran out and finds the readers gone is counted.
  */
 static void lab_rcu_wait_idx(struct lab_rcu *d, unsigned int idx)
 {
 	DEFINE_WAIT(wait);
+	long left;
 
 	if (lab_rcu_gp_scan(d, idx))
 		return;
@@ -141,7 +147,11 @@ static void lab_rcu_wait_idx(struct lab_rcu *d, unsigned int idx)
 		prepare_to_wait(&d->gp_wq, &wait, TASK_IDLE);
 		if (lab_rcu_gp_scan(d, idx))
 			break;
-		schedule();
+		left = schedule_timeout(LAB_RCU_BACKSTOP);
+		if (!left && lab_rcu_gp_scan(d, idx)) {
+			d->gp_backstops++;
+			break;
+		}
 	}
 	finish_wait(&d->gp_wq, &wait);
 }
@@ -157,7 +167,7 @@ static void lab_rcu_gp(struct lab_rcu *d)
 	smp_mb();
 	old = d->phase;
 	WRITE_ONCE(d->phase, !old);
-	/* (C): the flip before the scan; pairs with (A) and (F). */
+	/* (C): the flip before the scan; pairs with (A). */
 	smp_mb();
 	lab_rcu_wait_idx(d, old);
 	/*

@@ -54,21 +54,28 @@ def parse_log(path, raw_dir):
                 doc = json.loads(text)
             except ValueError as e:
                 fail("%s: the JSON does not parse: %s" % (name, e))
-            check_doc(name, doc, kind, int(hold))
+            # "gN": the rcu kind paced, its updater sleeping N ns after
+            # each update (--gap-ns); a kind of its own in the report.
+            gap = 0
+            if hold.startswith("g"):
+                gap, hold = int(hold[1:]), "0"
+                name = "%s-%s-g%d" % (pss, kind, gap)
+            check_doc(name, doc, kind, int(hold), gap)
             with open(os.path.join(raw_dir, name + ".json"), "w") as o:
                 o.write(text + "\n")
-            runs.append((pss, kind, int(hold), doc))
+            runs.append((pss, kind + "-paced" if gap else kind, int(hold), doc))
     if not runs:
         fail("%s: no benchmark output" % path)
     return runs, kernel
 
 
-def check_doc(name, doc, kind, hold):
+def check_doc(name, doc, kind, hold, gap):
     if doc.get("schema") != SCHEMA:
         fail("%s: schema %r, not %s" % (name, doc.get("schema"), SCHEMA))
-    if doc.get("kind") != kind or doc.get("hold_ns") != hold:
-        fail("%s: the JSON is of kind %r, hold %r" %
-             (name, doc.get("kind"), doc.get("hold_ns")))
+    if doc.get("kind") != kind or doc.get("hold_ns") != hold or \
+            doc.get("gap_ns", 0) != gap:
+        fail("%s: the JSON is of kind %r, hold %r, gap %r" %
+             (name, doc.get("kind"), doc.get("hold_ns"), doc.get("gap_ns")))
     res = doc.get("results")
     if not isinstance(res, list) or not res:
         fail("%s: no results" % name)
@@ -141,6 +148,17 @@ def headline(d, md):
                 cells.append(ratio(r["vs_kernel"], r["vs_kernel_min"],
                                    r["vs_kernel_max"]) if r else "")
             md.append("| " + " | ".join(cells) + " |")
+        # rcu: SRCU is the fair baseline too (a row per variant).
+        for v in d.variants[kind]:
+            rs = [d.rate.get((kind, v, t, 0)) for t in d.threads]
+            if v in (d.kernel_name.get(kind), "srcu") or \
+                    not any(r and "vs_srcu_min" in r for r in rs):
+                continue
+            cells = [kind, v, "srcu"]
+            cells += [ratio(r["vs_srcu"], r["vs_srcu_min"], r["vs_srcu_max"])
+                      if r and "vs_srcu_min" in r else "" for r in rs]
+            cells += [""] * len(holds)
+            md.append("| " + " | ".join(cells) + " |")
 
 
 def kind_table(d, kind, md):
@@ -148,8 +166,11 @@ def kind_table(d, kind, md):
     fair = any(d.rate[k]["fairness"] > 0 for k in rows)
     waits = any(k[0] == kind for k in d.wait)
     seq = any("retries_per_read" in d.rate[k] for k in rows)
+    srcu = any("vs_srcu_min" in d.rate[k] for k in rows)
     head = ["variant", "thr", "hold ns", "acq/s", "min", "max",
             "vs kernel", "min", "max"]
+    if srcu:
+        head += ["vs srcu", "min", "max", "sync ns"]
     if fair:
         head.append("fairness")
     if waits:
@@ -168,6 +189,11 @@ def kind_table(d, kind, md):
                      rate(r["acq_per_s_min"]), rate(r["acq_per_s_max"]),
                      "%.2fx" % r["vs_kernel"], "%.2f" % r["vs_kernel_min"],
                      "%.2f" % r["vs_kernel_max"]]
+                if srcu:
+                    c += ["%.2fx" % r.get("vs_srcu", 0),
+                          "%.2f" % r.get("vs_srcu_min", 0),
+                          "%.2f" % r.get("vs_srcu_max", 0),
+                          "%.0f" % r.get("sync_ns", 0)]
                 if fair:
                     c.append("%.3f" % r["fairness"])
                 if waits:
@@ -193,6 +219,7 @@ set xlabel "%s"
 # What --threads counts, per kind (dev/bench.c).
 XLABEL = {"channel": "threads: producers, and as many consumers",
           "rcu": "reader threads (and one updater)",
+          "rcu-paced": "reader threads (and one paced updater)",
           "seqlock": "reader threads (and one writer)"}
 
 

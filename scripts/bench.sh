@@ -6,7 +6,9 @@
 # `locklab bench --json` for every kind of `locklab list` (condvar has no
 # benchmark of its own), every variant and the kernel's own primitive, at
 # 1, 2 and 4 threads, with a hold time of 0 and of BENCH_HOLD_NS inside the
-# section (lock kinds; the other kinds take no hold time). The CLI
+# section (lock kinds; the other kinds take no hold time; rcu runs once
+# with its updater busy and once paced, sleeping BENCH_RCU_GAP_NS, default
+# 100000, after each update: the report's kind "rcu-paced"). The CLI
 # interleaves: each of the BENCH_REPEAT repetitions runs every variant once,
 # the kernel's among them, so every ratio is taken within one repetition.
 # A second pass repeats the lock kinds with --times for the wait times (the
@@ -19,6 +21,7 @@
 # a gnuplot error or an SVG that is not well formed fails the run.
 #
 #   BENCH_REPEAT=5 BENCH_MS=400 BENCH_THREADS=1,2,4 BENCH_HOLD_NS=300
+#   BENCH_RCU_GAP_NS=100000
 #   BENCH_WAIT_REPEAT=3 BENCH_WAIT_MS=300 BENCH_KINDS="spin mutex" (or all)
 #   BENCH_OUT=build/bench BENCH_TIMEOUT=1500 BENCH_CPU=qemu64,hypervisor=off
 #   scripts/bench.sh
@@ -71,12 +74,16 @@ fi
 cpu=${BENCH_CPU-qemu64,hypervisor=off}
 [[ $cpu =~ ^[A-Za-z0-9_.,=+-]*$ ]] || die "bench: BENCH_CPU '$cpu' is not a QEMU -cpu string"
 hold=${BENCH_HOLD_NS:-300}
+rcu_gap=${BENCH_RCU_GAP_NS:-100000}
 load=${BENCH_LOAD:-0}
 bare=${BENCH_BARE:-$((1 - smoke))} bare_iters=${BENCH_BARE_ITERS:-1048576}
 for v in "$repeat" "$ms" "$wrepeat" "$wms" "$hold" "$timeout" "$load" \
 	 "$bare" "$bare_iters"; do
 	[[ $v =~ ^[0-9]+$ ]] || die "bench: '$v' is not a number"
 done
+[[ $rcu_gap =~ ^[0-9]+$ ]] && [ "$rcu_gap" -ge 1 ] && [ "$rcu_gap" -le 1000000 ] ||
+	die "bench: BENCH_RCU_GAP_NS is 1..1000000, not '$rcu_gap'"
+
 [ "$bare_iters" -ge 1 ] && [ "$bare_iters" -le 67108864 ] ||
 	die "bench: BENCH_BARE_ITERS is 1..67108864 (locklab.bare_iters), not $bare_iters"
 [[ $threads =~ ^[0-9]+(,[0-9]+)*$ ]] || die "bench: BENCH_THREADS '$threads' is not N,N,..."
@@ -103,7 +110,7 @@ fi
 # The guest's side: plan the steps, then one `locklab bench` per step, each
 # JSON on one line between markers the host picks out of the console.
 cat >"$out/guest.sh" <<GUEST
-kinds="$kinds" threads=$threads hold=$hold
+kinds="$kinds" threads=$threads hold=$hold rcu_gap=$rcu_gap
 repeat=$repeat ms=$ms wrepeat=$wrepeat wms=$wms
 GUEST
 cat >>"$out/guest.sh" <<'GUEST'
@@ -119,7 +126,11 @@ for k in $(awk 'NR > 1 { print $1 }' /tmp/list | uniq); do
 	[ "$kinds" = all ] || case " $kinds " in *" $k "*) ;; *) continue ;; esac
 	n=$(awk -v k="$k" '$1 == k && $2 != "oneshot" && !/broken/' /tmp/list | wc -l)
 	case $k in
-	arc|channel|rcu|seqlock) plan="$plan rate:$k:0:$n" ;;
+	arc|channel|seqlock) plan="$plan rate:$k:0:$n" ;;
+	# rcu twice: the updater busy, and paced (g: --gap-ns, its sleep
+	# after each update), where every variant's readers see the same
+	# stream of updates (bench/rcubench.c).
+	rcu) plan="$plan rate:$k:0:$n rate:$k:g$rcu_gap:$n" ;;
 	*) plan="$plan rate:$k:0:$n rate:$k:$hold:$n"
 	   wplan="${wplan:-} wait:$k:0:$n wait:$k:$hold:$n" ;;
 	esac
@@ -147,9 +158,13 @@ EOF
 		w=$((n * nthr * wrepeat * wms)) opt="--repeat $wrepeat --ms $wms --times"
 	fi
 	echo "LOCKLAB-BENCH-STEP $i $steps $pass $k $h $w"
+	case $h in
+	g*) opt="$opt --hold-ns 0 --gap-ns ${h#g}" ;;
+	*) opt="$opt --hold-ns $h" ;;
+	esac
 	# shellcheck disable=SC2086
 	json=$(locklab bench --quiet --json --kind "$k" --threads "$threads" \
-		--hold-ns "$h" $opt)
+		$opt)
 	rc=$?
 	echo "LOCKLAB-BENCH-JSON $pass $k $h $json"
 	echo "LOCKLAB-BENCH-RC $pass $k $h $rc"

@@ -167,6 +167,22 @@ TEST_F(dev, bench_rcu_readers_never_meet_retired_copy)
 		EXPECT_EQ(0, b.lost_updates);
 		EXPECT_EQ(0, b.violations);
 	}
+	/*
+	 * Paced (ABI 1.4): the updater sleeps @gap_ns after each update, so
+	 * it makes no more than the sleeps leave room for; at most 1 ms.
+	 */
+	for (i = 0; i < ARRAY_SIZE(variants); i++) {
+		bench_init_kind(&b, LOCKLAB_KIND_RCU, variants[i], 2, 200);
+		b.gap_ns = 200000;
+		ASSERT_EQ(0, ioctl_err(self->dev, LOCKLAB_IOC_BENCH, &b));
+		EXPECT_LT(0, b.acquisitions);
+		EXPECT_LT(0, b.reads);
+		EXPECT_GE(b.elapsed_ns / 200000 + 1, b.reads);
+		EXPECT_EQ(0, b.violations);
+	}
+	bench_init_kind(&b, LOCKLAB_KIND_RCU, LOCKLAB_RCU_LAB, 1, 10);
+	b.gap_ns = 1000001;
+	EXPECT_EQ(EINVAL, ioctl_err(self->dev, LOCKLAB_IOC_BENCH, &b));
 	/* ... for RCU only. */
 	bench_init_kind(&b, LOCKLAB_KIND_SEQLOCK, LOCKLAB_SEQLOCK_LAB, 1, 10);
 	b.flags = LOCKLAB_BENCH_CALLBACKS;

@@ -9,16 +9,17 @@
  * one thread count: the median, minimum and maximum over the repetitions.
  *
  * JSON output (schema "locklab-bench/1"): {"schema", "backend", "cpus",
- * "kind", "ms", "hold_ns", "repeat", "results": [one object per row with
- * the keys of the CSV heading]}; the keys are stable, new ones are only
- * added.
+ * "kind", "ms", "hold_ns", "gap_ns", "repeat", "results": [one object per
+ * row with the keys of the CSV heading]}; the keys are stable, new ones
+ * are only added ("gap_ns" came with --gap-ns for the rcu kind).
  *
  * The rcu kind runs the kernel's SRCU in every repetition as well (its
  * fair baseline: counted readers, as ours) and adds "vs srcu", the ratio
  * of read sections per second to SRCU's in the same repetition, and
  * "sync ns", the updater's mean time per grace period (elapsed / grace
  * periods: its whole replace-wait-retire cycle, of which the wait is
- * nearly all, so an upper bound of the mean synchronize latency). With
+ * nearly all, so an upper bound of the mean synchronize latency; with
+ * --gap-ns the updater's sleep after each update is in it too). With
  * --callbacks (LOCKLAB_BENCH_CALLBACKS) it shows "cb/s", callbacks run
  * per second (all of them, the run ends with the variant's barrier), and
  * "cb vs srcu" instead of "sync ns".
@@ -143,6 +144,8 @@ static const struct col bench_cols[] = {
 	{ "sync ns", "sync_ns", COL_RATE, 10, COL_ALL },
 	{ "cb/s", "callbacks_per_s", COL_RATE, 10, COL_ALL },
 	{ "cb vs srcu", "cb_vs_srcu", COL_RATIO, 10, COL_ALL },
+	{ "srcu min", "vs_srcu_min", COL_RATIO, 8, COL_ALL },
+	{ "srcu max", "vs_srcu_max", COL_RATIO, 8, COL_ALL },
 };
 
 #define BENCH_COL_RETRIES	21
@@ -150,6 +153,8 @@ static const struct col bench_cols[] = {
 #define BENCH_COL_SYNC		23
 #define BENCH_COL_CBS		24
 #define BENCH_COL_CB_VS_SRCU	25
+#define BENCH_COL_VS_SRCU_MIN	26
+#define BENCH_COL_VS_SRCU_MAX	27
 
 /* The columns of @kind: the shared ones, and the kind's own. */
 static void bench_cols_for(struct col *cols, const struct cli_opts *o)
@@ -159,8 +164,11 @@ static void bench_cols_for(struct col *cols, const struct cli_opts *o)
 	memcpy(cols, bench_cols, sizeof(bench_cols));
 	if (strcmp(o->kind, "seqlock"))
 		cols[BENCH_COL_RETRIES].where = 0;
-	if (!rcu)
+	if (!rcu) {
 		cols[BENCH_COL_VS_SRCU].where = 0;
+		cols[BENCH_COL_VS_SRCU_MIN].where = 0;
+		cols[BENCH_COL_VS_SRCU_MAX].where = 0;
+	}
 	if (!rcu || o->callbacks)
 		cols[BENCH_COL_SYNC].where = 0;
 	if (!rcu || !o->callbacks) {
@@ -252,7 +260,8 @@ static int bench_fill(union cell *c, const struct bench_row *row,
 	/* Over every run: retried copies per accepted one. */
 	c[BENCH_COL_RETRIES].d = acq ? (double)retries / acq : 0;
 	/* rcu: medians over the runs. */
-	stats3(vs_srcu, n, &c[BENCH_COL_VS_SRCU].d, &x, &y);
+	stats3(vs_srcu, n, &c[BENCH_COL_VS_SRCU].d,
+	       &c[BENCH_COL_VS_SRCU_MIN].d, &c[BENCH_COL_VS_SRCU_MAX].d);
 	stats3(sync, n, &c[BENCH_COL_SYNC].d, &x, &y);
 	stats3(cbs, n, &c[BENCH_COL_CBS].d, &x, &y);
 	stats3(cb_vs_srcu, n, &c[BENCH_COL_CB_VS_SRCU].d, &x, &y);

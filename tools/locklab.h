@@ -104,7 +104,8 @@ struct report {
 	union cell *cells;	/* nrows * ncols */
 	const char **error;	/* per row: an error instead of the cells */
 	const char **note;	/* per row: table only, after the cells */
-	struct meta run_meta[8];	/* report_run_init()'s */
+	struct meta run_meta[10];	/* report_run_init()'s */
+	char run_gap[24];
 	char run_title[160];
 };
 

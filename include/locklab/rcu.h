@@ -21,9 +21,9 @@
  *   read_lock     i = phase; lock[i]++ (this CPU); smp_mb() (A);
  *                 if phase != i: unlock[i]++, smp_mb() (F), wake the
  *                 grace period's waiter, and start over; return i
- *   read_unlock   smp_mb() (B); unlock[i]++ (this CPU); smp_mb() (F);
- *                 if phase != i (we were an old reader) and a grace
- *                 period sleeps on @gp_wq: wake it
+ *   read_unlock   smp_mb() (B); unlock[i]++ (this CPU); if phase != i
+ *                 (we were an old reader): smp_mb() (F), and if a grace
+ *                 period sleeps on @gp_wq, wake it
  *   synchronize   s = snapshot of @gp_seq (the grace period that must end)
  *                 after smp_mb() (E); then, under the mutex @gp_lock:
  *                 if @gp_seq reached s, another caller's grace period
@@ -60,16 +60,28 @@
  * earlier lock counted too, so the sums can be equal only when every
  * counted section has left.
  *
- * The sleep (no polling): the waiter queues itself on @gp_wq and sets its
- * state, a full barrier (G, in prepare_to_wait()), then sums the
- * counters. An old reader leaving increments unlock[old], passes (F), then
- * reads @phase and @gp_wq. Two store-buffering pairs: (F) with (C) (if the
- * leaving reader still sees phase == old, the scan after (C) sees its
- * increment) and (F) with (G) (either the scan sees the increment, or the
- * reader sees the waiter queued and wakes it). So the waiter sleeps until
- * some old reader leaves, sums again, and returns after the last one; a
- * reader that left under the current phase wakes nobody. The price is
- * (F): a third full barrier per read section.
+ * The sleep (woken, not polled): the waiter queues itself on @gp_wq and
+ * sets its state, a full barrier (G, in prepare_to_wait()), then sums the
+ * counters. An old reader leaving increments unlock[old], then reads
+ * @phase; if it sees the flip, it passes (F) and reads @gp_wq. (F) and
+ * (G) are a store-buffering pair: either the scan sees the increment, or
+ * the reader sees the waiter queued and wakes it. So the waiter sleeps
+ * until some old reader leaves, sums again, and returns after the last
+ * one; a reader that left under the current phase wakes nobody.
+ *
+ * The one race left open, on purpose: the common unlock has no barrier
+ * between its increment and its read of @phase (kernel SRCU's unlock has
+ * none there either: one full barrier per side). The reader may read the
+ * old @phase while its increment is still in its store buffer, and the
+ * writer's scans after (C) and (G) miss that increment: a wake-up nobody
+ * sends. The writer therefore sleeps at most LAB_RCU_BACKSTOP (200 ms)
+ * and sums again; @gp_backstops counts the sleeps that ended so with the
+ * readers gone, a bound on the wake-ups this race lost. The race needs the
+ * increment to stay invisible from before the flip until after the
+ * writer's second scan, a prepare_to_wait() later, which stores do not do
+ * in practice; the KUnit suite prints the count. Leaving (F) out of every
+ * read section is what it buys: a read section costs two full barriers,
+ * as SRCU's does, not three.
  *
  * Deferred reclamation (lab_call_rcu()): callbacks go on a lock-free list
  * and a work item takes the whole list, waits for one grace period and
@@ -77,8 +89,8 @@
  * next batch. lab_rcu_barrier() waits until every queued callback ran.
  *
  * Unlike the kernel's RCU, whose readers pay nothing because grace periods
- * are inferred from context switches, readers here pay three full
- * barriers and two per-CPU increments; the benchmark shows the difference
+ * are inferred from context switches, readers here pay two full barriers
+ * and two per-CPU increments; the benchmark shows the difference
  * (LOCKLAB_KIND_RCU, kernel RCU as the baseline).
  *
  * Contexts: read sections in any context that may use this_cpu ops and
@@ -101,6 +113,7 @@
 
 #include <linux/atomic.h>
 #include <linux/compiler.h>
+#include <linux/jiffies.h>
 #include <linux/llist.h>
 #include <linux/percpu.h>
 #include <linux/types.h>
@@ -108,6 +121,9 @@
 #include <linux/workqueue.h>
 
 #include <locklab/mutex.h>
+
+/* The longest a grace period sleeps between two sums (the lost wake-up). */
+#define LAB_RCU_BACKSTOP	msecs_to_jiffies(200)
 
 struct lab_rcu_cpu {
 	unsigned long lock[2];
@@ -134,6 +150,8 @@ struct lab_rcu_head {
  * @gp_requests: lab_rcu_synchronize() calls (for tests and reports)
  * @gp_scans: counter sums the grace periods made (tests: sleeps, not
  *	polls); under @gp_lock
+ * @gp_backstops: sleeps that LAB_RCU_BACKSTOP ended with the old readers
+ *	gone (wake-ups lost to the race the header describes); under @gp_lock
  * @cbs: callbacks waiting for the next batch
  * @cb_work: runs the batches
  * @cb_pending: callbacks queued and not yet run
@@ -147,6 +165,7 @@ struct lab_rcu {
 	wait_queue_head_t gp_wq;
 	atomic_long_t gp_requests;
 	unsigned long gp_scans;
+	unsigned long gp_backstops;
 	struct llist_head cbs;
 	struct work_struct cb_work;
 	atomic_long_t cb_pending;
@@ -160,7 +179,7 @@ bool lab_rcu_readers_idle(struct lab_rcu *d);
 void lab_call_rcu(struct lab_rcu *d, struct lab_rcu_head *head,
 		  lab_rcu_callback_t func);
 void lab_rcu_barrier(struct lab_rcu *d);
-void lab_rcu_wake_gp(struct lab_rcu *d);
+void lab_rcu_old_reader_left(struct lab_rcu *d);
 
 /* Grace periods of @d completed so far. */
 static inline unsigned long lab_rcu_gp_count(struct lab_rcu *d)
@@ -194,9 +213,7 @@ static __always_inline int lab_rcu_read_lock(struct lab_rcu *d)
 		 * as an old reader leaving does.
 		 */
 		this_cpu_inc(d->cpu->unlock[i]);
-		/* (F): pairs with (G) in the grace period's wait. */
-		smp_mb();
-		lab_rcu_wake_gp(d);
+		lab_rcu_old_reader_left(d);
 	}
 }
 
@@ -210,10 +227,13 @@ static __always_inline void lab_rcu_read_unlock(struct lab_rcu *d, int idx)
 	/* (B): our reads are done before the writer can count us out. */
 	smp_mb();
 	this_cpu_inc(d->cpu->unlock[idx]);
-	/* (F): pairs with (C) and with (G) of the grace period's wait. */
-	smp_mb();
+	/*
+	 * No barrier: this read may pass the increment (the race that
+	 * LAB_RCU_BACKSTOP covers, see the file comment). An old reader
+	 * passes (F) before it looks at @gp_wq.
+	 */
 	if (unlikely(READ_ONCE(d->phase) != idx))
-		lab_rcu_wake_gp(d);	/* an old reader: the writer may sleep */
+		lab_rcu_old_reader_left(d);
 }
 
 /* Load an RCU-protected pointer inside a read section. */

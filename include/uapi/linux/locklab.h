@@ -67,7 +67,7 @@
 #define LOCKLAB_TYPE		0xE7
 
 #define LOCKLAB_ABI_MAJOR	1
-#define LOCKLAB_ABI_MINOR	3
+#define LOCKLAB_ABI_MINOR	4
 
 /**
  * enum locklab_kind - families of primitives
@@ -294,7 +294,11 @@ struct locklab_list {
  * @threads: in: kernel threads to run, 1..64
  * @duration_ms: in: run time, 1..the bench_max_ms module parameter
  * @hold_ns: in: busy time inside each critical section, at most 1000000
- * @gap_ns: in: busy time between critical sections, at most 1000000
+ * @gap_ns: in: busy time between critical sections, at most 1000000; for
+ *	%LOCKLAB_KIND_RCU the updater's sleep after each update instead
+ *	(rounded up to microseconds; 0: the updater never sleeps but in its
+ *	grace periods), so that every variant's readers see about the same
+ *	stream of updates (added in ABI 1.4: EINVAL before)
  * @per_thread: in: user pointer to __u64[@threads] that receives each
  *	thread's acquisitions, or 0
  * @acquisitions: out: critical sections completed by all threads
