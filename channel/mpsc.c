@@ -9,6 +9,12 @@
  * while the list is empty. No atomics of its own: lab_mutex and lab_condvar
  * provide all the ordering.
  *
+ * The mutex is the book's spinning one (ch. 9, LAB_MUTEX_SPIN): every
+ * holder keeps it for a few list operations, so a waiter that spins a
+ * little mostly gets it without a sleep and a wake-up. With the plain
+ * 3-state mutex, each collision of a sender and a receiver cost both
+ * (the 1+1 benchmark measured 0.68x kfifo against 1.17x spinning).
+ *
  * Differences from the book: messages are byte buffers copied into a heap
  * message (allocated before the mutex is taken, so the critical section
  * never allocates); the queue is unbounded up to a memory cap (then
@@ -77,7 +83,7 @@ static struct lab_chan *mpsc_create(size_t capacity, size_t msg_max,
 
 	if (IS_ERR(q))
 		return ERR_CAST(q);
-	lab_mutex_init(&q->lock, LAB_MUTEX_3STATE);
+	lab_mutex_init(&q->lock, LAB_MUTEX_SPIN);
 	lab_condvar_init(&q->item_ready, LAB_CONDVAR_WAITCOUNT);
 	INIT_LIST_HEAD(&q->queue);
 	q->cap = min_not_zero(capacity, READ_ONCE(lab_mpsc_max_bytes));
