@@ -93,10 +93,14 @@ vm-selftests: modules tools selftests
 style:
 	scripts/style.sh
 
+# The same W= and LOCKLAB_WERROR as modules: kbuild then keeps the objects
+# (C=2 runs sparse over every file anyway), and the next modules build
+# does not compile them all again either.
 sparse:
 	@test -n "$(KDIR)" || { echo "no kernel build tree: run scripts/deps.sh" >&2; exit 1; }
 	@mkdir -p build
-	set -o pipefail; $(MAKE) -C $(KDIR) M=$(TOP) C=2 CF="-D__CHECK_ENDIAN__" \
+	set -o pipefail; $(MAKE) -C $(KDIR) M=$(TOP) W=$(W) LOCKLAB_WERROR=y C=2 \
+		CF="-D__CHECK_ENDIAN__" \
 		modules 2>&1 | tee build/sparse.log
 	! grep -E '(warning|error):' build/sparse.log
 
