@@ -95,7 +95,9 @@ if [ $debug = 1 ]; then
 		exit 1
 	fi
 	# No KUnit suite matches the filter: boot straight to the tests.
-	args+=(--kernel "$kernel" --no-ko --append "kunit.filter_glob=none")
+	# qboot: the debug kernel has no ACPI (see scripts/kunit.sh).
+	args+=(--kernel "$kernel" --no-ko --append "kunit.filter_glob=none"
+	       --bios "$QBOOT")
 fi
 # The programs the Makefile lists, not whatever else lies in $outdir (a
 # program since removed or renamed would still run).
