@@ -76,7 +76,8 @@
  * writer's scans after (C) and (G) miss that increment: a wake-up nobody
  * sends. The writer therefore sleeps at most LAB_RCU_BACKSTOP (200 ms)
  * and sums again; @gp_backstops counts the sleeps that ended so with the
- * readers gone, a bound on the wake-ups this race lost. The race needs the
+ * readers gone: the wake-ups this race lost, and any that came in the
+ * jiffy the timer ran out (an estimate from above). The race needs the
  * increment to stay invisible from before the flip until after the
  * writer's second scan, a prepare_to_wait() later, which stores do not do
  * in practice; the KUnit suite prints the count. Leaving (F) out of every
@@ -151,7 +152,8 @@ struct lab_rcu_head {
  * @gp_scans: counter sums the grace periods made (tests: sleeps, not
  *	polls); under @gp_lock
  * @gp_backstops: sleeps that LAB_RCU_BACKSTOP ended with the old readers
- *	gone (wake-ups lost to the race the header describes); under @gp_lock
+ *	gone (wake-ups lost to the race the header describes, or that came
+ *	as the timer ran out); under @gp_lock
  * @cbs: callbacks waiting for the next batch
  * @cb_work: runs the batches
  * @cb_pending: callbacks queued and not yet run

@@ -296,7 +296,9 @@ struct locklab_list {
  * @hold_ns: in: busy time inside each critical section, at most 1000000
  * @gap_ns: in: busy time between critical sections, at most 1000000; for
  *	%LOCKLAB_KIND_RCU the updater's sleep after each update instead
- *	(rounded up to microseconds; 0: the updater never sleeps but in its
+ *	(rounded up to microseconds, a timer sleep: its shortest lasts what a
+ *	timer wake-up takes, tens of microseconds under QEMU TCG; 0: the
+ *	updater never sleeps but in its
  *	grace periods), so that every variant's readers see about the same
  *	stream of updates (added in ABI 1.4: EINVAL before)
  * @per_thread: in: user pointer to __u64[@threads] that receives each
