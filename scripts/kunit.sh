@@ -78,9 +78,7 @@ case "$arch" in
 um) ;;
 x86_64)
 	kconf+=(--kconfig_add CONFIG_SMP=y)
-	# qboot: its MP table brings up the second CPU of a kernel built
-	# without ACPI (kunit/debug.config), and it boots faster than SeaBIOS.
-	qemu_args="-smp 2 -bios $QBOOT"
+	qemu_args="-smp 2"
 	;;
 arm64)
 	kconf+=(--kconfig_add CONFIG_SMP=y --kconfig_add CONFIG_MODULES=y
@@ -194,9 +192,7 @@ cd "$KSRC"
 # allnoconfig (1200 objects for the debug kernel instead of 1409) it is a
 # PREEMPT_NONE kernel, in which two KUnit threads spinning on both CPUs
 # once held off stop_machine() (the TSC clocksource switch) until the
-# 1800 s timeout; the olddefconfig one never did. The debug kernel's
-# fragment turns off the big parts olddefconfig adds that the tests do not
-# use instead (ACPI, ethtool's netlink, HID: 1105 objects, not 1420).
+# 1800 s timeout; the olddefconfig one never did.
 if [ ${#tiny[@]} -gt 0 ] && [ ! -f "$builddir/.locklab-allno" ]; then
 	cross=()
 	[ "$arch" = arm64 ] && cross=(CROSS_COMPILE=aarch64-linux-gnu-)

@@ -6,8 +6,6 @@ LOCKLAB_CACHE=${LOCKLAB_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/locklab}
 KSRC_TARBALL=${KSRC_TARBALL:-/usr/src/linux-source-6.1.tar.xz}
 KSRC=${KSRC:-$LOCKLAB_CACHE/linux-source-6.1}
 JOBS=${JOBS:-$(nproc)}
-# The x86_64 firmware of the KUnit kernels (qemu-system-data): see kunit.sh.
-QBOOT=${QBOOT:-/usr/share/qemu/qboot.rom}
 
 die() { echo "locklab: $*" >&2; exit 1; }
 

@@ -95,9 +95,7 @@ if [ $debug = 1 ]; then
 		exit 1
 	fi
 	# No KUnit suite matches the filter: boot straight to the tests.
-	# qboot: the debug kernel has no ACPI (see scripts/kunit.sh).
-	args+=(--kernel "$kernel" --no-ko --append "kunit.filter_glob=none"
-	       --bios "$QBOOT")
+	args+=(--kernel "$kernel" --no-ko --append "kunit.filter_glob=none")
 fi
 # The programs the Makefile lists, not whatever else lies in $outdir (a
 # program since removed or renamed would still run).
