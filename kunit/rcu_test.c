@@ -83,8 +83,8 @@ static void rcu_free(struct lab_rcu *d)
 
 /*
  * Sums one sleeping grace period may make: 4 woken by the reader (below),
- * 2 more for each LAB_RCU_BACKSTOP (200 ms) a slow host stretches the
- * 100 ms sleep past; one is allowed. Polling at every tick makes 25-100.
+ * 1 more for each LAB_RCU_BACKSTOP (200 ms) a slow host stretches the
+ * 100 ms sleep past. Polling at every tick makes 25-100.
  */
 #define RCU_MAX_SCANS	8
 

@@ -138,20 +138,18 @@ static bool lab_rcu_gp_scan(struct lab_rcu *d, unsigned int idx)
 static void lab_rcu_wait_idx(struct lab_rcu *d, unsigned int idx)
 {
 	DEFINE_WAIT(wait);
-	long left;
+	bool ran_out = false;
 
 	if (lab_rcu_gp_scan(d, idx))
 		return;
 	for (;;) {
 		/* (G): queued and state set, a full barrier, then the sums. */
 		prepare_to_wait(&d->gp_wq, &wait, TASK_IDLE);
-		if (lab_rcu_gp_scan(d, idx))
-			break;
-		left = schedule_timeout(LAB_RCU_BACKSTOP);
-		if (!left && lab_rcu_gp_scan(d, idx)) {
-			d->gp_backstops++;
+		if (lab_rcu_gp_scan(d, idx)) {
+			d->gp_backstops += ran_out;
 			break;
 		}
+		ran_out = !schedule_timeout(LAB_RCU_BACKSTOP);
 	}
 	finish_wait(&d->gp_wq, &wait);
 }
