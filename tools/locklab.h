@@ -105,7 +105,6 @@ struct report {
 	const char **error;	/* per row: an error instead of the cells */
 	const char **note;	/* per row: table only, after the cells */
 	struct meta run_meta[10];	/* report_run_init()'s */
-	char run_gap[24];
 	char run_title[160];
 };
 

@@ -31,6 +31,7 @@ int report_run_init(struct report *r, const char *cmd,
 		    const struct cli_opts *o, const struct locklab_version *v,
 		    unsigned int nrows)
 {
+	char gap[24];
 	const struct meta meta[] = {
 		{ "backend", v->backend, 0 }, { "cpus", NULL, v->nr_cpus },
 		{ "kind", o->kind, 0 }, { "threads", NULL, o->threads },
@@ -41,11 +42,10 @@ int report_run_init(struct report *r, const char *cmd,
 	memcpy(r->run_meta, meta, sizeof(meta));
 	r->meta = r->run_meta;
 	r->nmeta = ARRAY_SIZE(meta);
-	snprintf(r->run_gap, sizeof(r->run_gap), o->gap_ns ? ", gap %u ns" : "",
-		 o->gap_ns);
+	snprintf(gap, sizeof(gap), o->gap_ns ? ", gap %u ns" : "", o->gap_ns);
 	snprintf(r->run_title, sizeof(r->run_title),
 		 "locklab %s: kind %s, %u threads, %u ms each, hold %u ns%s, atomics %s, %u CPUs",
-		 cmd, o->kind, o->threads, o->ms, o->hold_ns, r->run_gap,
+		 cmd, o->kind, o->threads, o->ms, o->hold_ns, gap,
 		 v->backend, v->nr_cpus);
 	r->title = r->run_title;
 	return report_init(r, nrows);
