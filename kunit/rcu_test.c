@@ -213,13 +213,12 @@ static void rcu_grace_periods_end_under_reader_stream_test(struct kunit *test)
 	KUNIT_EXPECT_LE(test, g->d->gp_backstops,
 			(unsigned long)GP_STREAM_BACKSTOPS);
 	/*
-	 * With 2+ CPUs the readers are inside while the writer runs, so it
-	 * slept (more than one scan per grace period) and the bound above
-	 * covered the wake path. On one CPU without preemption the writer
-	 * runs its grace periods before any reader enters: nothing slept.
+	 * The bound above covers the wake path only when the writer slept
+	 * (more scans than grace periods, as in most 2-CPU runs). It may
+	 * run its grace periods before any reader enters, on one CPU always
+	 * and on two sometimes (200 scans, seen with 2 and 3 readers), so
+	 * that is not asserted.
 	 */
-	if (num_online_cpus() > 1)
-		KUNIT_EXPECT_GT(test, g->d->gp_scans, (unsigned long)GP_STREAM);
 	rcu_free(g->d);
 	kfree(g);
 }
