@@ -222,14 +222,15 @@ static int lab_qlock_park(struct lab_qlock *l, struct lab_qlock_waiter *w,
 
 /*
  * Handed the lock at @handoff_ns: allow the next hand-off only after
- * LAB_PARK_FAIR_COST times what this one cost. The holder alone reads and
+ * LAB_PARK_FAIR_COST times what this one cost, LAB_PARK_FAIR_PAUSE_MAX_NS
+ * at most (lab_fair_next_ns()). The holder alone reads and
  * writes @fair_next_ns, so the lock orders it.
  */
 static void lab_qlock_fair_paid(struct lab_qlock *l, u64 handoff_ns)
 {
 	u64 now = ktime_get_ns();
 
-	l->fair_next_ns = now + LAB_PARK_FAIR_COST * (now - handoff_ns);
+	l->fair_next_ns = lab_fair_next_ns(now, handoff_ns);
 }
 
 static int __lab_qlock_lock_slowpath(struct lab_qlock *l, unsigned int flags,

@@ -133,11 +133,11 @@ static bool lab_unqueue(struct lab_waiter *w,
 		/*
 		 * Handed a token: the time since the unpark is what this
 		 * hand-off cost. No other before LAB_PARK_FAIR_COST times
-		 * that (struct lab_unpark_result, @be_fair).
+		 * that, or LAB_PARK_FAIR_PAUSE_MAX_NS (struct
+		 * lab_unpark_result, @be_fair).
 		 */
 		now = ktime_get_ns();
-		b->fair_next_ns = now + LAB_PARK_FAIR_COST *
-					(now - w->token_ns);
+		b->fair_next_ns = lab_fair_next_ns(now, w->token_ns);
 	}
 	if (!woken) {
 		list_del_init(&w->node);

@@ -55,7 +55,8 @@
  * a hand-off: which unlock a lock gets decides its fairness, not its
  * encoding. Short waits stay barging (throughput); no parked task waits
  * much longer than the bound, or LAB_PARK_FAIR_COST wake-ups where those
- * are slower, plus one turn of the queue.
+ * are slower (LAB_PARK_FAIR_PAUSE_MAX_NS at most), plus one turn of the
+ * queue.
  *
  * Spinning: before parking, a locker spins up to LAB_PLOCK_SPIN times while
  * the lock is held and nobody is parked (the book's ch. 9 spin phase).

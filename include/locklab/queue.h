@@ -54,8 +54,9 @@
  * across its re-queues) and the lock can afford a hand-off (@fair_next_ns:
  * the new owner measures what its hand-off cost, the time from the pop to
  * its running, and allows the next one only LAB_PARK_FAIR_COST times that
- * later, so hand-offs take at most a tenth of the lock's time even where
- * wake-ups are slow), the unlocker keeps LOCKED set and passes it to
+ * later, LAB_PARK_FAIR_PAUSE_MAX_NS at most, so hand-offs take at most a
+ * tenth of the lock's time unless wake-ups are slower than 0.55 ms), the
+ * unlocker keeps LOCKED set and passes it to
  * that waiter (@handoff_ns), so it cannot be barged:
  *
  *   unlock slow path, hand-off  LOCKED|h -> LOCKED|QLOCKED|h, pop h,

@@ -32,8 +32,10 @@
 #include <linux/hrtimer.h>
 #include <linux/ktime.h>
 #include <linux/limits.h>
+#include <linux/minmax.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
+#include <linux/time64.h>
 #include <linux/types.h>
 
 /* lab_wait() flags: how a signal affects the sleep. */
@@ -133,8 +135,9 @@ int lab_park_token(const void *key, bool (*validate)(void *arg),
  *	@since_ns it gave lab_park_token(); 0 when it gave none
  * @be_fair: a hand-off now is affordable: the last one this bucket made
  *	(a nonzero token) is at least LAB_PARK_FAIR_COST times its own
- *	cost ago, the cost being the time from the unpark to the woken
- *	task running, while nobody could take the lock. Rate-limiting
+ *	cost ago (LAB_PARK_FAIR_PAUSE_MAX_NS at most), the cost being the
+ *	time from the unpark to the woken task running, while nobody could
+ *	take the lock. Rate-limiting
  *	hand-offs so keeps their dead time under 1/(LAB_PARK_FAIR_COST + 1)
  *	of the lock's time however slow wake-ups are (Rust's parking_lot
  *	keeps a per-bucket fair timeout for the same reason). Only for a
@@ -153,6 +156,26 @@ struct lab_unpark_result {
 
 /* Hand-offs may cost at most 1 / (LAB_PARK_FAIR_COST + 1) of the time. */
 #define LAB_PARK_FAIR_COST	9
+
+/*
+ * ... but one slow wake-up (a vCPU the host kept off its CPU for 8 ms)
+ * must not switch fairness off for nine times that: the pause after a
+ * hand-off is at most this long. Where every hand-off is slower than
+ * LAB_PARK_FAIR_PAUSE_MAX_NS / LAB_PARK_FAIR_COST (0.55 ms), the bound on
+ * a waiter wins over the throughput bound.
+ */
+#define LAB_PARK_FAIR_PAUSE_MAX_NS	(5 * NSEC_PER_MSEC)
+
+/*
+ * A hand-off made at @handoff_ns ran at @now: the time before which no
+ * other may be made (struct lab_unpark_result's @be_fair, the queue lock's
+ * @fair_next_ns).
+ */
+static inline u64 lab_fair_next_ns(u64 now, u64 handoff_ns)
+{
+	return now + min_t(u64, LAB_PARK_FAIR_COST * (now - handoff_ns),
+			   LAB_PARK_FAIR_PAUSE_MAX_NS);
+}
 
 int lab_unpark_one(const void *key,
 		   unsigned long (*callback)(void *arg,
