@@ -94,18 +94,25 @@ awk '
 	# may be.
 	if (w > d + 2000) long++
 	else if (d - w > 500000) slow++
+	if (2 * w >= d) near++
 	pairs++; delete t0[task]
 }
-END { printf "%d %d %d %d %d\n", pairs, orphan, bad, long, slow }
+END { printf "%d %d %d %d %d %d\n", pairs, orphan, bad, long, slow, near }
 ' "$out" >"$out.pairs"
 grep '^#' "$out.pairs" | head -8
-read pairs orphan bad long slow <<EOF
+read pairs orphan bad long slow near <<EOF
 $(grep -v '^#' "$out.pairs")
 EOF
-echo "# pairs $pairs, ends without a begin $orphan, other lock $bad, wait_ns longer than the pair $long, shorter by over 0.5 ms $slow"
+echo "# pairs $pairs, ends without a begin $orphan, other lock $bad, wait_ns longer than the pair $long, shorter by over 0.5 ms $slow, at least half of it $near"
 check trace.end_matches_begin_address test "$pairs" -gt 0 -a "$bad" -eq 0
+# Never longer than the pair; in most pairs at least half of it (a wait_ns
+# that missed part of the wait, or read 0, fails that: 95-97% on a quiet
+# host, 6.1 and PREEMPT_RT alike). Shorter by over 0.5 ms is preemption
+# between an event and its clock read: none on a quiet host, but on a
+# loaded one the run contends less and is preempted more (PREEMPT_RT,
+# beside a kernel build: 4 of 34 pairs), so a quarter is allowed.
 check trace.wait_ns_is_the_time_between test "$pairs" -gt 0 -a "$long" -eq 0 \
-	-a "$slow" -le $((pairs / 50 + 2))
+	-a "$near" -ge $((pairs / 2)) -a "$slow" -le $((pairs / 4 + 2))
 
 # Every kind reports: rwlock and spin waits carry their flags.
 record lab_contention_begin -- \
