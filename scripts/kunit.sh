@@ -273,6 +273,10 @@ fi
 # The guest: its own lock, so the next kernel can build meanwhile.
 exec 8>&-
 with_lock
+# A kernel without ACPI (the debug one) gets its clock from the command line.
+for a in $(tsc_kernel_args "$builddir/.config"); do
+	kargs+=(--kernel_args "$a")
+done
 started=$builddir/.locklab-started
 touch "$started"
 set +e

@@ -6,6 +6,9 @@ LOCKLAB_CACHE=${LOCKLAB_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/locklab}
 KSRC_TARBALL=${KSRC_TARBALL:-/usr/src/linux-source-6.1.tar.xz}
 KSRC=${KSRC:-$LOCKLAB_CACHE/linux-source-6.1}
 JOBS=${JOBS:-$(nproc)}
+# The x86_64 firmware of a kernel without ACPI (qemu-system-data): its MP
+# table lists every CPU; SeaBIOS's lists only the boot CPU.
+QBOOT=${QBOOT:-/usr/share/qemu/qboot.rom}
 
 die() { echo "locklab: $*" >&2; exit 1; }
 
@@ -66,4 +69,23 @@ kdir_default() {
 
 kernel_release() {
 	sed -n 's/^#define UTS_RELEASE "\(.*\)"/\1/p' "$1/include/generated/utsrelease.h"
+}
+
+# tsc_kernel_args CONFIG: the command line a QEMU x86_64 kernel with that
+# .config needs for a clock. Without ACPI (kunit/debug.config) it has no
+# HPET or ACPI PM timer, and its TSC calibration against the PIT fails on
+# a busy host (seen: the jiffies clocksource, sched_clock 0 ns apart);
+# tsc_early_khz= gives it the host's TSC rate, which is the guest's under
+# TCG (scripts/tsc-khz.c), and tsc=reliable keeps that TSC, as no
+# watchdog clock exists to check it against. Prints nothing for a kernel
+# with ACPI, or where the rate cannot be measured (not an x86_64 host).
+tsc_kernel_args() {
+	local bin="$LOCKLAB_CACHE/bin/tsc-khz" khz
+	grep -q '^CONFIG_ACPI=y' "$1" 2>/dev/null && return 0
+	if [ ! -x "$bin" ] || [ "$LOCKLAB_TOP/scripts/tsc-khz.c" -nt "$bin" ]; then
+		mkdir -p "$LOCKLAB_CACHE/bin"
+		gcc -O2 -o "$bin" "$LOCKLAB_TOP/scripts/tsc-khz.c" 2>/dev/null || return 0
+	fi
+	khz=$("$bin") || return 0
+	echo "tsc_early_khz=$khz tsc=reliable"
 }

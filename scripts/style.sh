@@ -15,7 +15,7 @@ check() {
 	for f; do
 		ignore=FILE_PATH_CHANGES,SPDX_LICENSE_TAG
 		case "$f" in
-		tools/*|selftests/*) ignore+=",$user_ignore" ;;
+		tools/*|selftests/*|scripts/*) ignore+=",$user_ignore" ;;
 		# Generates one wrapper per backend, operation and ordering:
 		# token arguments are pasted more than once by design.
 		kunit/atomic_test.c) ignore+=",MACRO_ARG_REUSE,COMPLEX_MACRO" ;;

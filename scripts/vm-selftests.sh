@@ -95,7 +95,12 @@ if [ $debug = 1 ]; then
 		exit 1
 	fi
 	# No KUnit suite matches the filter: boot straight to the tests.
-	args+=(--kernel "$kernel" --no-ko --append "kunit.filter_glob=none")
+	# The kernel has no ACPI (kunit/debug.config): qboot's MP table gives
+	# it its second CPU (SeaBIOS lists only the boot CPU without ACPI),
+	# and its clock comes from the command line (scripts/lib.sh).
+	kconfig=$(dirname "$(readlink -f "$kernel")")/../../../.config
+	args+=(--kernel "$kernel" --no-ko --bios "$QBOOT"
+	       --append "kunit.filter_glob=none $(tsc_kernel_args "$kconfig")")
 fi
 # The programs the Makefile lists, not whatever else lies in $outdir (a
 # program since removed or renamed would still run).
