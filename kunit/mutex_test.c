@@ -19,7 +19,8 @@
  *  - the parking lock's "parked" bit is exact: the last waiter to give up
  *    clears it and the unlock then wakes nobody;
  *  - the eventually fair queue and parking locks bound the longest wait
- *    where their barging twins, in the same case, starve a waiter;
+ *    where their barging twins, in the same case, starve a waiter; the
+ *    pause after a hand-off is 9 times its cost, 5 ms at most;
  *  - the guards release on scope exit.
  *
  * Not tested here: lockdep reports (the debug tier runs these suites with
@@ -569,10 +570,11 @@ static void plock_parked_bit_exact_test(struct kunit *test)
  * has waited LAB_[PQ]LOCK_FAIR_NS (0.5 ms), at most every
  * LAB_PARK_FAIR_COST wake-ups and at least every
  * LAB_PARK_FAIR_PAUSE_MAX_NS (5 ms), so its longest wait is about the
- * larger of the first two, 5 ms at most, plus a wake-up; FAIR_BOUND_MS
- * leaves room for slow wake-ups under QEMU TCG on a loaded host (without
- * the 5 ms cap one 8 ms wake-up paused hand-offs for 72 ms: max waits of
- * 45-88 ms in five runs on arm64 beside a kernel build). It is asserted with a CPU per thread
+ * larger of the first two, 5 ms at most, plus a wake-up and (more than 2
+ * threads) one turn of the queue; FAIR_BOUND_MS leaves room for slow
+ * wake-ups under QEMU TCG on a loaded host (without the 5 ms cap one 8 ms
+ * wake-up paused hand-offs for 72 ms: max waits of 45-88 ms in five runs
+ * on arm64 beside a kernel build). It is asserted with a CPU per thread
  * (with more threads, waits include runqueue time: only reported). The
  * barging lock's longest wait, measured in the same case, is what the
  * bound is compared with: when it exceeds the bound (starvation seen), the
@@ -671,6 +673,27 @@ static void mutex_fair_max_wait_bounded_test(struct kunit *test)
 	}
 }
 
+/*
+ * The pause after a fair hand-off (both eventually fair locks take it from
+ * lab_fair_next_ns()): LAB_PARK_FAIR_COST times what the hand-off cost,
+ * never more than LAB_PARK_FAIR_PAUSE_MAX_NS, also for a clock that went
+ * backwards between the hand-off and its measurement.
+ */
+static void mutex_fair_pause_is_capped_test(struct kunit *test)
+{
+	const u64 ms = NSEC_PER_MSEC, us = NSEC_PER_USEC;
+
+	/* A 100 us hand-off: 900 us without one. */
+	KUNIT_EXPECT_EQ(test, lab_fair_next_ns(10 * ms, 10 * ms - 100 * us),
+			10 * ms + 900 * us);
+	/* An 8 ms one would pause 72 ms: 5 ms. */
+	KUNIT_EXPECT_EQ(test, lab_fair_next_ns(20 * ms, 12 * ms),
+			20 * ms + LAB_PARK_FAIR_PAUSE_MAX_NS);
+	KUNIT_EXPECT_EQ(test, lab_fair_next_ns(20 * ms, 20 * ms), 20 * ms);
+	KUNIT_EXPECT_EQ(test, lab_fair_next_ns(20 * ms, 21 * ms),
+			20 * ms + LAB_PARK_FAIR_PAUSE_MAX_NS);
+}
+
 static void mutex_guard_releases_on_scope_exit_test(struct kunit *test)
 {
 	struct lab_mutex m;
@@ -705,6 +728,7 @@ static struct kunit_case mutex_test_cases[] = {
 	KUNIT_CASE(plock_parked_bit_exact_test),
 	KUNIT_CASE_PARAM(mutex_fair_max_wait_bounded_test,
 			 mutex_fair_gen_params),
+	KUNIT_CASE(mutex_fair_pause_is_capped_test),
 	KUNIT_CASE(mutex_guard_releases_on_scope_exit_test),
 	{}
 };

@@ -190,6 +190,12 @@ static int gp_stream_thread(void *arg, unsigned int id)
 	 * (it waits for the sections that were running at its start only).
 	 */
 	idx = lab_rcu_read_lock(g->d);
+	/*
+	 * Relaxed: lab_rcu_read_lock()'s full barrier orders our section's
+	 * counter before it, and the writer's grace period begins with one
+	 * after its read of @inside, so a writer that counts us also sees
+	 * our section.
+	 */
 	atomic_inc(&g->inside);
 	while (!READ_ONCE(g->stop)) {
 		ndelay(500);

@@ -78,14 +78,35 @@ kernel_release() {
 # tsc_early_khz= gives it the host's TSC rate, which is the guest's under
 # TCG (scripts/tsc-khz.c), and tsc=reliable keeps that TSC, as no
 # watchdog clock exists to check it against. Prints nothing for a kernel
-# with ACPI, or where the rate cannot be measured (not an x86_64 host).
+# with ACPI. Fails, saying why, when the .config is missing or the rate
+# cannot be measured (not an x86_64 host, no gcc): that kernel would boot
+# on the jiffies clock, and its timing tests would mean nothing.
+# tsc_clock_ok LOG checks what such a guest printed.
 tsc_kernel_args() {
 	local bin="$LOCKLAB_CACHE/bin/tsc-khz" khz
-	grep -q '^CONFIG_ACPI=y' "$1" 2>/dev/null && return 0
+	[ -r "$1" ] || { echo "locklab: no kernel config $1" >&2; return 1; }
+	grep -q '^CONFIG_ACPI=y' "$1" && return 0
 	if [ ! -x "$bin" ] || [ "$LOCKLAB_TOP/scripts/tsc-khz.c" -nt "$bin" ]; then
 		mkdir -p "$LOCKLAB_CACHE/bin"
-		gcc -O2 -o "$bin" "$LOCKLAB_TOP/scripts/tsc-khz.c" 2>/dev/null || return 0
+		# Built aside and renamed: a concurrent caller never runs
+		# a half-written file.
+		gcc -O2 -o "$bin.$$" "$LOCKLAB_TOP/scripts/tsc-khz.c" &&
+			mv -f "$bin.$$" "$bin" || {
+			rm -f "$bin.$$"
+			echo "locklab: cannot build scripts/tsc-khz.c, the clock of a kernel without ACPI" >&2
+			return 1
+		}
 	fi
-	khz=$("$bin") || return 0
+	khz=$("$bin") || {
+		echo "locklab: cannot measure the host's TSC rate (scripts/tsc-khz.c)" >&2
+		return 1
+	}
 	echo "tsc_early_khz=$khz tsc=reliable"
+}
+
+# tsc_clock_ok LOG: the guest whose kernel log LOG is ran on its TSC, not on
+# jiffies (for the kernels tsc_kernel_args gave a command line).
+tsc_clock_ok() {
+	grep -aq 'clocksource: Switched to clocksource tsc' "$1" &&
+		! grep -aqE 'clocksource: Switched to clocksource (refined-)?jiffies' "$1"
 }

@@ -99,8 +99,12 @@ if [ $debug = 1 ]; then
 	# it its second CPU (SeaBIOS lists only the boot CPU without ACPI),
 	# and its clock comes from the command line (scripts/lib.sh).
 	kconfig=$(dirname "$(readlink -f "$kernel")")/../../../.config
+	tsc_args=$(tsc_kernel_args "$kconfig") || {
+		echo "$tag: 0 passed, 1 failed, 0 skipped"
+		exit 1
+	}
 	args+=(--kernel "$kernel" --no-ko --bios "$QBOOT"
-	       --append "kunit.filter_glob=none $(tsc_kernel_args "$kconfig")")
+	       --append "kunit.filter_glob=none $tsc_args")
 fi
 # The programs the Makefile lists, not whatever else lies in $outdir (a
 # program since removed or renamed would still run).
@@ -120,6 +124,11 @@ p=$(tap ok | grep -avc '# SKIP')
 s=$(tap ok | grep -ac '# SKIP')
 f=$(tap 'not ok' | grep -avc '# SKIP')
 grep -aE '^(not )?ok [0-9]+ |^# selftest:|^# (PASSED|FAILED|Totals)' "$log"
+# A kernel given its TSC rate must have run on it (scripts/lib.sh).
+if [ -n "${tsc_args:-}" ] && ! tsc_clock_ok "$log"; then
+	echo "$tag: the kernel did not run on its TSC ($tsc_args; see $log)"
+	f=$((f + 1))
+fi
 if [ $rc -ne 0 ] && [ "$f" -eq 0 ]; then
 	# The guest itself failed (boot, insmod, rmmod, kernel splat, timeout).
 	echo "$tag: the VM run failed with status $rc (see $log)"

@@ -94,25 +94,33 @@ awk '
 	# may be.
 	if (w > d + 2000) long++
 	else if (d - w > 500000) slow++
-	if (2 * w >= d) near++
+	# A pair of 200 us or more is mostly wait, not tracer: wait_ns is
+	# at least half of it unless the task was preempted.
+	if (d >= 200000) { big++; if (2 * w >= d) near++ }
 	pairs++; delete t0[task]
 }
-END { printf "%d %d %d %d %d %d\n", pairs, orphan, bad, long, slow, near }
+END { printf "%d %d %d %d %d %d %d\n", pairs, orphan, bad, long, slow, big, near }
 ' "$out" >"$out.pairs"
 grep '^#' "$out.pairs" | head -8
-read pairs orphan bad long slow near <<EOF
+read pairs orphan bad long slow big near <<EOF
 $(grep -v '^#' "$out.pairs")
 EOF
-echo "# pairs $pairs, ends without a begin $orphan, other lock $bad, wait_ns longer than the pair $long, shorter by over 0.5 ms $slow, at least half of it $near"
+echo "# pairs $pairs, ends without a begin $orphan, other lock $bad, wait_ns longer than the pair $long, shorter by over 0.5 ms $slow; of $big pairs of 200 us or more, $near with wait_ns at least half of it"
 check trace.end_matches_begin_address test "$pairs" -gt 0 -a "$bad" -eq 0
-# Never longer than the pair; in most pairs at least half of it (a wait_ns
-# that missed part of the wait, or read 0, fails that: 95-97% on a quiet
-# host, 6.1 and PREEMPT_RT alike). Shorter by over 0.5 ms is preemption
-# between an event and its clock read: none on a quiet host, but on a
-# loaded one the run contends less and is preempted more (PREEMPT_RT,
-# beside a kernel build: 4 of 34 pairs), so a quarter is allowed.
-check trace.wait_ns_is_the_time_between test "$pairs" -gt 0 -a "$long" -eq 0 \
-	-a "$near" -ge $((pairs / 2)) -a "$slow" -le $((pairs / 4 + 2))
+# Never longer than the pair. Shorter by over 0.5 ms is preemption between
+# an event and its clock read: none on a quiet host, but on a loaded one
+# the run contends less and is preempted more (PREEMPT_RT beside a kernel
+# build: 4 of 34 pairs), so a quarter is allowed. And wait_ns is not short
+# by a part of the wait: of the pairs of 200 us or more, all but a quarter
+# have it at least half the pair or were preempted (over 99% have it on
+# 6.1, 6.12-rt and arm64 max and cortex-a57), which a wait_ns of 0, or one
+# that misses part of the wait, fails. Not in all pairs: under TCG the
+# tracer's own time can be half a pair under 50 us (on cortex-a57 only 136
+# of 3065 such pairs). At least 10 pairs, or the fractions mean little
+# (34-3918 seen).
+check trace.wait_ns_is_the_time_between test "$pairs" -ge 10 -a "$long" -eq 0 \
+	-a "$slow" -le $((pairs / 4 + 2)) -a "$big" -gt 0 \
+	-a $((near + slow)) -ge $((big - big / 4))
 
 # Every kind reports: rwlock and spin waits carry their flags.
 record lab_contention_begin -- \

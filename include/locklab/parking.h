@@ -43,9 +43,10 @@
  * it first parked, and the parking lot says a hand-off is affordable
  * (struct lab_unpark_result's @be_fair: hand-offs rate-limited to a tenth
  * of the time, measured, since the lock idles while the woken task gets
- * a CPU), the unpark callback keeps LOCKED set and hands that task the
- * lock through the parking lot's token (LAB_PLOCK_HANDOFF), so nobody can
- * barge in between:
+ * a CPU, but never paused longer than LAB_PARK_FAIR_PAUSE_MAX_NS), the
+ * unpark callback keeps LOCKED set and hands that task the lock through
+ * the parking lot's token (LAB_PLOCK_HANDOFF), so nobody can barge in
+ * between:
  *
  *   fair unlock, hand-off  LOCKED|PARKED -> LOCKED|PARKED (others still
  *                          parked) or LOCKED (none left), under the

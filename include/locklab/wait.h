@@ -137,11 +137,11 @@ int lab_park_token(const void *key, bool (*validate)(void *arg),
  *	(a nonzero token) is at least LAB_PARK_FAIR_COST times its own
  *	cost ago (LAB_PARK_FAIR_PAUSE_MAX_NS at most), the cost being the
  *	time from the unpark to the woken task running, while nobody could
- *	take the lock. Rate-limiting
- *	hand-offs so keeps their dead time under 1/(LAB_PARK_FAIR_COST + 1)
- *	of the lock's time however slow wake-ups are (Rust's parking_lot
- *	keeps a per-bucket fair timeout for the same reason). Only for a
- *	task that gave @since_ns.
+ *	take the lock. Rate-limiting hand-offs so keeps their dead time
+ *	under 1/(LAB_PARK_FAIR_COST + 1) of the lock's time unless every
+ *	hand-off takes longer than 0.55 ms, where the cap wins (Rust's
+ *	parking_lot keeps a per-bucket fair timeout for the same reason).
+ *	Only for a task that gave @since_ns.
  *
  * The callback's return value is the token the chosen task's
  * lab_park_token() hands back (0 for lab_park() and when none was chosen):
