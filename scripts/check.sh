@@ -62,7 +62,7 @@
 # runs it at once; one whose kernel is not waits for the build lock
 # (kbuild.lock), behind the background build in progress, which then has
 # the CPU to itself. The longest build comes first and the shortest last
-# (beside the guests, from scratch: x86_64 debug about 13 minutes, arm64
+# (beside the guests, from scratch: x86_64 debug about 15 minutes, arm64
 # KCSAN 8, UML 6; the debug kernel has no ACPI, see kunit/debug.config), so
 # what must wait for the last build is one short UML run: from scratch,
 # the three builds one after the other are the critical path, and every

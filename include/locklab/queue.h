@@ -56,8 +56,8 @@
  * its running, and allows the next one only LAB_PARK_FAIR_COST times that
  * later, LAB_PARK_FAIR_PAUSE_MAX_NS at most, so hand-offs take at most a
  * tenth of the lock's time unless wake-ups are slower than 0.55 ms), the
- * unlocker keeps LOCKED set and passes it to
- * that waiter (@handoff_ns), so it cannot be barged:
+ * unlocker keeps LOCKED set and passes it to that waiter (@handoff_ns),
+ * so it cannot be barged:
  *
  *   unlock slow path, hand-off  LOCKED|h -> LOCKED|QLOCKED|h, pop h,
  *                       set h->handoff_ns, -> LOCKED|h->next (QLOCKED
