@@ -15,6 +15,9 @@
  *    unlock() use, in an arrival order it chooses;
  *  - MCS with a pending bit: the first waiter spins on the lock word
  *    without a queue node, the second queues (the word read at each step);
+ *  - the ticket lock's pause before the draw is bounded: an arrival draws
+ *    its ticket while the lock is still held, and gets the lock at the
+ *    release;
  *  - guards release on scope exit;
  *  - in softirq context (a timer) against process context with bottom
  *    halves disabled, counts stay exact and nothing deadlocks.
@@ -476,21 +479,45 @@ static int spin_pend_contender(void *arg)
 }
 
 /*
- * Poll the word until it reads @want, for up to 10 s (a KASAN kernel under
+ * Poll @word until it reads @want, for up to 10 s (a KASAN kernel under
  * TCG can take a second to get a new kthread running). The states waited
  * for are stable, the contender spins in them until we move, so sleeping
  * between reads misses nothing and leaves this CPU to whoever needs it.
  */
-static bool spin_pend_await(struct spin_pend_state *s, u32 want)
+static bool spin_await_word(const atomic_t *word, u32 want)
 {
 	unsigned long deadline = jiffies + 10 * HZ;
 
-	while ((u32)atomic_read(&s->lock.val) != want) {
+	while ((u32)atomic_read(word) != want) {
 		if (time_after(jiffies, deadline))
 			return false;
 		usleep_range(100, 200);
 	}
 	return true;
+}
+
+/*
+ * Start @fn(@arg) in a kthread bound to a CPU other than ours (*@cpu), and
+ * stay off that CPU: the contender spins there with preemption disabled
+ * until we move, and we may sleep meanwhile. The caller calls
+ * migrate_enable() once it has let the contender through; on an error
+ * return that is already done.
+ */
+static struct task_struct *spin_contender_start(int (*fn)(void *), void *arg,
+						unsigned int *cpu)
+{
+	struct task_struct *t;
+
+	migrate_disable();
+	*cpu = cpumask_any_but(cpu_online_mask, smp_processor_id());
+	t = kthread_create(fn, arg, "locklab-spin");
+	if (IS_ERR(t)) {
+		migrate_enable();
+		return t;
+	}
+	kthread_bind(t, *cpu);
+	wake_up_process(t);
+	return t;
 }
 
 static void spin_pend_run(struct kunit *test, bool queue)
@@ -508,31 +535,24 @@ static void spin_pend_run(struct kunit *test, bool queue)
 	init_completion(&s->done);
 	atomic_set(&s->lock.val, held);
 
-	/*
-	 * Stay off the contender's CPU: it spins there with preemption
-	 * disabled until we move, and may sleep meanwhile (usleep_range()).
-	 */
-	migrate_disable();
-	cpu = cpumask_any_but(cpu_online_mask, smp_processor_id());
-	t = kthread_create(spin_pend_contender, s, "locklab-pend");
-	if (IS_ERR(t)) {
-		migrate_enable();
+	t = spin_contender_start(spin_pend_contender, s, &cpu);
+	if (IS_ERR(t))
 		kfree(s);
-	}
 	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
-	kthread_bind(t, cpu);
-	wake_up_process(t);
 
 	tail = lab_pend_encode(cpu, 0);
 	if (!queue) {
-		KUNIT_EXPECT_TRUE_MSG(test, spin_pend_await(s, held | LAB_PEND_PENDING),
+		bool pending = spin_await_word(&s->lock.val,
+					       held | LAB_PEND_PENDING);
+
+		KUNIT_EXPECT_TRUE_MSG(test, pending,
 				      "word %#x: the first waiter did not set pending",
 				      atomic_read(&s->lock.val));
 		KUNIT_EXPECT_FALSE_MSG(test, completion_done(&s->done),
 				       "the contender took a held lock");
 		__lab_pend_release(&s->lock);
 	} else {
-		KUNIT_EXPECT_TRUE_MSG(test, spin_pend_await(s, held | tail),
+		KUNIT_EXPECT_TRUE_MSG(test, spin_await_word(&s->lock.val, held | tail),
 				      "word %#x, want %#x: the second waiter did not queue",
 				      atomic_read(&s->lock.val), held | tail);
 		KUNIT_EXPECT_FALSE_MSG(test, completion_done(&s->done),
@@ -560,6 +580,66 @@ static void spin_pending_first_waiter_takes_no_node_test(struct kunit *test)
 static void spin_pending_second_waiter_queues_test(struct kunit *test)
 {
 	spin_pend_run(test, true);
+}
+
+/*
+ * The ticket lock's pause before the draw (spin_ticket.h) is one pause, not
+ * a wait for the lock: an arrival that finds the lock held draws its ticket
+ * while it is still held, so FIFO order stays the order of arrival, and it
+ * takes the lock at the release. The test holds the lock by writing the
+ * counters (ticket 0 drawn and served); a kthread on the other CPU arrives.
+ */
+struct spin_ticket_state {
+	struct lab_ticket_spinlock lock;
+	struct completion done;
+	int sections;
+};
+
+static int spin_ticket_contender(void *arg)
+{
+	struct spin_ticket_state *s = arg;
+
+	lab_ticket_lock(&s->lock);
+	s->sections++;
+	lab_ticket_unlock(&s->lock);
+	complete(&s->done);
+	return 0;
+}
+
+static void spin_ticket_arrival_draws_while_held_test(struct kunit *test)
+{
+	struct spin_ticket_state *s;
+	struct task_struct *t;
+	unsigned int cpu;
+
+	lab_test_needs_smp(test);
+	/* Leaked, not freed, if the contender never finishes. */
+	s = kzalloc(sizeof(*s), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	init_completion(&s->done);
+	atomic_set(&s->lock.next, 1);
+	atomic_set(&s->lock.owner, 0);
+
+	t = spin_contender_start(spin_ticket_contender, s, &cpu);
+	if (IS_ERR(t))
+		kfree(s);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	KUNIT_EXPECT_TRUE_MSG(test, spin_await_word(&s->lock.next, 2),
+			      "next %d: the arrival did not draw while the lock was held",
+			      atomic_read(&s->lock.next));
+	KUNIT_EXPECT_FALSE_MSG(test, completion_done(&s->done),
+			       "the contender took a held lock");
+	__lab_ticket_release(&s->lock);
+	migrate_enable();
+	if (!wait_for_completion_timeout(&s->done, 10 * HZ)) {
+		KUNIT_FAIL(test, "the contender never got the lock (next %d, owner %d)",
+			   atomic_read(&s->lock.next), atomic_read(&s->lock.owner));
+		return;
+	}
+	KUNIT_EXPECT_EQ(test, s->sections, 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&s->lock.next), 2);
+	KUNIT_EXPECT_EQ(test, atomic_read(&s->lock.owner), 2);
+	kfree(s);
 }
 
 /*
@@ -649,6 +729,7 @@ static struct kunit_case spin_test_cases[] = {
 	KUNIT_CASE(spin_clh_trylock_exact_test),
 	KUNIT_CASE(spin_pending_first_waiter_takes_no_node_test),
 	KUNIT_CASE(spin_pending_second_waiter_queues_test),
+	KUNIT_CASE(spin_ticket_arrival_draws_while_held_test),
 	KUNIT_CASE_PARAM(spin_softirq_context_test, spin_good_gen_params),
 	{}
 };
