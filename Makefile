@@ -7,6 +7,8 @@
 #   make demo         boot Debian's kernel in QEMU, run the benchmark table
 #   make bench        the full benchmark sweep in QEMU: build/bench/report.md,
 #                     SVG plots and raw JSON (scripts/bench.sh, ~8 min)
+#   make bench-readme put the headline of the last make bench into the
+#                     README (between its "make bench headline" markers)
 #   make bench-book   the book's chapter 9 mutex benchmarks, in-kernel and
 #                     through the device: build/bench/book-ch9.md
 #   make check        every test tier, ending with "N passed, N failed"
@@ -32,7 +34,8 @@ USER_CFLAGS := -O2 -g -Wall -Wextra -Wno-unused-parameter -static -pthread \
 SRCS := $(shell git ls-files '*.c' '*.h' 2>/dev/null || find . -name '*.[ch]')
 
 .PHONY: all modules clean install tools selftests check demo style sparse \
-	coccicheck kunit-um kunit-x86_64 kunit-arm64 vm-selftests bench bench-book
+	coccicheck kunit-um kunit-x86_64 kunit-arm64 vm-selftests bench \
+	bench-readme bench-book
 
 all: modules
 
@@ -74,6 +77,9 @@ demo:
 
 bench:
 	scripts/bench.sh
+
+bench-readme:
+	scripts/bench-readme.py
 
 bench-book:
 	scripts/book-ch9.py

@@ -15,9 +15,8 @@
  *    unlock() use, in an arrival order it chooses;
  *  - MCS with a pending bit: the first waiter spins on the lock word
  *    without a queue node, the second queues (the word read at each step);
- *  - the ticket lock's pause before the draw is bounded: an arrival draws
- *    its ticket while the lock is still held, and gets the lock at the
- *    release;
+ *  - the ticket lock draws at arrival: a ticket is drawn while the lock is
+ *    still held, and the waiter gets the lock at the release;
  *  - guards release on scope exit;
  *  - in softirq context (a timer) against process context with bottom
  *    halves disabled, counts stay exact and nothing deadlocks.
@@ -583,11 +582,12 @@ static void spin_pending_second_waiter_queues_test(struct kunit *test)
 }
 
 /*
- * The ticket lock's pause before the draw (spin_ticket.h) is one pause, not
- * a wait for the lock: an arrival that finds the lock held draws its ticket
- * while it is still held, so FIFO order stays the order of arrival, and it
- * takes the lock at the release. The test holds the lock by writing the
- * counters (ticket 0 drawn and served); a kthread on the other CPU arrives.
+ * The ticket lock serves in the order of arrival: an arrival draws its
+ * ticket at once, also while the lock is held (the hand-over pause of
+ * spin_ticket.h is in the unlock, after the release, never before a draw),
+ * and takes the lock at the release, which returns although it pauses.
+ * The test holds the lock by writing the counters (ticket 0 drawn and
+ * served); a kthread on the other CPU arrives.
  */
 struct spin_ticket_state {
 	struct lab_ticket_spinlock lock;

@@ -411,6 +411,38 @@ def load_note(n, cpu):
             "time slices." % (n, n, cpu))
 
 
+def commit():
+    """The commit the sweep ran, "-dirty" when the tree had changes."""
+    try:
+        return subprocess.run(["git", "describe", "--always", "--dirty",
+                               "--abbrev=7"], capture_output=True, text=True,
+                              check=True).stdout.strip() or "?"
+    except (OSError, subprocess.CalledProcessError):
+        return "?"
+
+
+def write_headline(a, kernel, table):
+    """OUT/headline.md: the headline table and where it came from, the block
+    that scripts/bench-readme.py puts into the README."""
+    when = subprocess.run(["date", "-u", "+%Y-%m-%d"], capture_output=True,
+                          text=True).stdout.strip()
+    lines = ["The headline of `make bench` of commit %s (%s; Debian's %s in "
+             "QEMU TCG, 2 vCPUs, `spinlock_t` %s; %d interleaved repetitions "
+             "of %d ms; the guest ran %d s; %s): ratio to the kernel "
+             "primitive, median, min-max in brackets; `rcu`'s first row is "
+             "against kernel RCU, its `srcu` row against SRCU, the fair "
+             "baseline of a sleepable reader." %
+             (commit(), when, kernel["release"],
+              "the real qspinlock" if kernel["machine"] != "x86_64" or
+              kernel["hypervisor"] == "no"
+              else "behind the hypervisor bit (the TAS fallback)",
+              a.repeat, a.ms, a.seconds,
+              "a loaded host (BENCH_LOAD=%d)" % a.load if a.load > 0
+              else "no host load started"), ""] + table
+    with open(os.path.join(a.out, "headline.md"), "w") as f:
+        f.write("\n".join(lines) + "\n")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--log", help="console log of the guest run; without it, "
@@ -452,7 +484,9 @@ def main():
           "are the emulator's, the ratios are the result.", "",
           "## Headline: median ratio to the kernel (min-max), hold 0 ns "
           "unless said", ""]
+    top = len(md)
     headline(d, md)
+    write_headline(a, kernel, md[top:])
     if a.bare:
         md += [""] + bare_section(a.bare, raw)
     svgs = []

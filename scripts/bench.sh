@@ -52,7 +52,9 @@
 #
 # BENCH_SMOKE=1: the make check tier (bench-smoke): spin and channel,
 # --repeat 1, --ms 20, threads 1,2, into build/bench-smoke. Progress goes to
-# stderr when it is a terminal.
+# stderr when it is a terminal. The smoke also puts its headline into a copy
+# of the README (scripts/bench-readme.py, what make bench-readme runs on the
+# README itself) and checks that it landed there.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 cd "$LOCKLAB_TOP"
@@ -274,4 +276,11 @@ python3 scripts/bench-report.py --log "$out/vm.log" --out "$out" \
 if [ ! -s "$out/report.md" ] || ! compgen -G "$out/*.svg" >/dev/null; then
 	die "bench: no report or no plot in $out"
 fi
-echo "bench: report $out/report.md, plots $out/*.svg, raw JSON $out/raw/" >&2
+if [ "$smoke" = 1 ]; then
+	cp README.md "$out/README.md"
+	scripts/bench-readme.py --headline "$out/headline.md" --readme "$out/README.md"
+	grep -q "^The headline of \`make bench\` of commit " "$out/README.md" ||
+		die "bench: the headline did not land in $out/README.md"
+fi
+echo "bench: report $out/report.md, headline $out/headline.md, plots $out/*.svg," \
+	"raw JSON $out/raw/" >&2

@@ -11,25 +11,27 @@
  *   equality is ever tested, so the wrap is harmless with fewer than 2^32
  *   simultaneous waiters.
  *
- *   lock:    if n != o, one pause; (n, o) -> (n+1, o), then wait for
- *            owner == n
+ *   lock:    (n, o) -> (n+1, o), then wait for owner == n
  *   trylock: (o, o) -> (o+1, o)
- *   unlock:  (n, o) -> (n, o+1)       only the holder writes owner
+ *   unlock:  (n, o) -> (n, o+1)       only the holder writes owner;
+ *            then, if n != o+1 (handed to a waiter), one pause
  *
- * The pause before the draw. Both counters share one cache line, and the
+ * The pause after a hand-over. Both counters share one cache line, and the
  * waiter next in line learns of its turn by reading it. A holder that
  * unlocks and at once locks again would draw with a fetch-add that takes
  * the line exclusive just as that waiter reads it, so every hand-over paid
- * for the line twice. An arrival that finds the lock taken (n != o, held
- * or being handed over) therefore waits one pause before it draws, and
- * the hand-over's read usually goes first. It is one pause, not a wait
- * for the lock: the arrival still draws while the lock is held, so FIFO
- * order is that of the arrivals, one pause late. qspinlock's relocker
- * waits the same way for a pending waiter's hand-over (_Q_PENDING_LOOPS).
- * In QEMU TCG with 2 vCPUs it took the ticket lock from 0.82x to 0.99x of
- * qspinlock at 2 threads (README, "Hand-offs"); more pauses, or waiting
- * without one, were slower, and MCS and CLH, whose waiters spin on their
- * own nodes, gained nothing from it.
+ * for the line twice. A holder that has just handed the lock to a waiter
+ * therefore waits one pause before it returns, and the waiter's read
+ * usually goes first. Waiting in the unlock, not before the draw, keeps
+ * the lock path a lone fetch-add (a load first would fetch the line
+ * shared and then again exclusive) and costs nothing when nobody waits.
+ * The order of service is untouched: the lock is released before the
+ * pause. qspinlock's relocker likewise waits for a pending waiter's
+ * hand-over before it touches the word (_Q_PENDING_LOOPS). In QEMU TCG
+ * with 2 vCPUs it took the ticket lock from 0.82-0.88x to 1.04-1.06x of
+ * qspinlock at 2 threads (README, "Where the ticket lock's last 15%
+ * went"); more pauses, or polling without one, were slower, and MCS and
+ * CLH, whose waiters spin on their own nodes, gained nothing from it.
  */
 #ifndef _LOCKLAB_SPIN_TICKET_H
 #define _LOCKLAB_SPIN_TICKET_H
@@ -54,17 +56,6 @@ static inline void lab_ticket_init(struct lab_ticket_spinlock *l)
 	atomic_set(&l->owner, 0);
 }
 
-/* Taken (n != o): one pause, so that a hand-over in flight reads first. */
-static __always_inline void __lab_ticket_defer(struct lab_ticket_spinlock *l)
-{
-	/*
-	 * Relaxed: a hint that orders nothing. A stale answer costs one
-	 * pause or saves one; the draw below is what counts.
-	 */
-	if (lab_atomic_read(&l->next) != lab_atomic_read(&l->owner))
-		lab_cpu_relax();
-}
-
 /* (n, o) -> (n+1, o): draw ticket n. */
 static __always_inline u32 __lab_ticket_take(struct lab_ticket_spinlock *l)
 {
@@ -82,7 +73,7 @@ static __always_inline bool __lab_ticket_served(struct lab_ticket_spinlock *l,
 	return (u32)lab_atomic_read_acquire(&l->owner) == ticket;
 }
 
-/* (n, o) -> (n, o+1): serve the next ticket. */
+/* (n, o) -> (n, o+1): serve the next ticket; one pause if it was drawn. */
 static __always_inline void __lab_ticket_release(struct lab_ticket_spinlock *l)
 {
 	/* Only the holder writes owner, so a relaxed read is exact. */
@@ -93,6 +84,12 @@ static __always_inline void __lab_ticket_release(struct lab_ticket_spinlock *l)
 	 * lab_ticket_trylock().
 	 */
 	lab_atomic_set_release(&l->owner, (int)(owner + 1));
+	/*
+	 * Relaxed: a hint that orders nothing (the line is already ours). A
+	 * stale next costs one pause or saves one; the hand-over is done.
+	 */
+	if ((u32)lab_atomic_read(&l->next) != owner + 1)
+		lab_cpu_relax();
 }
 
 void lab_ticket_lock_slowpath(struct lab_ticket_spinlock *l, u32 ticket);
@@ -101,16 +98,14 @@ void lab_ticket_lock_slowpath(struct lab_ticket_spinlock *l, u32 ticket);
  * lab_ticket_lock() - take a ticket lock, FIFO
  * @l: the lock
  *
- * ACQUIRE. Waiters are served in the order they drew tickets; an arrival
- * that finds the lock taken draws one pause late. Disables preemption until
- * lab_ticket_unlock().
+ * ACQUIRE. Waiters are served in the order they drew tickets. Disables
+ * preemption until lab_ticket_unlock().
  */
 static __always_inline void lab_ticket_lock(struct lab_ticket_spinlock *l)
 {
 	u32 ticket;
 
 	preempt_disable();
-	__lab_ticket_defer(l);
 	ticket = __lab_ticket_take(l);
 	if (likely(__lab_ticket_served(l, ticket)))
 		return;
@@ -149,7 +144,8 @@ static __always_inline bool lab_ticket_trylock(struct lab_ticket_spinlock *l)
  * lab_ticket_unlock() - release a ticket lock to the next ticket
  * @l: the lock, held by the caller
  *
- * RELEASE. Re-enables preemption.
+ * RELEASE. When a waiter has drawn the next ticket, one pause follows the
+ * release. Re-enables preemption.
  */
 static __always_inline void lab_ticket_unlock(struct lab_ticket_spinlock *l)
 {
