@@ -421,14 +421,24 @@ def commit():
         return "?"
 
 
+def placement(bind):
+    """How the benchmark threads were placed (BENCH_BIND)."""
+    if bind:
+        return ("lock threads bound, thread i on CPU i modulo the CPUs "
+                "(`--bind`, as arc, rcu and seqlock always are; channel "
+                "threads unbound)")
+    return ("lock and channel threads unbound (BENCH_BIND=0: the scheduler "
+            "places them; arc, rcu and seqlock bind anyway)")
+
+
 def write_headline(a, kernel, table):
     """OUT/headline.md: the headline table and where it came from, the block
     that scripts/bench-readme.py puts into the README."""
     when = subprocess.run(["date", "-u", "+%Y-%m-%d"], capture_output=True,
                           text=True).stdout.strip()
     lines = ["The headline of `make bench` of commit %s (%s; Debian's %s in "
-             "QEMU TCG, 2 vCPUs, `spinlock_t` %s; %d interleaved repetitions "
-             "of %d ms; the guest ran %d s; %s): ratio to the kernel "
+             "QEMU TCG, 2 vCPUs, `spinlock_t` %s; %d interleaved repetition(s) "
+             "of %d ms; %s; the guest ran %d s; %s): ratio to the kernel "
              "primitive, median, min-max in brackets; `rcu`'s first row is "
              "against kernel RCU, its `srcu` row against SRCU, the fair "
              "baseline of a sleepable reader." %
@@ -436,7 +446,7 @@ def write_headline(a, kernel, table):
               "the real qspinlock" if kernel["machine"] != "x86_64" or
               kernel["hypervisor"] == "no"
               else "behind the hypervisor bit (the TAS fallback)",
-              a.repeat, a.ms, a.seconds,
+              a.repeat, a.ms, placement(a.bind), a.seconds,
               "a loaded host (BENCH_LOAD=%d)" % a.load if a.load > 0
               else "no host load started"), ""] + table
     with open(os.path.join(a.out, "headline.md"), "w") as f:
@@ -449,7 +459,7 @@ def main():
                     "only the --bare table, into OUT/bare.md")
     ap.add_argument("--out", required=True)
     for opt in ("--repeat", "--ms", "--wait-repeat", "--wait-ms", "--seconds",
-                "--load", "--load-cpu"):
+                "--load", "--load-cpu", "--bind"):
         ap.add_argument(opt, type=int, default=0)
     ap.add_argument("--bare", help="KUnit raw log of the locklab_bare suite")
     a = ap.parse_args()
@@ -473,9 +483,9 @@ def main():
           "`make bench` (scripts/bench.sh): Debian's kernel %s in QEMU TCG, "
           "%s vCPUs, atomics %s; %d interleaved repetition(s) of %d ms per "
           "variant and thread count (wait times: a second pass with "
-          "`--times`, %d x %d ms); the guest ran %d s, boot included." %
+          "`--times`, %d x %d ms); %s; the guest ran %d s, boot included." %
           (kernel["release"], m.get("cpus", "?"), m.get("backend", "?"), a.repeat, a.ms,
-           a.wait_repeat, a.wait_ms, a.seconds), "",
+           a.wait_repeat, a.wait_ms, placement(a.bind), a.seconds), "",
           spinlock_note(kernel), "",
           load_note(a.load, a.load_cpu), "",
           "Each ratio is a variant's rate over the kernel primitive's rate "
