@@ -7,8 +7,8 @@
 #   make demo         boot Debian's kernel in QEMU, run the benchmark table
 #   make bench        the full benchmark sweep in QEMU: build/bench/report.md,
 #                     SVG plots and raw JSON (scripts/bench.sh, ~8 min)
-#   make bench-readme put the headline of the last make bench into the
-#                     README (between its "make bench headline" markers)
+#   make bench-readme put the headline and bare-CPU tables of the last make
+#                     bench into the README (between its "make bench" markers)
 #   make bench-book   the book's chapter 9 mutex benchmarks, in-kernel and
 #                     through the device: build/bench/book-ch9.md
 #   make check        every test tier, ending with "N passed, N failed"
@@ -79,7 +79,7 @@ bench:
 	scripts/bench.sh
 
 bench-readme:
-	scripts/bench-readme.py
+	python3 scripts/bench-readme.py
 
 bench-book:
 	scripts/book-ch9.py

@@ -412,13 +412,26 @@ def load_note(n, cpu):
 
 
 def commit():
-    """The commit the sweep ran, "-dirty" when the tree had changes."""
+    """The commit the sweep ran, "-dirty" when files other than the README
+    (which make bench-readme rewrites) had changes; "?" outside git."""
+    def git(*args):
+        return subprocess.run(["git"] + list(args), capture_output=True,
+                              text=True)
+    top = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     try:
-        return subprocess.run(["git", "describe", "--always", "--dirty",
-                               "--abbrev=7"], capture_output=True, text=True,
-                              check=True).stdout.strip() or "?"
-    except (OSError, subprocess.CalledProcessError):
+        root = git("-C", top, "rev-parse", "--show-toplevel")
+        # A tree unpacked inside another checkout is not that checkout.
+        if root.returncode or \
+                os.path.realpath(root.stdout.strip()) != os.path.realpath(top):
+            return "?"
+        head = git("-C", top, "rev-parse", "--short=7", "HEAD")
+        if head.returncode or not head.stdout.strip():
+            return "?"
+        dirty = git("-C", top, "diff", "--quiet", "HEAD", "--", ".",
+                    ":!README.md")
+    except OSError:
         return "?"
+    return head.stdout.strip() + ("-dirty" if dirty.returncode else "")
 
 
 def placement(bind):
@@ -431,18 +444,19 @@ def placement(bind):
             "places them; arc, rcu and seqlock bind anyway)")
 
 
-def write_headline(a, kernel, table):
-    """OUT/headline.md: the headline table and where it came from, the block
-    that scripts/bench-readme.py puts into the README."""
+def write_headline(a, kernel, cpus, table, bare):
+    """OUT/headline.md: the headline table and where it came from, and
+    OUT/headline-bare.md: the bare-CPU table with its reference rows once;
+    the blocks that scripts/bench-readme.py puts into the README."""
     when = subprocess.run(["date", "-u", "+%Y-%m-%d"], capture_output=True,
                           text=True).stdout.strip()
     lines = ["The headline of `make bench` of commit %s (%s; Debian's %s in "
-             "QEMU TCG, 2 vCPUs, `spinlock_t` %s; %d interleaved repetition(s) "
+             "QEMU TCG, %s vCPUs, `spinlock_t` %s; %d interleaved repetition(s) "
              "of %d ms; %s; the guest ran %d s; %s): ratio to the kernel "
              "primitive, median, min-max in brackets; `rcu`'s first row is "
              "against kernel RCU, its `srcu` row against SRCU, the fair "
              "baseline of a sleepable reader." %
-             (commit(), when, kernel["release"],
+             (commit(), when, kernel["release"], cpus,
               "the real qspinlock" if kernel["machine"] != "x86_64" or
               kernel["hypervisor"] == "no"
               else "behind the hypervisor bit (the TAS fallback)",
@@ -451,6 +465,24 @@ def write_headline(a, kernel, table):
               else "no host load started"), ""] + table
     with open(os.path.join(a.out, "headline.md"), "w") as f:
         f.write("\n".join(lines) + "\n")
+    if not bare:
+        return
+    rows, first = [], None
+    for line in bare:
+        if not line.startswith("|"):
+            continue
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        if len(cells) > 1 and cells[1] in BARE_REFS:
+            first = first or cells[0]
+            if cells[0] != first:
+                continue
+        rows.append(line)
+    with open(os.path.join(a.out, "headline-bare.md"), "w") as f:
+        f.write("The bare-CPU table of the same `make bench` (commit %s, "
+                "UML; the reference rows `call`, `floor-xchg` and "
+                "`floor-cmpxchg` of the first family only: the report has "
+                "them for every family):\n\n" % commit())
+        f.write("\n".join(rows) + "\n")
 
 
 def main():
@@ -496,9 +528,11 @@ def main():
           "unless said", ""]
     top = len(md)
     headline(d, md)
-    write_headline(a, kernel, md[top:])
+    table = md[top:]
+    bare = []
     if a.bare:
-        md += [""] + bare_section(a.bare, raw)
+        bare = bare_section(a.bare, raw)
+        md += [""] + bare
     svgs = []
     for kind in d.kinds:
         md += ["", "## %s (baseline: %s)" % (kind, d.kernel_name.get(kind, "?")), ""]
@@ -518,6 +552,8 @@ def main():
     for kind in d.kinds:
         if "## %s " % kind not in "\n".join(md):
             fail("%s: no table for %s" % (path, kind))
+    # Only a report that made it this far gives the README its blocks.
+    write_headline(a, kernel, m.get("cpus", "?"), table, bare)
     print("bench-report: %s: %d kinds, %d rows, %d plots" %
           (path, len(d.kinds), len(d.rate), len(svgs)), file=sys.stderr)
 

@@ -264,7 +264,7 @@ follow() {
 }
 
 echo "bench: repeat $repeat x $ms ms (waits: $wrepeat x $wms ms), threads $threads," \
-	"holds 0 and $hold ns, kinds: $kinds, threads ${bindopt:+bound}${bindopt:-unbound}" >&2
+	"holds 0 and $hold ns, kinds: $kinds, lock threads $([ "$bind" = 1 ] && echo bound || echo unbound)" >&2
 echo "bench: booting Debian's kernel in QEMU (TCG, 2 vCPUs; waits for the VM lock)" >&2
 t_start=$SECONDS
 trap stop_load EXIT
@@ -293,7 +293,7 @@ if [ ! -s "$out/report.md" ] || ! compgen -G "$out/*.svg" >/dev/null; then
 fi
 if [ "$smoke" = 1 ]; then
 	cp README.md "$out/README.md"
-	scripts/bench-readme.py --headline "$out/headline.md" --readme "$out/README.md"
+	python3 scripts/bench-readme.py --dir "$out" --readme "$out/README.md"
 	grep -q "^The headline of \`make bench\` of commit " "$out/README.md" ||
 		die "bench: the headline did not land in $out/README.md"
 fi

@@ -14,7 +14,8 @@
  *   lock:    (n, o) -> (n+1, o), then wait for owner == n
  *   trylock: (o, o) -> (o+1, o)
  *   unlock:  (n, o) -> (n, o+1)       only the holder writes owner;
- *            then, if n != o+1 (handed to a waiter), one pause
+ *            then, if n != o+1 was read before (handed to a waiter),
+ *            one pause. Nothing reads the lock after the store.
  *
  * The pause after a hand-over. Both counters share one cache line, and the
  * waiter next in line learns of its turn by reading it. A holder that
@@ -26,12 +27,15 @@
  * the lock path a lone fetch-add (a load first would fetch the line
  * shared and then again exclusive) and costs nothing when nobody waits.
  * The order of service is untouched: the lock is released before the
- * pause. qspinlock's relocker likewise waits for a pending waiter's
- * hand-over before it touches the word (_Q_PENDING_LOOPS). In QEMU TCG
- * with 2 vCPUs it took the ticket lock from 0.82-0.88x to 1.04-1.06x of
- * qspinlock at 2 threads (README, "Where the ticket lock's last 15%
- * went"); more pauses, or polling without one, were slower, and MCS and
- * CLH, whose waiters spin on their own nodes, gained nothing from it.
+ * pause. qspinlock knows the same race: an arrival whose fast-path
+ * cmpxchg fails while a pending waiter is taking over waits, briefly, for
+ * that hand-over before it sets pending (_Q_PENDING_LOOPS). In QEMU TCG
+ * with 2 vCPUs, threads bound, a quiet host, the pause took the ticket
+ * lock from 0.82-0.88x to 1.04-1.06x of qspinlock at 2 and 4 threads
+ * (README, "Where the ticket lock's last 15% went"). Measured with the
+ * pause placed before the draw: more pauses, or polling without one,
+ * were slower, and the same pause before MCS's and CLH's enqueue gained
+ * nothing, their waiters spinning on their own nodes.
  */
 #ifndef _LOCKLAB_SPIN_TICKET_H
 #define _LOCKLAB_SPIN_TICKET_H
@@ -78,17 +82,20 @@ static __always_inline void __lab_ticket_release(struct lab_ticket_spinlock *l)
 {
 	/* Only the holder writes owner, so a relaxed read is exact. */
 	u32 owner = (u32)lab_atomic_read(&l->owner);
+	/*
+	 * Relaxed: a hint that orders nothing, read while we still hold the
+	 * lock. After the store below the lock is no longer ours to touch:
+	 * its next holder may free it, as a spin_unlock() caller may. A ticket
+	 * drawn after this read only misses the pause.
+	 */
+	bool waiter = (u32)lab_atomic_read(&l->next) != owner + 1;
 
 	/*
 	 * RELEASE: pairs with the ACQUIRE in __lab_ticket_served() and in
 	 * lab_ticket_trylock().
 	 */
 	lab_atomic_set_release(&l->owner, (int)(owner + 1));
-	/*
-	 * Relaxed: a hint that orders nothing (the line is already ours). A
-	 * stale next costs one pause or saves one; the hand-over is done.
-	 */
-	if ((u32)lab_atomic_read(&l->next) != owner + 1)
+	if (waiter)
 		lab_cpu_relax();
 }
 
